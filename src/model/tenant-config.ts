@@ -1,0 +1,90 @@
+/**
+ * The normalised tenant configuration: what `loadTenant` returns once the YAML file passed
+ * the JSON Schema (`schemas/tenant.schema.json`, the source of truth for its shape), had its
+ * `${VAR}` references expanded, and had relative paths resolved against the file's folder.
+ */
+export type LeaverPolicy = 'disable' | 'delete' | 'keep';
+export type ReusePolicy = 'never' | 'after-delete';
+
+/** Values for the preference fields of `PREFERENCE_FIELDS`, as the file gives them. */
+export type FieldValues = Record<string, string | number | boolean>;
+
+export interface ExtensionRange {
+  readonly from: number;
+  readonly to: number;
+}
+
+export interface DirectoryScope {
+  /** Only accounts with `accountEnabled: true`. */
+  readonly enabledOnly: boolean;
+  /** Only `userType: Member` (guests `#EXT#` are left out). */
+  readonly membersOnly: boolean;
+  /** UPN domains that are in scope (lower case); empty = the tenant's SIP domain only. */
+  readonly domains: readonly string[];
+}
+
+export type SourceConfig =
+  | { readonly type: 'snapshot'; readonly path: string; readonly scope: DirectoryScope }
+  | {
+      readonly type: 'azure';
+      readonly tenantId: string;
+      readonly clientId: string;
+      readonly authorityHost: string;
+      readonly graphEndpoint: string;
+      readonly groups: readonly string[];
+      readonly scope: DirectoryScope;
+    };
+
+export interface UserOverride {
+  /** How the file named the user: a UPN (lower case) or an object id. */
+  readonly match: { readonly by: 'upn' | 'id'; readonly value: string };
+  readonly exclude: boolean;
+  readonly adopt: boolean;
+  readonly extension?: number;
+  readonly username?: string;
+  readonly email?: string;
+  readonly generation?: number;
+  readonly fields: FieldValues;
+  /** Where the override sits in the file, for warnings about it. */
+  readonly path: readonly (string | number)[];
+}
+
+export interface SafetyConfig {
+  /** Refuse when more than this share of existing active subscribers would be disabled/deleted. */
+  readonly maxRemoveShare: number;
+  /** Refuse when more than this share of existing subscribers would be updated. */
+  readonly maxUpdateShare: number;
+  /** Thresholds apply only once the tenant has at least this many subscribers. */
+  readonly minExisting: number;
+}
+
+export interface PhoneSetup {
+  readonly registrar: string;
+  readonly outboundProxy?: string;
+  readonly transport: 'udp' | 'tcp' | 'tls' | 'wss';
+  readonly port: number;
+}
+
+export interface TenantConfig {
+  /** Absolute path of the tenant file. */
+  readonly file: string;
+  /** Tenant name; also the `did` of the tenant's Kamailio domain. */
+  readonly name: string;
+  /** SIP domain (lower case). */
+  readonly domain: string;
+  readonly source: SourceConfig;
+  readonly pbx: { readonly url: string };
+  readonly extensions: {
+    readonly start: number;
+    readonly end?: number;
+    readonly reserved: readonly ExtensionRange[];
+    readonly reuse: ReusePolicy;
+  };
+  readonly defaults: FieldValues;
+  readonly users: readonly UserOverride[];
+  readonly leavers: LeaverPolicy;
+  readonly safety: SafetyConfig;
+  readonly spreadsheet: { readonly path: string; readonly phoneSetup: PhoneSetup };
+  readonly state: { readonly url: string };
+  readonly credentials: { readonly storePlaintext: boolean };
+}
