@@ -29,7 +29,13 @@ export interface FieldChange {
 
 export type Change =
   | { readonly kind: 'create'; readonly entity: 'domain'; readonly domain: string; readonly did: string }
-  | { readonly kind: 'create'; readonly entity: 'subscriber'; readonly after: AccountView }
+  | {
+      readonly kind: 'create';
+      readonly entity: 'subscriber';
+      readonly after: AccountView;
+      /** Takes over an existing subscriber row of that username that pbxsync did not create. */
+      readonly adopts: boolean;
+    }
   | {
       readonly kind: 'update';
       readonly entity: 'subscriber';

@@ -30,10 +30,12 @@ export interface RowOps {
   readonly createDomain: { readonly did: string; readonly attrs: Readonly<Record<string, string>> } | null;
   /** Usernames whose `subscriber` row is deleted. */
   readonly deleteSubscribers: readonly string[];
-  /** Alias usernames (extensions) whose `dbaliases` row is deleted. */
-  readonly deleteAliases: readonly string[];
+  /** `dbaliases` rows deleted: an extension together with the username it routes to. */
+  readonly deleteAliases: readonly AliasInsert[];
   /** Object ids whose `usr_preferences` rows (in this domain) are all deleted. */
   readonly deletePreferencesOf: readonly string[];
+  /** Single preference rows deleted (uuid + attribute, in this domain). */
+  readonly deletePreferences: readonly { readonly uuid: string; readonly attribute: string }[];
   readonly insertSubscribers: readonly SubscriberInsert[];
   readonly insertAliases: readonly AliasInsert[];
   readonly insertPreferences: readonly PreferenceInsert[];

@@ -1,0 +1,63 @@
+/**
+ * Gathers the plan's inputs — tenant file, directory, PBX rows, stored state, master key — and
+ * runs the pure core. Shared by `plan`, `apply` and (later) `discover`.
+ */
+import { loadTenant, TenantFileError } from '../config/load-tenant.js';
+import { overridesMatchingNobody } from '../config/semantic-rules.js';
+import { formatProblem, type Problem } from '../config/problem.js';
+import { makePlan } from '../core/make-plan.js';
+import { CredentialDeriver } from '../credentials/credentials.js';
+import { loadMasterKey } from '../credentials/master-key.js';
+import type { DirectoryUser } from '../model/directory-user.js';
+import type { Plan } from '../model/plan.js';
+import type { TenantConfig } from '../model/tenant-config.js';
+import { openPbx } from '../pbx/open-pbx.js';
+import type { PbxProvider } from '../pbx/provider.js';
+import { openStateStore, type StateStore } from '../state/state-store.js';
+import type { Logger } from './logger.js';
+import { openSource } from './open-source.js';
+import { dirname } from 'node:path';
+
+export interface PreparedPlan {
+  readonly config: TenantConfig;
+  readonly plan: Plan;
+  readonly directory: readonly DirectoryUser[];
+  readonly pbx: PbxProvider;
+  readonly state: StateStore;
+  readonly credentials: CredentialDeriver;
+  /** Close the PBX connection and the state store. */
+  close(): Promise<void>;
+}
+
+export async function loadConfig(file: string, env: NodeJS.ProcessEnv, log: Logger): Promise<TenantConfig> {
+  const { config, problems } = await loadTenant(file, env);
+  if (!config) throw new TenantFileError(problems);
+  for (const p of problems) log.warn(formatProblem(p));
+  return config;
+}
+
+export async function preparePlan(file: string, env: NodeJS.ProcessEnv, log: Logger): Promise<PreparedPlan> {
+  const config = await loadConfig(file, env, log);
+  const key = loadMasterKey(env);
+  if (key.created) log.warn(`notice: created a new master key at ${key.origin} (mode 0600). Back it up: every password is derived from it.`);
+  const credentials = new CredentialDeriver(key.key, config.name, config.domain, config.credentials.storePlaintext);
+
+  const directory = await openSource(config).listUsers();
+  log.info(`read ${directory.length} users from the directory`);
+  for (const p of overridesMatchingNobody(config, directory) as Problem[]) log.warn(formatProblem(p));
+
+  const pbx = await openPbx(config.pbx.url, dirname(config.file));
+  const state = openStateStore(config.state.url);
+  try {
+    const [current, stored] = await Promise.all([pbx.read(config.domain), state.load(config.name)]);
+    const plan = makePlan({ config, directory, pbx: current, stored, credentials });
+    return { config, plan, directory, pbx, state, credentials, close: () => closeBoth(pbx, state) };
+  } catch (err) {
+    await closeBoth(pbx, state);
+    throw err;
+  }
+}
+
+async function closeBoth(pbx: PbxProvider, state: StateStore): Promise<void> {
+  await Promise.allSettled([pbx.close(), state.close()]);
+}

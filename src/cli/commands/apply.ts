@@ -1,0 +1,43 @@
+import type { Command } from 'commander';
+import { executeApply } from '../../app/execute-apply.js';
+import { preparePlan } from '../../app/prepare-plan.js';
+import { UserError } from '../../errors.js';
+import { renderPlanText } from '../../render/render-text.js';
+import { confirm } from '../confirm.js';
+import { EXIT_OK } from '../exit-codes.js';
+import { out, stderrLogger, styleFor } from '../output.js';
+import { safetyText } from '../safety-text.js';
+
+interface ApplyOptions {
+  autoApprove?: boolean;
+  allowUnsafe?: boolean;
+  spreadsheet?: boolean;
+}
+
+export default async function apply(file: string, options: ApplyOptions, command: Command): Promise<number> {
+  const globals = command.optsWithGlobals<{ color?: boolean }>();
+  const log = stderrLogger();
+  const prepared = await preparePlan(file, process.env, log);
+  try {
+    const { plan } = prepared;
+    out(renderPlanText(plan, styleFor(process.stdout, globals.color)));
+    if (!plan.safety.ok) {
+      process.stderr.write(safetyText(plan.safety));
+      if (!options.allowUnsafe) throw new UserError('refusing an unsafe plan; nothing was changed', 're-run with --allow-unsafe once you have checked the plan');
+    }
+    if (plan.changes.length > 0 && !options.autoApprove) {
+      const answer = await confirm(`\nApply these changes to ${plan.domain}? Only 'yes' will be accepted: `);
+      if (answer !== 'yes') throw new UserError('apply cancelled; nothing was changed');
+    }
+    const result = await executeApply(prepared, log, { spreadsheet: options.spreadsheet !== false });
+    const s = plan.summary;
+    out(
+      plan.changes.length === 0
+        ? `\nApply complete: no changes.${result.spreadsheet ? ` Credentials: ${result.spreadsheet}` : ''}\n`
+        : `\nApply complete: ${s.create} created, ${s.update} updated, ${s.disable} disabled, ${s.delete} deleted.${result.spreadsheet ? ` Credentials: ${result.spreadsheet}` : ''}\n`,
+    );
+    return EXIT_OK;
+  } finally {
+    await prepared.close();
+  }
+}

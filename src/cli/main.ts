@@ -1,0 +1,94 @@
+/**
+ * The pbxsync command line. Commands are declared here and their code is imported only when
+ * they run, so `--help` stays fast (exceljs and friends are heavy).
+ */
+import { Command, Option } from 'commander';
+import { EXIT_ERROR } from './exit-codes.js';
+import { reportError } from './report-error.js';
+import { styleFor } from './output.js';
+
+export interface GlobalOptions {
+  color?: boolean;
+}
+
+const EXAMPLES = {
+  validate: `
+Examples:
+  $ pbxsync validate tenants/acme.yaml
+  $ pbxsync validate tenants/*.yaml`,
+  plan: `
+Examples:
+  $ pbxsync plan examples/acme/tenant.yaml
+  $ pbxsync plan tenants/acme.yaml --detailed-exitcode   # exit 2 when there are changes
+  $ pbxsync plan tenants/acme.yaml --json > plan.json`,
+  apply: `
+Examples:
+  $ pbxsync apply examples/acme/tenant.yaml              # shows the plan, asks for "yes"
+  $ pbxsync apply tenants/acme.yaml --auto-approve       # CI, after review of the plan
+  $ pbxsync apply tenants/acme.yaml --allow-unsafe       # past the safety thresholds`,
+  pbxInit: `
+Examples:
+  $ pbxsync pbx init sqlite:pbx.sqlite`,
+};
+
+function run(load: () => Promise<{ default: (...args: never[]) => Promise<number> }>) {
+  return async (...args: unknown[]) => {
+    const command = args[args.length - 1] as Command;
+    const globals = command.optsWithGlobals() as GlobalOptions;
+    try {
+      const mod = await load();
+      process.exitCode = await (mod.default as (...a: unknown[]) => Promise<number>)(...args.slice(0, -1));
+    } catch (err) {
+      reportError(err, styleFor(process.stderr, globals.color));
+      process.exitCode = EXIT_ERROR;
+    }
+  };
+}
+
+export function buildProgram(): Command {
+  const program = new Command('pbxsync')
+    .description('Bring the users of a Microsoft Entra ID directory into a multi-tenant Kamailio PBX, declaratively.')
+    .version('0.1.0')
+    .option('--no-color', 'no colour in the output (also: NO_COLOR=1)')
+    .showHelpAfterError('(run with --help for usage)');
+
+  program
+    .command('validate')
+    .description('check tenant files: every problem at once, as file:line:col')
+    .argument('<files...>', 'tenant files')
+    .addHelpText('after', EXAMPLES.validate)
+    .action(run(() => import('./commands/validate.js')));
+
+  program
+    .command('plan')
+    .description('show what apply would change in the PBX (changes nothing)')
+    .argument('<file>', 'tenant file')
+    .option('--json', 'print the plan as JSON (with format_version)')
+    .option('--detailed-exitcode', 'exit 0 when there is nothing to do, 2 when there are changes, 1 on error')
+    .addHelpText('after', EXAMPLES.plan)
+    .action(run(() => import('./commands/plan.js')));
+
+  program
+    .command('apply')
+    .description('make the PBX match the tenant file, then write the credentials spreadsheet')
+    .argument('<file>', 'tenant file')
+    .option('--auto-approve', 'do not ask for confirmation')
+    .option('--allow-unsafe', 'apply even when the plan exceeds the safety thresholds')
+    .addOption(new Option('--no-spreadsheet', 'do not write the credentials spreadsheet'))
+    .addHelpText('after', EXAMPLES.apply)
+    .action(run(() => import('./commands/apply.js')));
+
+  const pbx = program.command('pbx').description('manage the PBX database');
+  pbx
+    .command('init')
+    .description("create Kamailio 5.6's tables (subscriber, dbaliases, usr_preferences, domain, domain_attrs, version)")
+    .argument('<url>', 'database URL, e.g. sqlite:pbx.sqlite')
+    .addHelpText('after', EXAMPLES.pbxInit)
+    .action(run(() => import('./commands/pbx-init.js')));
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  await buildProgram().parseAsync(argv);
+}

@@ -1,0 +1,27 @@
+/** Terminal concerns: colour only on a TTY unless NO_COLOR or --no-color, logs to stderr. */
+import type { Logger } from '../app/logger.js';
+import { ansiStyle, plainStyle, type Style } from '../render/style.js';
+
+export function wantsColour(stream: NodeJS.WriteStream, flag: boolean | undefined, env: NodeJS.ProcessEnv): boolean {
+  if (flag === false) return false;
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  if (env.FORCE_COLOR && env.FORCE_COLOR !== '0') return true;
+  return stream.isTTY === true;
+}
+
+export function styleFor(stream: NodeJS.WriteStream, flag: boolean | undefined, env = process.env): Style {
+  return wantsColour(stream, flag, env) ? ansiStyle : plainStyle;
+}
+
+export function stderrLogger(quiet = false, style: Style = styleFor(process.stderr, undefined)): Logger {
+  return {
+    info: (m) => {
+      if (!quiet) process.stderr.write(`${m}\n`);
+    },
+    warn: (m) => process.stderr.write(`${style.warn(m)}\n`),
+  };
+}
+
+export function out(text: string): void {
+  process.stdout.write(text);
+}

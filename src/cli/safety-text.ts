@@ -1,0 +1,12 @@
+import type { SafetyVerdict } from '../model/plan.js';
+
+/** Why a plan is unsafe, with the thresholds in force and how to go past them. */
+export function safetyText(v: SafetyVerdict): string {
+  return [
+    `This plan exceeds the safety thresholds:`,
+    ...v.reasons.map((r) => `  - it ${r}`),
+    `  thresholds: max_remove_share ${v.maxRemoveShare}, max_update_share ${v.maxUpdateShare}, applied from ${v.minExisting} existing subscribers (tenant file: safety:)`,
+    `  apply refuses it unless run with --allow-unsafe.`,
+    '',
+  ].join('\n');
+}

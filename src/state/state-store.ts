@@ -1,0 +1,47 @@
+/**
+ * Per-tenant state (allocations, retired numbers, generations) in a keyv store chosen by URL.
+ * `file:PATH` is built in; other keyv backends can be added by URL scheme.
+ */
+import Keyv from 'keyv';
+import { UserError } from '../errors.js';
+import { EMPTY_STORED_STATE, type StoredTenantState } from '../model/stored-state.js';
+import { JsonFileStore } from './json-file-store.js';
+
+export interface StateStore {
+  load(tenant: string): Promise<StoredTenantState>;
+  save(tenant: string, state: StoredTenantState): Promise<void>;
+  close(): Promise<void>;
+}
+
+class KeyvStateStore implements StateStore {
+  constructor(private readonly keyv: Keyv) {}
+
+  async load(tenant: string): Promise<StoredTenantState> {
+    const value = await this.keyv.get<StoredTenantState>(`tenant:${tenant}`);
+    if (value === undefined) return EMPTY_STORED_STATE;
+    if (value.version !== 1) throw new UserError(`state of tenant ${tenant} has version ${String(value.version)}, this pbxsync reads version 1`);
+    return value;
+  }
+
+  async save(tenant: string, state: StoredTenantState): Promise<void> {
+    await this.keyv.set(`tenant:${tenant}`, state);
+  }
+
+  async close(): Promise<void> {
+    await this.keyv.disconnect();
+  }
+}
+
+/** `url` is absolute already (the tenant loader resolves relative `file:` paths). */
+export function openStateStore(url: string): StateStore {
+  if (url.startsWith('file:')) {
+    const keyv = new Keyv({ store: new JsonFileStore(url.slice('file:'.length).replace(/^\/\/(?=\/)/, '')), namespace: 'pbxsync' });
+    // Keep the file plain JSON: the adapter stores objects, keyv need not stringify them.
+    keyv.serialize = undefined;
+    keyv.deserialize = undefined;
+    keyv.on('error', () => undefined); // errors are rethrown to the caller; no unhandled event
+    return new KeyvStateStore(keyv);
+  }
+  const scheme = url.split(':')[0] ?? url;
+  throw new UserError(`state store '${scheme}:' is not supported yet`, 'use state.url: file:PATH');
+}

@@ -1,0 +1,99 @@
+/** Small builders for the pure core's tests: users, configs, and an in-memory row applier. */
+import { createHash } from 'node:crypto';
+import type { CredentialCheck } from '../../src/core/credential-check.js';
+import { buildRowOps } from '../../src/core/row-ops.js';
+import type { DirectoryUser } from '../../src/model/directory-user.js';
+import type { PbxTenantState } from '../../src/model/pbx-state.js';
+import type { AccountView, Plan } from '../../src/model/plan.js';
+import type { RowOps } from '../../src/model/row-ops.js';
+import type { TenantConfig, UserOverride } from '../../src/model/tenant-config.js';
+
+let counter = 0;
+export function user(displayName: string, upn?: string, extra: Partial<DirectoryUser> = {}): DirectoryUser {
+  counter++;
+  const local = displayName.toLowerCase().replace(/\s+/g, '.');
+  return {
+    id: extra.id ?? `00000000-0000-4000-8000-${String(counter).padStart(12, '0')}`,
+    userPrincipalName: upn ?? `${local}@acme.com`,
+    displayName,
+    mail: upn ?? `${local}@acme.com`,
+    accountEnabled: true,
+    userType: 'Member',
+    department: null,
+    ...extra,
+  };
+}
+
+export function config(overrides: Partial<TenantConfig> = {}): TenantConfig {
+  return {
+    file: '/tmp/acme/tenant.yaml',
+    name: 'acme',
+    domain: 'acme.com',
+    source: { type: 'snapshot', path: '/tmp/acme/directory.json', scope: { enabledOnly: true, membersOnly: true, domains: [] } },
+    pbx: { url: 'sqlite:/tmp/acme/pbx.sqlite' },
+    extensions: { start: 1001, end: 1999, reserved: [], reuse: 'never' },
+    defaults: {},
+    users: [],
+    leavers: 'disable',
+    safety: { maxRemoveShare: 1, maxUpdateShare: 1, minExisting: 10 },
+    spreadsheet: { path: '/tmp/acme/acme-credentials.xlsx', phoneSetup: { registrar: 'acme.com', transport: 'udp', port: 5060 } },
+    state: { url: 'file:/tmp/acme/acme.pbxsync-state.json' },
+    credentials: { storePlaintext: false },
+    ...overrides,
+  };
+}
+
+export function override(match: string, props: Partial<Omit<UserOverride, 'match'>> = {}): UserOverride {
+  return {
+    match: match.includes('@') ? { by: 'upn', value: match.toLowerCase() } : { by: 'id', value: match.toLowerCase() },
+    exclude: false,
+    adopt: false,
+    fields: {},
+    path: ['users', match],
+    ...props,
+  };
+}
+
+/** A fake credential derivation that is deterministic and cheap: enough for the pure core. */
+export function fakeHashes(a: AccountView): { ha1: string; ha1b: string } {
+  const h = createHash('md5').update(`${a.objectId}:${a.generation}:${a.username}`).digest('hex');
+  return { ha1: h, ha1b: `b${h}` };
+}
+export const fakeCredentials: CredentialCheck = {
+  matches: (a, row) => row.ha1 === fakeHashes(a).ha1 && row.ha1b === fakeHashes(a).ha1b && !row.hasPlaintext,
+};
+
+export function emptyPbx(): PbxTenantState {
+  return { domain: { did: null, exists: false, attrs: {} }, subscribers: [], aliases: [], preferences: [], fingerprint: 'empty' };
+}
+
+/** Applies row ops to an in-memory copy of the tenant's rows, as a provider would. */
+export function applyOps(state: PbxTenantState, ops: RowOps): PbxTenantState {
+  const delSubs = new Set(ops.deleteSubscribers);
+  const delAliases = new Set(ops.deleteAliases.map((a) => `${a.aliasUsername}\u0000${a.username}`));
+  const delUuids = new Set(ops.deletePreferencesOf);
+  const delPrefs = new Set(ops.deletePreferences.map((p) => `${p.uuid}\u0000${p.attribute}`));
+  return {
+    domain: ops.createDomain && !state.domain.exists ? { did: ops.createDomain.did, exists: true, attrs: ops.createDomain.attrs } : state.domain,
+    subscribers: [
+      ...state.subscribers.filter((s) => !delSubs.has(s.username)),
+      ...ops.insertSubscribers.map((s) => ({ username: s.username, ha1: s.ha1, ha1b: s.ha1b, hasPlaintext: s.password !== '' })),
+    ],
+    aliases: [...state.aliases.filter((a) => !delAliases.has(`${a.aliasUsername}\u0000${a.username}`)), ...ops.insertAliases],
+    preferences: [
+      ...state.preferences.filter((p) => !delUuids.has(p.uuid) && !delPrefs.has(`${p.uuid}\u0000${p.attribute}`)),
+      ...ops.insertPreferences,
+    ],
+    fingerprint: `after-${++counter}`,
+  };
+}
+
+export function applyPlan(state: PbxTenantState, plan: Plan): PbxTenantState {
+  return applyOps(
+    state,
+    buildRowOps(plan, {
+      subscriber: (a) => ({ username: a.username, password: '', ...fakeHashes(a) }),
+      softphoneHash: (a) => `scrypt$fake$${a.objectId}`,
+    }),
+  );
+}
