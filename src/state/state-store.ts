@@ -35,11 +35,12 @@ class KeyvStateStore implements StateStore {
 /** `url` is absolute already (the tenant loader resolves relative `file:` paths). */
 export function openStateStore(url: string): StateStore {
   if (url.startsWith('file:')) {
-    const keyv = new Keyv({ store: new JsonFileStore(url.slice('file:'.length).replace(/^\/\/(?=\/)/, '')), namespace: 'pbxsync' });
+    const keyv = new Keyv({ store: new JsonFileStore(url.slice('file:'.length).replace(/^\/\/(?=\/)/, '')), namespace: 'pbxsync', throwOnErrors: true });
     // Keep the file plain JSON: the adapter stores objects, keyv need not stringify them.
     keyv.serialize = undefined;
     keyv.deserialize = undefined;
-    keyv.on('error', () => undefined); // errors are rethrown to the caller; no unhandled event
+    // keyv swallows store errors by default: a corrupt state must stop the run, not look empty.
+    keyv.on('error', () => undefined);
     return new KeyvStateStore(keyv);
   }
   const scheme = url.split(':')[0] ?? url;

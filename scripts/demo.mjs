@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+// The quickstart's main job on the embedded default: create the SQLite PBX with Kamailio's
+// tables (once), plan the example tenant, apply it, and leave the PBX and spreadsheet behind.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const cli = join(root, 'bin', 'pbxsync.js');
+const tenant = join('examples', 'acme', 'tenant.yaml');
+
+function pbxsync(...args) {
+  console.error(`\n$ pbxsync ${args.join(' ')}`);
+  const r = spawnSync(process.execPath, [cli, ...args], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
+
+if (!existsSync(join(root, 'examples', 'acme', 'pbx.sqlite'))) pbxsync('pbx', 'init', 'sqlite:examples/acme/pbx.sqlite');
+pbxsync('plan', tenant);
+pbxsync('apply', tenant, '--auto-approve');
+console.error('\nDone: examples/acme/pbx.sqlite holds the PBX, examples/acme/acme-credentials.xlsx the credentials.');
+console.error('Run `npm run demo` again: the plan says "No changes."');
