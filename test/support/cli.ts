@@ -1,0 +1,35 @@
+/** Spawns the built CLI (dist/) the way a user would, in a scratch copy of an example tenant. */
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const ROOT = resolve(import.meta.dirname, '..', '..');
+const BIN = join(ROOT, 'bin', 'pbxsync.js');
+
+export interface CliResult {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export function scratchDir(prefix = 'pbxsync-e2e-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** A copy of examples/acme in a fresh folder, with its own master key file. */
+export function exampleTenant(): { dir: string; env: NodeJS.ProcessEnv } {
+  const dir = scratchDir();
+  cpSync(join(ROOT, 'examples', 'acme'), dir, { recursive: true, filter: (src) => !/\.(sqlite|xlsx)$|state\.json$/.test(src) });
+  return { dir, env: { PBXSYNC_MASTER_KEY_FILE: join(dir, 'master.key') } };
+}
+
+export function pbxsync(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; input?: string }): CliResult {
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: opts.cwd,
+    env: { PATH: process.env.PATH, HOME: opts.cwd, NO_COLOR: '1', ...opts.env },
+    input: opts.input ?? '',
+    encoding: 'utf8',
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
