@@ -1,0 +1,198 @@
+/**
+ * Turns a schema-valid tenant file into the normalised `TenantConfig`: defaults filled in,
+ * names lower-cased, relative paths made absolute against the tenant file's folder. Pure.
+ */
+import { isAbsolute, resolve } from 'node:path';
+import type {
+  DirectoryScope,
+  ExtensionRange,
+  FieldValues,
+  PhoneSetup,
+  SourceConfig,
+  TenantConfig,
+  UserOverride,
+} from '../model/tenant-config.js';
+import { PREFERENCE_FIELDS } from '../model/subscriber-fields.js';
+import type { PathProblem } from './problem.js';
+
+/** The tenant file as the schema allows it (snake_case, optional parts absent). */
+export interface RawTenant {
+  tenant: string;
+  domain: string;
+  source: RawSource;
+  pbx: { url: string };
+  extensions: { start: number; end?: number; reserved?: (number | string)[]; reuse?: 'never' | 'after-delete' };
+  defaults?: RawFields;
+  users?: Record<string, RawOverride>;
+  leavers?: 'disable' | 'delete' | 'keep';
+  safety?: { max_remove_share?: number; max_update_share?: number; min_existing?: number };
+  spreadsheet?: {
+    path?: string;
+    phone_setup?: { registrar?: string; outbound_proxy?: string; transport?: PhoneSetup['transport']; port?: number };
+  };
+  state?: { url?: string };
+  credentials?: { store_plaintext?: boolean };
+}
+
+interface RawScope {
+  enabled_only?: boolean;
+  members_only?: boolean;
+  domains?: string[];
+}
+
+type RawSource =
+  | { type: 'snapshot'; path: string; scope?: RawScope }
+  | {
+      type: 'azure';
+      tenant_id: string;
+      client_id: string;
+      authority_host?: string;
+      graph_endpoint?: string;
+      groups?: string[];
+      scope?: RawScope;
+    };
+
+type RawFields = Record<string, string | number | boolean | { from: string; to: string }>;
+
+type RawOverride = RawFields & {
+  exclude?: boolean;
+  adopt?: boolean;
+  extension?: number;
+  username?: string;
+  email?: string;
+  generation?: number;
+};
+
+export const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';
+export const DEFAULT_GRAPH_ENDPOINT = 'https://graph.microsoft.com';
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * `file` is the absolute path of the tenant file. Users keys that are neither a UPN nor an
+ * object id are reported and left out of `config.users`.
+ */
+export function normaliseTenant(raw: RawTenant, file: string): { config: TenantConfig; problems: PathProblem[] } {
+  const dir = resolve(file, '..');
+  const domain = raw.domain.toLowerCase();
+  const { users, problems } = normaliseUsers(raw.users ?? {});
+  const config: TenantConfig = {
+    file,
+    name: raw.tenant,
+    domain,
+    source: normaliseSource(raw.source, dir),
+    pbx: { url: resolveUrlPath(raw.pbx.url, 'sqlite:', dir) },
+    extensions: {
+      start: raw.extensions.start,
+      ...(raw.extensions.end !== undefined ? { end: raw.extensions.end } : {}),
+      reserved: (raw.extensions.reserved ?? []).map(toRange),
+      reuse: raw.extensions.reuse ?? 'never',
+    },
+    defaults: preferenceFields(raw.defaults ?? {}),
+    users,
+    leavers: raw.leavers ?? 'disable',
+    safety: {
+      maxRemoveShare: raw.safety?.max_remove_share ?? 0.3,
+      maxUpdateShare: raw.safety?.max_update_share ?? 0.5,
+      minExisting: raw.safety?.min_existing ?? 10,
+    },
+    spreadsheet: {
+      path: resolve(dir, raw.spreadsheet?.path ?? `${raw.tenant}-credentials.xlsx`),
+      phoneSetup: phoneSetup(raw.spreadsheet?.phone_setup ?? {}, domain),
+    },
+    state: { url: resolveUrlPath(raw.state?.url ?? `file:${raw.tenant}.pbxsync-state.json`, 'file:', dir) },
+    credentials: { storePlaintext: raw.credentials?.store_plaintext ?? false },
+  };
+  return { config, problems };
+}
+
+function normaliseSource(raw: RawSource, dir: string): SourceConfig {
+  const scope = normaliseScope(raw.scope ?? {});
+  if (raw.type === 'snapshot') return { type: 'snapshot', path: resolve(dir, raw.path), scope };
+  return {
+    type: 'azure',
+    tenantId: raw.tenant_id,
+    clientId: raw.client_id,
+    authorityHost: stripTrailingSlash(raw.authority_host ?? DEFAULT_AUTHORITY_HOST),
+    graphEndpoint: stripTrailingSlash(raw.graph_endpoint ?? DEFAULT_GRAPH_ENDPOINT),
+    groups: raw.groups ?? [],
+    scope,
+  };
+}
+
+function normaliseScope(raw: RawScope): DirectoryScope {
+  return {
+    enabledOnly: raw.enabled_only ?? true,
+    membersOnly: raw.members_only ?? true,
+    domains: (raw.domains ?? []).map((d) => d.toLowerCase()),
+  };
+}
+
+function phoneSetup(raw: NonNullable<NonNullable<RawTenant['spreadsheet']>['phone_setup']>, domain: string): PhoneSetup {
+  const transport = raw.transport ?? 'udp';
+  const defaultPort = transport === 'tls' ? 5061 : transport === 'wss' ? 443 : 5060;
+  return {
+    registrar: raw.registrar ?? domain,
+    ...(raw.outbound_proxy !== undefined ? { outboundProxy: raw.outbound_proxy } : {}),
+    transport,
+    port: raw.port ?? defaultPort,
+  };
+}
+
+/** `sqlite:db.sqlite` → `sqlite:/abs/dir/db.sqlite`; other schemes and `:memory:` stay as they are. */
+function resolveUrlPath(url: string, scheme: string, dir: string): string {
+  if (!url.startsWith(scheme)) return url;
+  const rest = url.slice(scheme.length);
+  if (rest === '' || rest === ':memory:' || isAbsolute(rest)) return url;
+  return scheme + resolve(dir, rest);
+}
+
+/** `1900` → 1900..1900, `"1900-1999"` → 1900..1999 (an inverted range is kept for the semantic check). */
+function toRange(item: number | string): ExtensionRange {
+  if (typeof item === 'number') return { from: item, to: item };
+  const [from = '0', to = '0'] = item.split('-');
+  return { from: Number(from), to: Number(to) };
+}
+
+function preferenceFields(raw: RawFields): FieldValues {
+  const out: FieldValues = {};
+  for (const { key } of PREFERENCE_FIELDS) {
+    const v = raw[key];
+    if (v === undefined) continue;
+    out[key] = typeof v === 'object' ? `${v.from}/${v.to}` : v;
+  }
+  return out;
+}
+
+function normaliseUsers(raw: Record<string, RawOverride>): { users: UserOverride[]; problems: PathProblem[] } {
+  const users: UserOverride[] = [];
+  const problems: PathProblem[] = [];
+  for (const [key, o] of Object.entries(raw)) {
+    const by = key.includes('@') ? 'upn' : GUID.test(key) ? 'id' : undefined;
+    if (by === undefined) {
+      problems.push({
+        severity: 'error',
+        path: ['users', key],
+        at: 'key',
+        message: `users key '${key}' is neither a UPN nor an object id`,
+        hint: 'name a user by UPN (bob@acme.com) or by directory object id (a GUID)',
+      });
+      continue;
+    }
+    users.push({
+      match: { by, value: key.toLowerCase() },
+      exclude: o.exclude ?? false,
+      adopt: o.adopt ?? false,
+      ...(o.extension !== undefined ? { extension: o.extension } : {}),
+      ...(o.username !== undefined ? { username: o.username } : {}),
+      ...(o.email !== undefined ? { email: o.email } : {}),
+      ...(o.generation !== undefined ? { generation: o.generation } : {}),
+      fields: preferenceFields(o),
+      path: ['users', key],
+    });
+  }
+  return { users, problems };
+}
+
+function stripTrailingSlash(url: string): string {
+  return url.replace(/\/+$/, '');
+}

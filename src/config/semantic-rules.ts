@@ -1,0 +1,138 @@
+/**
+ * Checks that need the normalised config as a whole (ranges, pinned extensions, domains,
+ * duplicate users). Pure; every problem carries the path of the offending node.
+ */
+import type { DirectoryUser } from '../model/directory-user.js';
+import type { ExtensionRange, TenantConfig, UserOverride } from '../model/tenant-config.js';
+import { describePath, type PathProblem, type Problem } from './problem.js';
+import { locatorFor, toProblem, type Locator } from './yaml-positions.js';
+
+export function checkSemantics(config: TenantConfig): PathProblem[] {
+  return [
+    ...checkDomains(config),
+    ...checkRange(config),
+    ...checkReserved(config),
+    ...checkPinned(config),
+    ...checkDuplicateUsers(config.users),
+  ];
+}
+
+const error = (path: PathProblem['path'], message: string, hint?: string): PathProblem =>
+  hint === undefined ? { severity: 'error', path, message } : { severity: 'error', path, message, hint };
+
+/** The schema's `hostname` format accepts `localhost` and `acme.com.`; a SIP domain needs more. */
+export function domainProblem(domain: string): string | undefined {
+  if (domain.endsWith('.')) return 'must not end with a dot';
+  if (!domain.includes('.')) return 'must have at least one dot (e.g. acme.com)';
+  return undefined;
+}
+
+function checkDomains(config: TenantConfig): PathProblem[] {
+  const problems: PathProblem[] = [];
+  const bad = domainProblem(config.domain);
+  if (bad) problems.push(error(['domain'], `domain '${config.domain}' ${bad}`, 'give the fully qualified SIP domain, e.g. acme.com'));
+  config.source.scope.domains.forEach((d, i) => {
+    const why = domainProblem(d);
+    if (why) problems.push(error(['source', 'scope', 'domains', i], `scope domain '${d}' ${why}`));
+  });
+  return problems;
+}
+
+function checkRange(config: TenantConfig): PathProblem[] {
+  const { start, end } = config.extensions;
+  if (end === undefined || end >= start) return [];
+  return [error(['extensions', 'end'], `extensions.end (${end}) is below extensions.start (${start})`, 'end is the last number of the range, inclusive')];
+}
+
+function checkReserved(config: TenantConfig): PathProblem[] {
+  const { start, end, reserved } = config.extensions;
+  const problems: PathProblem[] = [];
+  reserved.forEach((r, i) => {
+    const path = ['extensions', 'reserved', i];
+    if (r.from > r.to) {
+      problems.push(error(path, `reserved range ${r.from}-${r.to} starts after it ends`, `write it as ${r.to}-${r.from}`));
+    } else if (r.to < start || (end !== undefined && r.from > end)) {
+      problems.push({
+        severity: 'warning',
+        path,
+        message: `reserved ${showRange(r)} lies outside the extension range ${showRange({ from: start, to: end })} and has no effect`,
+      });
+    }
+  });
+  return problems;
+}
+
+function checkPinned(config: TenantConfig): PathProblem[] {
+  const { start, end, reserved } = config.extensions;
+  const problems: PathProblem[] = [];
+  const pinnedBy = new Map<number, UserOverride>();
+  for (const user of config.users) {
+    const ext = user.extension;
+    if (ext === undefined) continue;
+    const path = [...user.path, 'extension'];
+    const who = describePath(user.path);
+    if (ext < start || (end !== undefined && ext > end)) {
+      problems.push(error(path, `extension ${ext} of ${who} is outside the range ${showRange({ from: start, to: end })}`, 'pin a number within extensions.start..end, or widen the range'));
+    }
+    const hit = reserved.find((r) => r.from <= ext && ext <= r.to);
+    if (hit) problems.push(error(path, `extension ${ext} of ${who} is reserved (${showRange(hit)})`, 'pin a number that is not in extensions.reserved'));
+    const first = pinnedBy.get(ext);
+    if (first) {
+      problems.push(error(path, `extension ${ext} of ${who} is already pinned to ${describePath(first.path)}`, 'every pinned extension must be unique'));
+    } else {
+      pinnedBy.set(ext, user);
+    }
+  }
+  return problems;
+}
+
+/** Keys are lower-cased when normalised, so `Bob@acme.com` and `bob@acme.com` collide here. */
+function checkDuplicateUsers(users: readonly UserOverride[]): PathProblem[] {
+  const seen = new Map<string, UserOverride>();
+  const problems: PathProblem[] = [];
+  for (const user of users) {
+    const key = `${user.match.by}:${user.match.value}`;
+    const first = seen.get(key);
+    if (first) {
+      problems.push({
+        ...error(user.path, `${describePath(user.path)} names the same user as ${describePath(first.path)}`, 'UPNs and object ids are case-insensitive; merge the two entries'),
+        at: 'key',
+      });
+    } else {
+      seen.set(key, user);
+    }
+  }
+  return problems;
+}
+
+function showRange(r: { from: number; to: number | undefined }): string {
+  if (r.to === undefined) return `${r.from} and up`;
+  return r.from === r.to ? String(r.from) : `${r.from}-${r.to}`;
+}
+
+/**
+ * Warnings for user overrides that name nobody in the directory; the CLI calls this once
+ * it has read the directory. Positions come from the file `config` was loaded from.
+ */
+export function overridesMatchingNobody(
+  config: TenantConfig,
+  users: readonly DirectoryUser[],
+  locator: Locator = locatorFor(config, config.file),
+): Problem[] {
+  const upns = new Set(users.map((u) => u.userPrincipalName.toLowerCase()));
+  const ids = new Set(users.map((u) => u.id.toLowerCase()));
+  return config.users
+    .filter((o) => !(o.match.by === 'upn' ? upns : ids).has(o.match.value))
+    .map((o) =>
+      toProblem(
+        {
+          severity: 'warning',
+          path: o.path,
+          at: 'key',
+          message: `${describePath(o.path)} matches no directory user`,
+          hint: 'check the spelling; overrides for users outside the source scope have no effect',
+        },
+        locator,
+      ),
+    );
+}

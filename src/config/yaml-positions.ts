@@ -1,0 +1,155 @@
+/**
+ * Parses the tenant file with the `yaml` package and maps a key path back to the line:col
+ * of its node, so that every later layer can report problems by path.
+ */
+import {
+  LineCounter,
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  parseDocument,
+  visit,
+  type Document,
+  type Node,
+  type Pair,
+  type YAMLError,
+} from 'yaml';
+import type { PathProblem, Problem, YamlPath } from './problem.js';
+
+export interface Position {
+  line: number;
+  col: number;
+}
+
+/** Turns a path into a position in one tenant file. */
+export interface Locator {
+  /** The file name to report, as the caller gave it. */
+  readonly file: string;
+  /** `at: 'key'` gives the key of the last segment; a missing node gives its nearest ancestor. */
+  locate(path: YamlPath, at?: 'key' | 'value'): Position;
+}
+
+export interface ParsedYaml {
+  /** The document as plain JS, or undefined when it has syntax errors. */
+  value: unknown;
+  /** Syntax errors (and yaml's warnings), with positions. */
+  problems: Problem[];
+  locator: Locator;
+}
+
+export function parseYaml(text: string, file: string): ParsedYaml {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, {
+    keepSourceTokens: true,
+    lineCounter,
+    uniqueKeys: true,
+    prettyErrors: false,
+  });
+  const locator: Locator = {
+    file,
+    locate: (path, at = 'value') => lineCounter.linePos(offsetOf(doc, path, at)),
+  };
+  const problems = [
+    ...doc.errors.map((e) => syntaxProblem(e, 'error', doc, file, lineCounter)),
+    ...doc.warnings.map((e) => syntaxProblem(e, 'warning', doc, file, lineCounter)),
+  ];
+  if (doc.errors.length > 0) return { value: undefined, problems, locator };
+  try {
+    return { value: doc.toJS(), problems, locator };
+  } catch (err) {
+    // e.g. an alias expanding too often ("billion laughs"): a user error, not a crash
+    const message = `invalid YAML: ${err instanceof Error ? err.message : String(err)}`;
+    problems.push({ severity: 'error', file, line: 1, col: 1, message });
+    return { value: undefined, problems, locator };
+  }
+}
+
+export function toProblem(p: PathProblem, locator: Locator): Problem {
+  const { line, col } = locator.locate(p.path, p.at ?? 'value');
+  const out: Problem = { severity: p.severity, file: locator.file, line, col, message: p.message };
+  if (p.hint !== undefined) out.hint = p.hint;
+  return out;
+}
+
+function syntaxProblem(
+  e: YAMLError,
+  severity: Problem['severity'],
+  doc: Document,
+  file: string,
+  lc: LineCounter,
+): Problem {
+  const { line, col } = lc.linePos(e.pos[0]);
+  if (e.code === 'DUPLICATE_KEY') {
+    const key = keyStartingAt(doc, e.pos[0]);
+    const message = key === undefined ? 'duplicate key' : `duplicate key '${key}'`;
+    return { severity, file, line, col, message, hint: 'a key may appear only once in a mapping' };
+  }
+  const message = severity === 'error' ? `invalid YAML: ${e.message}` : e.message;
+  return { severity, file, line, col, message };
+}
+
+/** The text of the mapping key whose node starts at `offset`. */
+function keyStartingAt(doc: Document, offset: number): string | undefined {
+  let found: string | undefined;
+  visit(doc, {
+    Pair(_, pair) {
+      if ((pair.key as Node | null)?.range?.[0] !== offset) return undefined;
+      found = keyText(pair);
+      return visit.BREAK;
+    },
+  });
+  return found;
+}
+
+function offsetOf(doc: Document, path: YamlPath, at: 'key' | 'value'): number {
+  let node = deref(doc, doc.contents);
+  let offset = node?.range?.[0] ?? 0;
+  for (let i = 0; i < path.length && node; i++) {
+    const seg = path[i] as string | number;
+    if (isMap(node)) {
+      const pair = node.items.find((p) => keyText(p) === String(seg));
+      if (!pair) break;
+      const keyOffset = (pair.key as Node | null)?.range?.[0] ?? offset;
+      const value = deref(doc, pair.value as Node | null);
+      if ((i === path.length - 1 && at === 'key') || isEmpty(value)) return keyOffset;
+      node = value;
+    } else if (isSeq(node)) {
+      const item = node.items[typeof seg === 'number' ? seg : Number(seg)];
+      node = deref(doc, (item ?? null) as Node | null);
+    } else {
+      break;
+    }
+    offset = node?.range?.[0] ?? offset;
+  }
+  return offset;
+}
+
+function deref(doc: Document, node: Node | null | undefined): Node | null {
+  if (node && isAlias(node)) return node.resolve(doc) ?? null;
+  return node ?? null;
+}
+
+function keyText(pair: Pair): string | undefined {
+  const key = pair.key;
+  if (isScalar(key)) return String(key.value);
+  return typeof key === 'string' || typeof key === 'number' ? String(key) : undefined;
+}
+
+/** `key:` with nothing after it: point at the key, the value has no position of its own. */
+function isEmpty(node: Node | null): boolean {
+  if (node === null) return true;
+  return isScalar(node) && node.value === null && (node.range?.[0] === node.range?.[1]);
+}
+
+const locators = new WeakMap<object, Locator>();
+
+/** Lets later checks (e.g. `overridesMatchingNobody`) find positions in the loaded file. */
+export function rememberLocator(config: object, locator: Locator): void {
+  locators.set(config, locator);
+}
+
+/** The locator of the file `config` was loaded from; without one, everything sits at 1:1. */
+export function locatorFor(config: object, fallbackFile: string): Locator {
+  return locators.get(config) ?? { file: fallbackFile, locate: () => ({ line: 1, col: 1 }) };
+}
