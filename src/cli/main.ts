@@ -37,7 +37,7 @@ function run(load: () => Promise<{ default: (...args: never[]) => Promise<number
     const globals = command.optsWithGlobals() as GlobalOptions;
     try {
       const mod = await load();
-      process.exitCode = await (mod.default as (...a: unknown[]) => Promise<number>)(...args.slice(0, -1));
+      process.exitCode = await (mod.default as (...a: unknown[]) => Promise<number>)(...args);
     } catch (err) {
       reportError(err, styleFor(process.stderr, globals.color));
       process.exitCode = EXIT_ERROR;

@@ -4,6 +4,8 @@ import { META } from '../model/subscriber-fields.js';
 import { plainStyle, type Style } from './style.js';
 
 const HIDDEN = new Set<string>([META.managed]);
+// A new account's heading already names these; listing them again is noise.
+const HIDDEN_ON_CREATE = new Set<string>([META.managed, META.status, META.generation, META.displayName, META.upn]);
 
 export function renderPlanText(plan: Plan, style: Style = plainStyle): string {
   const lines: string[] = [style.bold(`Tenant ${plan.tenant} (${plan.domain})`), ''];
@@ -48,7 +50,7 @@ function renderChange(change: Change, style: Style): string[] {
 
 function createFields(account: AccountView, style: Style): string[] {
   const fields: FieldChange[] = Object.entries(account.preferences)
-    .filter(([attr]) => !HIDDEN.has(attr))
+    .filter(([attr]) => !HIDDEN_ON_CREATE.has(attr))
     .map(([field, p]) => ({ field, before: null, after: p.value, sensitive: false }));
   fields.push({ field: 'sip_password', before: null, after: null, sensitive: true });
   fields.push({ field: 'softphone_password', before: null, after: null, sensitive: true });
