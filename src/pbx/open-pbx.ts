@@ -1,0 +1,41 @@
+/**
+ * Turns a tenant file's `pbx.url` into a provider. Opening is lazy: the SQLite file is only
+ * touched by the first call, so `pbx init` can create it.
+ */
+import { isAbsolute, resolve } from 'node:path';
+import { PbxUrlError } from './errors.js';
+import type { PbxProvider } from './provider.js';
+import { SqlitePbxProvider } from './sqlite-provider.js';
+
+const SQLITE_HINT = 'use a URL like sqlite:pbx.sqlite (relative to the tenant file) or sqlite:///var/lib/pbx.sqlite';
+
+/**
+ * The file path of a `sqlite:` URL: `sqlite:rel/path`, `sqlite:/abs/path`, `sqlite:///abs/path`
+ * or `sqlite://./rel/path`. Relative paths are resolved against `baseDir`.
+ */
+export function sqlitePathOf(url: string, baseDir: string): string {
+  const rest = url.slice('sqlite:'.length);
+  const path = rest.startsWith('//') ? rest.slice(2) : rest;
+  if (path === '') throw new PbxUrlError(`the PBX URL "${url}" names no file`, SQLITE_HINT);
+  // better-sqlite3 would open a throw-away in-memory database: an apply would vanish.
+  if (path === ':memory:') throw new PbxUrlError('an in-memory PBX database cannot be synced', SQLITE_HINT);
+  return isAbsolute(path) ? path : resolve(baseDir, path);
+}
+
+/** The scheme only: a URL may hold a password, which must never be printed. */
+function schemeOf(url: string): string | null {
+  const match = /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(url);
+  return match?.[1]?.toLowerCase() ?? null;
+}
+
+export async function openPbx(url: string, baseDir: string): Promise<PbxProvider> {
+  const scheme = schemeOf(url);
+  if (scheme === 'sqlite') return new SqlitePbxProvider(sqlitePathOf(url, baseDir));
+  if (scheme === 'postgres' || scheme === 'postgresql') {
+    throw new PbxUrlError('PostgreSQL support is not built yet', `use a sqlite: PBX URL for now; ${SQLITE_HINT}`);
+  }
+  if (scheme === null) {
+    throw new PbxUrlError('the PBX URL has no scheme (expected sqlite:)', SQLITE_HINT);
+  }
+  throw new PbxUrlError(`unsupported PBX URL scheme "${scheme}:" (supported: sqlite:)`, SQLITE_HINT);
+}

@@ -1,0 +1,244 @@
+/**
+ * `PbxProvider` over an SQLite file holding Kamailio 5.6's tables (better-sqlite3, which is
+ * synchronous: the async methods only honour the interface).
+ */
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { PbxAliasRow, PbxPreferenceRow, PbxSubscriberRow, PbxTenantState } from '../model/pbx-state.js';
+import type { RowOps } from '../model/row-ops.js';
+import { UserError } from '../errors.js';
+import { PbxBusyError, PbxChangedError, PbxMissingError } from './errors.js';
+import { fingerprintRows, type PbxRows } from './fingerprint.js';
+import { KAMAILIO_TABLES, SQLITE_DDL, assertSchema, tablesToCreate, type SchemaFacts, type SchemaHints } from './kamailio-schema.js';
+import type { PbxProvider } from './provider.js';
+
+type Db = Database.Database;
+
+export interface SqliteProviderOptions {
+  /** Clock for `last_modified`; injectable so tests can pin it. */
+  readonly now?: () => Date;
+  /** How long to wait for another writer's lock before giving up (default 5000 ms). */
+  readonly busyTimeoutMs?: number;
+}
+
+/** Kamailio's `last_modified` format: UTC 'YYYY-MM-DD HH:MM:SS'. */
+export function kamailioTimestamp(date: Date): string {
+  return date.toISOString().slice(0, 19).replace('T', ' ');
+}
+
+function sqliteCode(err: unknown): string {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : '';
+}
+
+export class SqlitePbxProvider implements PbxProvider {
+  private db: Db | null = null;
+  private readonly now: () => Date;
+  private readonly busyTimeoutMs: number;
+  private readonly hints: SchemaHints;
+
+  constructor(
+    readonly path: string,
+    options: SqliteProviderOptions = {},
+  ) {
+    this.now = options.now ?? (() => new Date());
+    this.busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+    this.hints = { init: `run \`pbxsync pbx init sqlite:${path}\` first` };
+  }
+
+  async init(): Promise<void> {
+    this.guard(() => {
+      const db = this.connect(true);
+      const create = db.transaction(() => {
+        for (const table of tablesToCreate(readFacts(db), this.hints)) {
+          for (const sql of SQLITE_DDL[table]) db.exec(sql);
+        }
+      });
+      create.immediate();
+    });
+  }
+
+  async checkSchema(): Promise<void> {
+    this.guard(() => assertSchema(readFacts(this.connect(false)), this.hints));
+  }
+
+  async read(domain: string): Promise<PbxTenantState> {
+    return this.guard(() => {
+      const db = this.connect(false);
+      // One read transaction: a concurrent apply must not show up half-way through.
+      const snapshot = db.transaction(() => {
+        assertSchema(readFacts(db), this.hints);
+        return readRows(db, domain);
+      });
+      const rows = snapshot.deferred();
+      return { ...rows, fingerprint: fingerprintRows(rows) };
+    });
+  }
+
+  async apply(ops: RowOps, expectedFingerprint?: string): Promise<void> {
+    this.guard(() => {
+      const db = this.connect(false);
+      const stamp = kamailioTimestamp(this.now());
+      const write = db.transaction(() => {
+        assertSchema(readFacts(db), this.hints);
+        // Compared under the write lock (BEGIN IMMEDIATE), so nobody can change the rows
+        // between this check and the writes below.
+        if (expectedFingerprint !== undefined && fingerprintRows(readRows(db, ops.domain)) !== expectedFingerprint) {
+          throw new PbxChangedError(ops.domain);
+        }
+        writeOps(db, ops, stamp);
+      });
+      // better-sqlite3 rolls back and rethrows on any error thrown inside.
+      write.immediate();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.db?.close();
+    this.db = null;
+  }
+
+  private connect(create: boolean): Db {
+    if (this.db) return this.db;
+    if (!create && !existsSync(this.path)) throw new PbxMissingError(this.path);
+    if (create && !existsSync(dirname(this.path))) {
+      throw new UserError(
+        `cannot create the PBX database ${this.path}: folder ${dirname(this.path)} does not exist`,
+        'create the folder first, or fix the path in the sqlite: URL',
+      );
+    }
+    const db = new Database(this.path, { fileMustExist: !create, timeout: this.busyTimeoutMs });
+    try {
+      db.pragma('journal_mode = WAL');
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    this.db = db;
+    return db;
+  }
+
+  /** Turns what a user can fix into a `UserError`; everything else keeps its stack. */
+  private guard<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      const code = sqliteCode(err);
+      if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) throw new PbxBusyError(this.path);
+      if (code === 'SQLITE_NOTADB') {
+        throw new UserError(`${this.path} is not an SQLite database`, 'check the path in the sqlite: PBX URL');
+      }
+      throw err;
+    }
+  }
+}
+
+function readFacts(db: Db): SchemaFacts {
+  const names = db
+    .prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name IN (SELECT value FROM json_each(?))`)
+    .pluck()
+    .all(JSON.stringify(KAMAILIO_TABLES)) as string[];
+  const tables = new Set(names);
+  const versions = new Map<string, number | string>();
+  if (tables.has('version')) {
+    const rows = db.prepare('SELECT table_name, table_version FROM version').all() as {
+      table_name: string;
+      table_version: number | string;
+    }[];
+    for (const row of rows) versions.set(row.table_name, row.table_version);
+  }
+  return { tables, versions };
+}
+
+/**
+ * An alias of this domain pointing into another domain is shown as `user@domain`: the core
+ * then treats it as foreign (pbxsync usernames never hold '@') and keeps its number taken.
+ */
+const ALIAS_TARGET = `CASE WHEN domain = alias_domain THEN username ELSE username || '@' || domain END`;
+
+function readRows(db: Db, domain: string): PbxRows {
+  const subscribers = (
+    db
+      .prepare('SELECT username, password, ha1, ha1b FROM subscriber WHERE domain = ? ORDER BY username')
+      .all(domain) as { username: string; password: string; ha1: string; ha1b: string }[]
+  ).map(
+    (r): PbxSubscriberRow => ({ username: r.username, ha1: r.ha1, ha1b: r.ha1b, hasPlaintext: r.password !== '' }),
+  );
+  const aliases = db
+    .prepare(
+      `SELECT alias_username AS aliasUsername, ${ALIAS_TARGET} AS username
+       FROM dbaliases WHERE alias_domain = ? ORDER BY alias_username, username`,
+    )
+    .all(domain) as PbxAliasRow[];
+  const preferences = db
+    .prepare(
+      `SELECT uuid, username, attribute, type, value FROM usr_preferences
+       WHERE domain = ? ORDER BY uuid, username, attribute, value`,
+    )
+    .all(domain) as PbxPreferenceRow[];
+  return { domain: readDomain(db, domain), subscribers, aliases, preferences };
+}
+
+function readDomain(db: Db, domain: string): PbxRows['domain'] {
+  const row = db.prepare('SELECT did FROM domain WHERE domain = ?').get(domain) as { did: string | null } | undefined;
+  if (!row) return { did: null, exists: false, attrs: {} };
+  if (row.did === null) return { did: null, exists: true, attrs: {} };
+  // domain_attrs is not unique on (did, name); a stable order makes the last duplicate win.
+  const attrs = db
+    .prepare('SELECT name, value FROM domain_attrs WHERE did = ? ORDER BY name, value')
+    .all(row.did) as { name: string; value: string }[];
+  return { did: row.did, exists: true, attrs: Object.fromEntries(attrs.map((a) => [a.name, String(a.value)])) };
+}
+
+/** The statements of one apply; each takes its whole list as one JSON parameter, `@rows`. */
+const SQL = {
+  deleteSubscribers: `DELETE FROM subscriber
+    WHERE domain = @domain AND username IN (SELECT value FROM json_each(@rows))`,
+  // The target is matched as `read` shows it, so a cross-domain alias can be named too.
+  deleteAliases: `DELETE FROM dbaliases
+    WHERE alias_domain = @domain AND (alias_username, ${ALIAS_TARGET}) IN
+      (SELECT j.value->>'$.aliasUsername', j.value->>'$.username' FROM json_each(@rows) AS j)`,
+  deletePreferencesOf: `DELETE FROM usr_preferences
+    WHERE domain = @domain AND uuid IN (SELECT value FROM json_each(@rows))`,
+  deletePreferences: `DELETE FROM usr_preferences
+    WHERE domain = @domain AND (uuid, attribute) IN
+      (SELECT j.value->>'$.uuid', j.value->>'$.attribute' FROM json_each(@rows) AS j)`,
+  insertDomain: `INSERT INTO domain (domain, did, last_modified)
+    SELECT @domain, @did, @stamp WHERE NOT EXISTS (SELECT 1 FROM domain WHERE domain = @domain)`,
+  // Kamailio's domain module: domain_attrs type 2 = string.
+  insertDomainAttrs: `INSERT INTO domain_attrs (did, name, type, value, last_modified)
+    SELECT @did, j.key, 2, j.value, @stamp FROM json_each(@rows) AS j`,
+  insertSubscribers: `INSERT INTO subscriber (username, domain, password, ha1, ha1b)
+    SELECT j.value->>'$.username', @domain, j.value->>'$.password', j.value->>'$.ha1', j.value->>'$.ha1b'
+    FROM json_each(@rows) AS j`,
+  insertAliases: `INSERT INTO dbaliases (alias_username, alias_domain, username, domain)
+    SELECT j.value->>'$.aliasUsername', @domain, j.value->>'$.username', @domain
+    FROM json_each(@rows) AS j`,
+  insertPreferences: `INSERT INTO usr_preferences (uuid, username, domain, attribute, type, value, last_modified)
+    SELECT j.value->>'$.uuid', j.value->>'$.username', @domain, j.value->>'$.attribute', j.value->>'$.type',
+           j.value->>'$.value', @stamp
+    FROM json_each(@rows) AS j`,
+} as const;
+
+/** Deletes, then inserts; a statement runs only when its list is non-empty. */
+function writeOps(db: Db, ops: RowOps, stamp: string): void {
+  const { domain } = ops;
+  const run = (sql: string, list: readonly unknown[]): void => {
+    if (list.length > 0) db.prepare(sql).run({ domain, stamp, rows: JSON.stringify(list) });
+  };
+  run(SQL.deleteSubscribers, ops.deleteSubscribers);
+  run(SQL.deleteAliases, ops.deleteAliases);
+  run(SQL.deletePreferencesOf, ops.deletePreferencesOf);
+  run(SQL.deletePreferences, ops.deletePreferences);
+  if (ops.createDomain) {
+    const { did, attrs } = ops.createDomain;
+    const created = db.prepare(SQL.insertDomain).run({ domain, did, stamp }).changes === 1;
+    if (created && Object.keys(attrs).length > 0) {
+      db.prepare(SQL.insertDomainAttrs).run({ did, stamp, rows: JSON.stringify(attrs) });
+    }
+  }
+  run(SQL.insertSubscribers, ops.insertSubscribers);
+  run(SQL.insertAliases, ops.insertAliases);
+  run(SQL.insertPreferences, ops.insertPreferences);
+}
