@@ -2,6 +2,8 @@
 export interface Logger {
   info(message: string): void;
   warn(message: string): void;
+  /** Progress of a long step; the CLI draws it only on a terminal. Called with done === total at the end. */
+  progress(label: string, done: number, total: number): void;
 }
 
-export const silentLogger: Logger = { info: () => undefined, warn: () => undefined };
+export const silentLogger: Logger = { info: () => undefined, warn: () => undefined, progress: () => undefined };

@@ -12,7 +12,7 @@ import type { DirectoryUser } from '../model/directory-user.js';
 import type { Plan } from '../model/plan.js';
 import type { TenantConfig } from '../model/tenant-config.js';
 import { openPbx } from '../pbx/open-pbx.js';
-import type { PbxProvider } from '../pbx/provider.js';
+import type { PbxLock, PbxProvider } from '../pbx/provider.js';
 import { openStateStore, type StateStore } from '../state/state-store.js';
 import type { Logger } from './logger.js';
 import { openSource } from './open-source.js';
@@ -36,7 +36,16 @@ export async function loadConfig(file: string, env: NodeJS.ProcessEnv, log: Logg
   return config;
 }
 
-export async function preparePlan(file: string, env: NodeJS.ProcessEnv, log: Logger): Promise<PreparedPlan> {
+export interface PrepareOptions {
+  /**
+   * Take the tenant's lock before reading the PBX, waiting at most this long; the lock is
+   * held until `close()`, so read → plan → confirm → apply never interleave with another
+   * apply of the tenant. Unset (plan): no lock.
+   */
+  readonly lockTimeoutMs?: number;
+}
+
+export async function preparePlan(file: string, env: NodeJS.ProcessEnv, log: Logger, options: PrepareOptions = {}): Promise<PreparedPlan> {
   const config = await loadConfig(file, env, log);
   const key = loadMasterKey(env);
   if (key.created) log.warn(`notice: created a new master key at ${key.origin} (mode 0600). Back it up: every password is derived from it.`);
@@ -47,17 +56,33 @@ export async function preparePlan(file: string, env: NodeJS.ProcessEnv, log: Log
   for (const p of overridesMatchingNobody(config, directory) as Problem[]) log.warn(formatProblem(p));
 
   const pbx = await openPbx(config.pbx.url, dirname(config.file));
+  const lock = await lockTenant(pbx, config, log, options).catch(async (err: unknown) => {
+    await pbx.close();
+    throw err;
+  });
   const state = openStateStore(config.state.url);
+  const close = () => closeAll(pbx, state, lock);
   try {
     const [current, stored] = await Promise.all([pbx.read(config.domain), state.load(config.name)]);
     const plan = makePlan({ config, directory, pbx: current, stored, credentials });
-    return { config, plan, directory, pbx, state, credentials, close: () => closeBoth(pbx, state) };
+    return { config, plan, directory, pbx, state, credentials, close };
   } catch (err) {
-    await closeBoth(pbx, state);
+    await close();
     throw err;
   }
 }
 
-async function closeBoth(pbx: PbxProvider, state: StateStore): Promise<void> {
+async function lockTenant(pbx: PbxProvider, config: TenantConfig, log: Logger, options: PrepareOptions): Promise<PbxLock | null> {
+  if (options.lockTimeoutMs === undefined) return null;
+  return pbx.lock(config.domain, {
+    timeoutMs: options.lockTimeoutMs,
+    tenant: config.name,
+    onWait: (holder) =>
+      log.warn(`waiting for tenant ${config.name}, locked${holder ? ` by ${holder.who}${holder.since ? ` since ${holder.since}` : ''}` : ''} (up to --lock-timeout ${Math.round(options.lockTimeoutMs! / 1000)}s)`),
+  });
+}
+
+async function closeAll(pbx: PbxProvider, state: StateStore, lock: PbxLock | null): Promise<void> {
   await Promise.allSettled([pbx.close(), state.close()]);
+  await lock?.release();
 }

@@ -4,6 +4,7 @@
  */
 import { Command, Option } from 'commander';
 import { EXIT_ERROR } from './exit-codes.js';
+import { parseDuration } from './duration.js';
 import { reportError } from './report-error.js';
 import { styleFor } from './output.js';
 
@@ -25,10 +26,13 @@ Examples:
 Examples:
   $ pbxsync apply examples/acme/tenant.yaml              # shows the plan, asks for "yes"
   $ pbxsync apply tenants/acme.yaml --auto-approve       # CI, after review of the plan
-  $ pbxsync apply tenants/acme.yaml --allow-unsafe       # past the safety thresholds`,
+  $ pbxsync apply tenants/acme.yaml --allow-unsafe       # past the safety thresholds
+  $ pbxsync apply tenants/acme.yaml --lock-timeout 5m    # wait longer for another apply of acme`,
   pbxInit: `
 Examples:
-  $ pbxsync pbx init sqlite:pbx.sqlite`,
+  $ pbxsync pbx init sqlite:pbx.sqlite
+  $ pbxsync pbx init 'postgres://kamailio:$PBX_DB_PASSWORD@db.example.net/kamailio'
+  $ pbxsync pbx init postgres://kamailio@localhost/kamailio --sql-dir /opt/kamailio/share/kamailio/postgres`,
 };
 
 function run(load: () => Promise<{ default: (...args: never[]) => Promise<number> }>) {
@@ -75,6 +79,11 @@ export function buildProgram(): Command {
     .option('--auto-approve', 'do not ask for confirmation')
     .option('--allow-unsafe', 'apply even when the plan exceeds the safety thresholds')
     .addOption(new Option('--no-spreadsheet', 'do not write the credentials spreadsheet'))
+    .addOption(
+      new Option('--lock-timeout <duration>', 'how long to wait while another apply holds the tenant (30s, 2m, or seconds)')
+        .argParser(parseDuration)
+        .default(60_000, '60s'),
+    )
     .addHelpText('after', EXAMPLES.apply)
     .action(run(() => import('./commands/apply.js')));
 
@@ -82,7 +91,8 @@ export function buildProgram(): Command {
   pbx
     .command('init')
     .description("create Kamailio 5.6's tables (subscriber, dbaliases, usr_preferences, domain, domain_attrs, version)")
-    .argument('<url>', 'database URL, e.g. sqlite:pbx.sqlite')
+    .argument('<url>', 'database URL, e.g. sqlite:pbx.sqlite or postgres://user@host/db')
+    .option('--sql-dir <dir>', "folder of Kamailio's PostgreSQL scripts (postgres: only)", '/usr/share/kamailio/postgres')
     .addHelpText('after', EXAMPLES.pbxInit)
     .action(run(() => import('./commands/pbx-init.js')));
 

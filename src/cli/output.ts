@@ -19,6 +19,11 @@ export function stderrLogger(quiet = false, style: Style = styleFor(process.stde
       if (!quiet) process.stderr.write(`${m}\n`);
     },
     warn: (m) => process.stderr.write(`${style.warn(m)}\n`),
+    progress: (label, done, total) => {
+      if (quiet || !process.stderr.isTTY) return;
+      const pct = total === 0 ? 100 : Math.floor((done / total) * 100);
+      process.stderr.write(`\r${label}: ${done}/${total} (${pct}%)${done === total ? '\n' : ''}`);
+    },
   };
 }
 

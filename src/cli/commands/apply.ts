@@ -12,12 +12,14 @@ interface ApplyOptions {
   autoApprove?: boolean;
   allowUnsafe?: boolean;
   spreadsheet?: boolean;
+  /** Milliseconds (parsed by main.ts). */
+  lockTimeout?: number;
 }
 
 export default async function apply(file: string, options: ApplyOptions, command: Command): Promise<number> {
   const globals = command.optsWithGlobals<{ color?: boolean }>();
   const log = stderrLogger();
-  const prepared = await preparePlan(file, process.env, log);
+  const prepared = await preparePlan(file, process.env, log, { lockTimeoutMs: options.lockTimeout ?? 60_000 });
   try {
     const { plan } = prepared;
     out(renderPlanText(plan, styleFor(process.stdout, globals.color)));
