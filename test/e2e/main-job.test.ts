@@ -190,4 +190,16 @@ describe('pbxsync on examples/acme', () => {
     expect(r.stderr).toMatch(/subscriber.*6.*7/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
+
+  it('validate checks the snapshot offline: overrides naming nobody warn, a missing snapshot fails', () => {
+    editTenant((doc) => doc.setIn(['users', 'nobody@acme.com'], doc.createNode({ extension: 1070 })));
+    const warned = run('validate', 'tenant.yaml');
+    expect(warned.status).toBe(0);
+    expect(warned.stderr).toMatch(/^tenant\.yaml:\d+:3: warning: users\.nobody@acme\.com matches no directory user/m);
+    expect(warned.stdout).toContain('tenant.yaml: ok (1 warning)');
+    editTenant((doc) => doc.setIn(['source', 'path'], 'missing.json'));
+    const failed = run('validate', 'tenant.yaml');
+    expect(failed.status).toBe(1);
+    expect(failed.stderr).toMatch(/^tenant\.yaml:\d+:\d+: error: .*missing\.json/m);
+  });
 });
