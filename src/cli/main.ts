@@ -21,7 +21,8 @@ Examples:
 Examples:
   $ pbxsync plan examples/acme/tenant.yaml
   $ pbxsync plan tenants/acme.yaml --detailed-exitcode   # exit 2 when there are changes
-  $ pbxsync plan tenants/acme.yaml --json > plan.json`,
+  $ pbxsync plan tenants/acme.yaml --json > plan.json
+  $ pbxsync plan tenants/acme.yaml --markdown > comment.md`,
   apply: `
 Examples:
   $ pbxsync apply examples/acme/tenant.yaml              # shows the plan, asks for "yes"
@@ -68,6 +69,7 @@ export function buildProgram(): Command {
     .description('show what apply would change in the PBX (changes nothing)')
     .argument('<file>', 'tenant file')
     .option('--json', 'print the plan as JSON (with format_version)')
+    .option('--markdown', 'print the plan as Markdown (for a pull-request comment)')
     .option('--detailed-exitcode', 'exit 0 when there is nothing to do, 2 when there are changes, 1 on error')
     .addHelpText('after', EXAMPLES.plan)
     .action(run(() => import('./commands/plan.js')));

@@ -54,13 +54,12 @@ function createFields(account: AccountView, style: Style): string[] {
     .map(([field, p]) => ({ field, before: null, after: p.value, sensitive: false }));
   fields.push({ field: 'sip_password', before: null, after: null, sensitive: true });
   fields.push({ field: 'softphone_password', before: null, after: null, sensitive: true });
-  return fields.map((f) => fieldLine(f, style));
+  return fields.map((f) => (f.sensitive ? fieldLine(f, style) : `        ${`${f.field}:`.padEnd(22)}${quote(f.after)}`));
 }
 
 function fieldLine(f: FieldChange, style: Style): string {
   const name = `${f.field}:`.padEnd(22);
   if (f.sensitive) return `        ${name}${style.dim('(sensitive)')}`;
-  if (f.before === null) return `        ${name}${quote(f.after)}`;
   return `        ${name}${quote(f.before)} ${style.dim('→')} ${quote(f.after)}`;
 }
 

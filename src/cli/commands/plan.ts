@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { preparePlan } from '../../app/prepare-plan.js';
 import { renderPlanJson } from '../../render/render-json.js';
+import { renderPlanMarkdown } from '../../render/render-markdown.js';
 import { renderPlanText } from '../../render/render-text.js';
 import { EXIT_CHANGES, EXIT_OK } from '../exit-codes.js';
 import { out, stderrLogger, styleFor } from '../output.js';
@@ -8,16 +9,20 @@ import { safetyText } from '../safety-text.js';
 
 interface PlanOptions {
   json?: boolean;
+  markdown?: boolean;
   detailedExitcode?: boolean;
 }
 
 export default async function plan(file: string, options: PlanOptions, command: Command): Promise<number> {
   const globals = command.optsWithGlobals<{ color?: boolean }>();
-  const prepared = await preparePlan(file, process.env, stderrLogger(options.json === true));
+  const machine = options.json === true || options.markdown === true;
+  const prepared = await preparePlan(file, process.env, stderrLogger(machine));
   try {
     const p = prepared.plan;
-    out(options.json ? renderPlanJson(p) : renderPlanText(p, styleFor(process.stdout, globals.color)));
-    if (!p.safety.ok && !options.json) process.stderr.write(safetyText(p.safety));
+    if (options.json) out(renderPlanJson(p));
+    else if (options.markdown) out(renderPlanMarkdown(p));
+    else out(renderPlanText(p, styleFor(process.stdout, globals.color)));
+    if (!p.safety.ok && !machine) process.stderr.write(safetyText(p.safety));
     return options.detailedExitcode && p.changes.length > 0 ? EXIT_CHANGES : EXIT_OK;
   } finally {
     await prepared.close();
