@@ -13,6 +13,7 @@ import { desired } from './desired.js';
 import { diffAccounts } from './diff.js';
 import { compareExtensions } from './extension-pool.js';
 import { checkSafety } from './safety.js';
+import { stateFingerprint } from './state-fingerprint.js';
 
 export interface PlanInput {
   readonly config: TenantConfig;
@@ -39,6 +40,7 @@ export function makePlan(input: PlanInput): Plan {
     tenant: config.name,
     domain: config.domain,
     pbxFingerprint: pbx.fingerprint,
+    stateFingerprint: stateFingerprint(input.stored),
     changes,
     accounts: [...want.accounts.values()].filter((a) => a.status === 'active').sort(compareAccounts),
     warnings,

@@ -84,6 +84,8 @@ export interface Plan {
   readonly domain: string;
   /** Fingerprint of the PBX rows the plan was computed from. */
   readonly pbxFingerprint: string;
+  /** Fingerprint of the stored state the plan was computed from (see `stateFingerprint`). */
+  readonly stateFingerprint: string;
   readonly changes: readonly Change[];
   /** Every active account after the apply, for the spreadsheet (no secrets). */
   readonly accounts: readonly AccountView[];

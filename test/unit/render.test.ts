@@ -34,10 +34,12 @@ describe('renderers', () => {
     expect(md).toContain('=1+2 \\| \\<b\\>Bob\\</b\\>');
   });
 
-  it('json: format_version and no state or secret', () => {
-    const json = JSON.parse(renderPlanJson(plans().second));
+  it('json: format_version, and no secret', () => {
+    const text = renderPlanJson(plans().second);
+    const json = JSON.parse(text);
     expect(json.format_version).toBe(1);
-    expect(json.nextState).toBeUndefined();
+    expect(json.nextState.accounts).toBeDefined();
+    expect(text).not.toMatch(/ha1|scrypt|password"\s*:\s*"[^"]/i);
     expect(json.summary).toEqual({ create: 0, update: 1, disable: 1, delete: 0 });
   });
 });
