@@ -59,3 +59,20 @@ export class PbxBusyError extends UserError {
     this.name = 'PbxBusyError';
   }
 }
+
+/** Another pbxsync holds the tenant's lock for longer than `--lock-timeout`. */
+export class PbxLockTimeoutError extends UserError {
+  constructor(
+    readonly tenant: string,
+    readonly holder: { readonly who: string; readonly since: string | null } | null,
+    waitedMs: number,
+  ) {
+    const by = holder ? ` by ${holder.who}${holder.since ? ` since ${holder.since}` : ''}` : '';
+    const waited = waitedMs < 1000 ? `${waitedMs}ms` : `${Math.round(waitedMs / 1000)}s`;
+    super(
+      `tenant ${tenant} is locked${by}; gave up after waiting ${waited}, nothing was written`,
+      'wait for that apply to finish (or stop it), or wait longer with --lock-timeout, e.g. --lock-timeout 5m',
+    );
+    this.name = 'PbxLockTimeoutError';
+  }
+}

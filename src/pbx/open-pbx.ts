@@ -4,6 +4,7 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { PbxUrlError } from './errors.js';
+import { PostgresPbxProvider } from './postgres-provider.js';
 import type { PbxProvider } from './provider.js';
 import { SqlitePbxProvider } from './sqlite-provider.js';
 
@@ -28,14 +29,18 @@ function schemeOf(url: string): string | null {
   return match?.[1]?.toLowerCase() ?? null;
 }
 
-export async function openPbx(url: string, baseDir: string): Promise<PbxProvider> {
+export interface OpenPbxOptions {
+  /** Folder of Kamailio's PostgreSQL scripts, for `pbx init postgres://…`. */
+  readonly sqlDir?: string;
+}
+
+/** PostgreSQL connects on first use too: `openPbx` never fails on an unreachable server. */
+export async function openPbx(url: string, baseDir: string, options: OpenPbxOptions = {}): Promise<PbxProvider> {
   const scheme = schemeOf(url);
   if (scheme === 'sqlite') return new SqlitePbxProvider(sqlitePathOf(url, baseDir));
-  if (scheme === 'postgres' || scheme === 'postgresql') {
-    throw new PbxUrlError('PostgreSQL support is not built yet', `use a sqlite: PBX URL for now; ${SQLITE_HINT}`);
-  }
+  if (scheme === 'postgres' || scheme === 'postgresql') return new PostgresPbxProvider(url, { sqlDir: options.sqlDir });
   if (scheme === null) {
-    throw new PbxUrlError('the PBX URL has no scheme (expected sqlite:)', SQLITE_HINT);
+    throw new PbxUrlError('the PBX URL has no scheme (expected sqlite: or postgres:)', SQLITE_HINT);
   }
-  throw new PbxUrlError(`unsupported PBX URL scheme "${scheme}:" (supported: sqlite:)`, SQLITE_HINT);
+  throw new PbxUrlError(`unsupported PBX URL scheme "${scheme}:" (supported: sqlite:, postgres:)`, SQLITE_HINT);
 }

@@ -46,6 +46,36 @@ export interface PbxProvider {
    */
   apply(ops: RowOps, expectedFingerprint?: string): Promise<void>;
 
-  /** Release the connection. Safe to call twice. */
+  /**
+   * Take the per-tenant lock of `domain`, so that two applies of the same tenant never
+   * interleave (read → plan → confirm → apply all happen under it). Waits up to
+   * `options.timeoutMs`, calling `options.onWait` once with the holder when it has to wait,
+   * then throws `PbxLockTimeoutError` naming the holder. Other domains are not blocked.
+   * The lock must vanish with the process (a crash never leaves a tenant locked for good).
+   */
+  lock(domain: string, options: LockOptions): Promise<PbxLock>;
+
+  /** Release the connection. Safe to call twice. Locks are released through their `PbxLock`. */
   close(): Promise<void>;
+}
+
+/** Who holds a tenant lock, as shown to the one who waits for it. */
+export interface LockHolder {
+  /** `user@host pid N`, or whatever the holder announced. */
+  readonly who: string;
+  /** When the holder took the lock (ISO 8601), when known. */
+  readonly since: string | null;
+}
+
+export interface LockOptions {
+  readonly timeoutMs: number;
+  /** Called once, when the lock is taken by someone else and we start waiting. */
+  readonly onWait?: (holder: LockHolder | null) => void;
+  /** What the tenant is called in messages (the tenant name; defaults to the domain). */
+  readonly tenant?: string;
+}
+
+/** A held tenant lock. `release` is idempotent. */
+export interface PbxLock {
+  release(): Promise<void>;
 }

@@ -11,7 +11,9 @@ import { UserError } from '../errors.js';
 import { PbxBusyError, PbxChangedError, PbxMissingError } from './errors.js';
 import { fingerprintRows, type PbxRows } from './fingerprint.js';
 import { KAMAILIO_TABLES, SQLITE_DDL, assertSchema, tablesToCreate, type SchemaFacts, type SchemaHints } from './kamailio-schema.js';
-import type { PbxProvider } from './provider.js';
+import { lockFile } from './file-lock.js';
+import type { LockOptions, PbxLock, PbxProvider } from './provider.js';
+import { holdTransactionSync } from './test-hold.js';
 
 type Db = Database.Database;
 
@@ -88,10 +90,16 @@ export class SqlitePbxProvider implements PbxProvider {
           throw new PbxChangedError(ops.domain);
         }
         writeOps(db, ops, stamp);
+        holdTransactionSync();
       });
       // better-sqlite3 rolls back and rethrows on any error thrown inside.
       write.immediate();
     });
+  }
+
+  /** A lock file next to the database: Kamailio's schema leaves no room for a lock table. */
+  async lock(domain: string, options: LockOptions): Promise<PbxLock> {
+    return lockFile(this.path, domain, options);
   }
 
   async close(): Promise<void> {

@@ -6,10 +6,17 @@ import Keyv from 'keyv';
 import { UserError } from '../errors.js';
 import { EMPTY_STORED_STATE, type StoredTenantState } from '../model/stored-state.js';
 import { JsonFileStore } from './json-file-store.js';
+import { openPostgresKeyv } from './postgres-state.js';
 
 export interface StateStore {
   load(tenant: string): Promise<StoredTenantState>;
   save(tenant: string, state: StoredTenantState): Promise<void>;
+  /**
+   * A cache entry kept next to the state (e.g. the directory's delta link and users). It is
+   * never needed for correctness: a missing or unreadable entry only costs a full re-read.
+   */
+  loadCache(key: string): Promise<unknown>;
+  saveCache(key: string, value: unknown): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -25,6 +32,14 @@ class KeyvStateStore implements StateStore {
 
   async save(tenant: string, state: StoredTenantState): Promise<void> {
     await this.keyv.set(`tenant:${tenant}`, state);
+  }
+
+  async loadCache(key: string): Promise<unknown> {
+    return this.keyv.get<unknown>(`cache:${key}`);
+  }
+
+  async saveCache(key: string, value: unknown): Promise<void> {
+    await this.keyv.set(`cache:${key}`, value);
   }
 
   async close(): Promise<void> {
@@ -43,6 +58,7 @@ export function openStateStore(url: string): StateStore {
     keyv.on('error', () => undefined);
     return new KeyvStateStore(keyv);
   }
+  if (/^postgres(ql)?:\/\//i.test(url)) return new KeyvStateStore(openPostgresKeyv(url));
   const scheme = url.split(':')[0] ?? url;
-  throw new UserError(`state store '${scheme}:' is not supported yet`, 'use state.url: file:PATH');
+  throw new UserError(`state store '${scheme}:' is not supported`, 'use state.url: file:PATH or postgres://user@host/db');
 }

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import { PbxUrlError } from '../../src/pbx/errors.js';
 import { openPbx, sqlitePathOf } from '../../src/pbx/open-pbx.js';
+import { PostgresPbxProvider } from '../../src/pbx/postgres-provider.js';
 import { SqlitePbxProvider } from '../../src/pbx/sqlite-provider.js';
 
 const BASE = '/srv/tenants';
@@ -41,21 +42,25 @@ describe('openPbx', () => {
   });
 
   it.each(['postgres://pbx:s3cret@db/kamailio', 'postgresql://pbx:s3cret@db/kamailio', 'POSTGRES://db/k'])(
-    'says PostgreSQL is not built yet for %s, without echoing the URL',
+    'opens a PostgreSQL provider for %s without connecting',
     async (url) => {
-      const error = await openPbx(url, BASE).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(PbxUrlError);
-      expect(error).toBeInstanceOf(UserError);
-      expect((error as PbxUrlError).message).toBe('PostgreSQL support is not built yet');
-      expect((error as PbxUrlError).hint).toContain('sqlite:');
-      expect(JSON.stringify([(error as Error).message, (error as PbxUrlError).hint])).not.toContain('s3cret');
+      const pbx = await openPbx(url, BASE);
+      expect(pbx).toBeInstanceOf(PostgresPbxProvider);
+      await pbx.close();
     },
   );
+
+  it('refuses a PostgreSQL URL without a database, without echoing the password', async () => {
+    const error = await openPbx('postgres://pbx:s3cret@db', BASE).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PbxUrlError);
+    expect(error).toBeInstanceOf(UserError);
+    expect(JSON.stringify([(error as Error).message, (error as PbxUrlError).hint])).not.toContain('s3cret');
+  });
 
   it('names an unknown scheme but not the rest of the URL', async () => {
     const error = await openPbx('mysql://root:s3cret@db/kamailio', BASE).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PbxUrlError);
-    expect((error as Error).message).toBe('unsupported PBX URL scheme "mysql:" (supported: sqlite:)');
+    expect((error as Error).message).toBe('unsupported PBX URL scheme "mysql:" (supported: sqlite:, postgres:)');
   });
 
   it('refuses a bare path, pointing at the sqlite: prefix', async () => {

@@ -1,0 +1,117 @@
+/**
+ * The tenant lock on SQLite: a lock file next to the database, `<db>.<domain>.lock`, since
+ * Kamailio's schema must stay as it is (no lock table). Created atomically with its content
+ * (written to a temp file, then hard-linked into place: link fails if the name exists), so a
+ * reader never sees a half-written holder. A lock left by a process that died on this host
+ * is stale and taken over; one from another host is only ever reported.
+ */
+import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { selfDescription, waitForLock } from './lock-wait.js';
+import type { LockHolder, LockOptions, PbxLock } from './provider.js';
+
+/** The JSON inside a lock file. */
+interface LockFileContent {
+  readonly who: string;
+  readonly host: string;
+  readonly pid: number;
+  readonly since: string;
+  readonly tenant: string;
+}
+
+export function lockFilePath(dbPath: string, domain: string): string {
+  // Domains are [a-z0-9.-]; anything else is replaced so the name stays one path segment.
+  return `${dbPath}.${domain.replace(/[^a-zA-Z0-9.-]/g, '_')}.lock`;
+}
+
+function readLock(path: string): LockFileContent | null {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as LockFileContent;
+  } catch {
+    return null;
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists but belongs to someone else.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function isStale(content: LockFileContent | null): boolean {
+  return content !== null && content.host === hostname() && !processAlive(content.pid);
+}
+
+/** Moves a stale lock aside; puts it back if, in between, it turned into someone's live lock. */
+function removeStale(path: string): void {
+  const aside = `${path}.stale.${process.pid}`;
+  try {
+    renameSync(path, aside);
+  } catch {
+    return; // someone else removed it first
+  }
+  if (!isStale(readLock(aside))) {
+    try {
+      linkSync(aside, path);
+    } catch {
+      // A new lock is already in place; the one we moved was superseded anyway.
+    }
+  }
+  unlinkSync(aside);
+}
+
+function tryCreate(path: string, content: LockFileContent): boolean {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(content)}\n`, { mode: 0o600 });
+  try {
+    linkSync(tmp, path);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  } finally {
+    unlinkSync(tmp);
+  }
+}
+
+function release(path: string, mine: LockFileContent): void {
+  const found = readLock(path);
+  if (found && found.pid === mine.pid && found.since === mine.since && found.host === mine.host) unlinkSync(path);
+}
+
+export async function lockFile(dbPath: string, domain: string, options: LockOptions): Promise<PbxLock> {
+  const path = lockFilePath(dbPath, domain);
+  const who = selfDescription();
+  const tenant = options.tenant ?? domain;
+  return waitForLock(domain, options, async () => {
+    // `since` is when the lock is taken, not when we started waiting for it.
+    const mine: LockFileContent = { who, host: hostname(), pid: process.pid, since: new Date().toISOString(), tenant };
+    if (tryCreate(path, mine)) return { lock: heldLock(path, mine) };
+    const found = readLock(path);
+    if (isStale(found)) {
+      removeStale(path);
+      if (tryCreate(path, mine)) return { lock: heldLock(path, mine) };
+    }
+    const holder: LockHolder | null = found ? { who: found.who, since: found.since } : null;
+    return { holder };
+  });
+}
+
+function heldLock(path: string, mine: LockFileContent): PbxLock {
+  // A normal exit (also after an error) removes the file; a crash leaves a stale one behind.
+  const onExit = (): void => release(path, mine);
+  process.once('exit', onExit);
+  let held = true;
+  return {
+    release: async () => {
+      if (!held) return;
+      held = false;
+      process.off('exit', onExit);
+      release(path, mine);
+    },
+  };
+}

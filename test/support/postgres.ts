@@ -1,0 +1,90 @@
+/**
+ * A real PostgreSQL for the tests, from PBXSYNC_TEST_POSTGRES_URL (set by .ci/run): a role
+ * that may CREATE DATABASE. Each test file gets fresh databases, with Kamailio's tables
+ * created by Kamailio's own scripts (PBXSYNC_TEST_KAMAILIO_SQL_DIR, default Debian's path).
+ * Without the variable the suites that need it are skipped, saying why.
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import pg from 'pg';
+
+export const PG_URL = process.env.PBXSYNC_TEST_POSTGRES_URL ?? '';
+export const KAMAILIO_SQL_DIR = process.env.PBXSYNC_TEST_KAMAILIO_SQL_DIR ?? '/usr/share/kamailio/postgres';
+export const PG_SKIP_REASON = 'PBXSYNC_TEST_POSTGRES_URL is not set (.ci/run sets it): PostgreSQL tests skipped';
+
+if (!PG_URL) process.stderr.write(`note: ${PG_SKIP_REASON}\n`);
+
+/** The scripts that create pbxsync's tables, as `kamdbctl create` would run them. */
+export const KAMAILIO_SCRIPTS = ['standard-create.sql', 'auth_db-create.sql', 'alias_db-create.sql', 'avpops-create.sql', 'domain-create.sql'];
+
+export function urlFor(database: string, base = PG_URL): string {
+  const url = new URL(base);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+export async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+const created: string[] = [];
+
+/**
+ * CREATE DATABASE copies template1 and fails (55006) while another session happens to be
+ * connected to it; test files run in parallel, so try again a few times.
+ */
+async function createWithRetry(name: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await withClient(PG_URL, (c) => c.query(`CREATE DATABASE ${name}`));
+      return;
+    } catch (err) {
+      if ((err as { code?: string }).code !== '55006' || attempt >= 10) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+    }
+  }
+}
+
+/** A new empty database; with `kamailio: true`, Kamailio's scripts are loaded into it. */
+export async function createDatabase(options: { kamailio?: boolean } = {}): Promise<string> {
+  const name = `pbxsync_t_${randomBytes(5).toString('hex')}`;
+  await createWithRetry(name);
+  created.push(name);
+  const url = urlFor(name);
+  if (options.kamailio) await loadKamailioScripts(url);
+  return url;
+}
+
+export async function loadKamailioScripts(url: string, scripts = KAMAILIO_SCRIPTS): Promise<void> {
+  await withClient(url, async (c) => {
+    for (const file of scripts) await c.query(readFileSync(join(KAMAILIO_SQL_DIR, file), 'utf8'));
+  });
+}
+
+/** Drops every database this test file created (connections first). */
+export async function dropDatabases(): Promise<void> {
+  if (!PG_URL) return;
+  await withClient(PG_URL, async (c) => {
+    for (const name of created.splice(0)) {
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    }
+  });
+}
+
+/** Every row of pbxsync's tables, ids and timestamps included, in id order. */
+export async function dumpPg(url: string): Promise<Record<string, unknown[]>> {
+  return withClient(url, async (c) => {
+    const out: Record<string, unknown[]> = {};
+    for (const t of ['version', 'subscriber', 'dbaliases', 'usr_preferences', 'domain', 'domain_attrs']) {
+      out[t] = (await c.query(`SELECT * FROM ${t} ORDER BY id`)).rows;
+    }
+    return out;
+  });
+}
