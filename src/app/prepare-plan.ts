@@ -6,6 +6,10 @@ import { loadTenant, TenantFileError } from '../config/load-tenant.js';
 import { overridesMatchingNobody } from '../config/semantic-rules.js';
 import { formatProblem, type Problem } from '../config/problem.js';
 import { makePlan } from '../core/make-plan.js';
+import { stateFingerprint } from '../core/state-fingerprint.js';
+import { UserError } from '../errors.js';
+import type { StoredTenantState } from '../model/stored-state.js';
+import { readSavedPlan } from './saved-plan.js';
 import { CredentialDeriver } from '../credentials/credentials.js';
 import { loadMasterKey } from '../credentials/master-key.js';
 import type { DirectoryUser } from '../model/directory-user.js';
@@ -15,7 +19,7 @@ import { openPbx } from '../pbx/open-pbx.js';
 import type { PbxLock, PbxProvider } from '../pbx/provider.js';
 import { openStateStore, type StateStore } from '../state/state-store.js';
 import type { Logger } from './logger.js';
-import { openSource } from './open-source.js';
+import { readTenantDirectory, type ReadOptions } from './read-directory.js';
 import { dirname } from 'node:path';
 
 export interface PreparedPlan {
@@ -43,6 +47,13 @@ export interface PrepareOptions {
    * apply of the tenant. Unset (plan): no lock.
    */
   readonly lockTimeoutMs?: number;
+  /** How the directory is read (device code, progress, delta cache). */
+  readonly read?: ReadOptions;
+  /**
+   * Apply this saved plan (`plan --out`) instead of planning afresh: the directory is not
+   * read, and the plan is refused unless the PBX rows and the state are still as it saw them.
+   */
+  readonly savedPlan?: string;
 }
 
 export async function preparePlan(file: string, env: NodeJS.ProcessEnv, log: Logger, options: PrepareOptions = {}): Promise<PreparedPlan> {
@@ -51,9 +62,7 @@ export async function preparePlan(file: string, env: NodeJS.ProcessEnv, log: Log
   if (key.created) log.warn(`notice: created a new master key at ${key.origin} (mode 0600). Back it up: every password is derived from it.`);
   const credentials = new CredentialDeriver(key.key, config.name, config.domain, config.credentials.storePlaintext);
 
-  const directory = await openSource(config).listUsers();
-  log.info(`read ${directory.length} users from the directory`);
-  for (const p of overridesMatchingNobody(config, directory) as Problem[]) log.warn(formatProblem(p));
+  const directory = options.savedPlan === undefined ? await readUsers(config, log, options.read) : [];
 
   const pbx = await openPbx(config.pbx.url, dirname(config.file));
   const lock = await lockTenant(pbx, config, log, options).catch(async (err: unknown) => {
@@ -64,12 +73,31 @@ export async function preparePlan(file: string, env: NodeJS.ProcessEnv, log: Log
   const close = () => closeAll(pbx, state, lock);
   try {
     const [current, stored] = await Promise.all([pbx.read(config.domain), state.load(config.name)]);
-    const plan = makePlan({ config, directory, pbx: current, stored, credentials });
+    const plan =
+      options.savedPlan === undefined
+        ? makePlan({ config, directory, pbx: current, stored, credentials })
+        : checkedSavedPlan(options.savedPlan, config, current.fingerprint, stored);
     return { config, plan, directory, pbx, state, credentials, close };
   } catch (err) {
     await close();
     throw err;
   }
+}
+
+async function readUsers(config: TenantConfig, log: Logger, options: ReadOptions | undefined): Promise<DirectoryUser[]> {
+  const directory = (await readTenantDirectory(config, log, options)).users;
+  log.info(`read ${directory.length} users from the directory`);
+  for (const p of overridesMatchingNobody(config, directory) as Problem[]) log.warn(formatProblem(p));
+  return directory;
+}
+
+/** A saved plan, refused when the PBX rows or the stored state moved on since it was made. */
+function checkedSavedPlan(path: string, config: TenantConfig, pbxFingerprint: string, stored: StoredTenantState): Plan {
+  const plan = readSavedPlan(path, config);
+  const hint = `make a new plan: pbxsync plan ${config.file} --out ${path}`;
+  if (plan.pbxFingerprint !== pbxFingerprint) throw new UserError(`the PBX rows of ${config.domain} changed since ${path} was made; nothing was changed`, hint);
+  if (plan.stateFingerprint !== stateFingerprint(stored)) throw new UserError(`the state of tenant ${config.name} changed since ${path} was made; nothing was changed`, hint);
+  return plan;
 }
 
 async function lockTenant(pbx: PbxProvider, config: TenantConfig, log: Logger, options: PrepareOptions): Promise<PbxLock | null> {

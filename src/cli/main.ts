@@ -22,18 +22,31 @@ Examples:
   $ pbxsync plan examples/acme/tenant.yaml
   $ pbxsync plan tenants/acme.yaml --detailed-exitcode   # exit 2 when there are changes
   $ pbxsync plan tenants/acme.yaml --json > plan.json
-  $ pbxsync plan tenants/acme.yaml --markdown > comment.md`,
+  $ pbxsync plan tenants/acme.yaml --markdown > comment.md
+  $ pbxsync plan tenants/acme.yaml --out acme.plan.json  # then: apply tenants/acme.yaml --plan acme.plan.json`,
   apply: `
 Examples:
   $ pbxsync apply examples/acme/tenant.yaml              # shows the plan, asks for "yes"
   $ pbxsync apply tenants/acme.yaml --auto-approve       # CI, after review of the plan
   $ pbxsync apply tenants/acme.yaml --allow-unsafe       # past the safety thresholds
-  $ pbxsync apply tenants/acme.yaml --lock-timeout 5m    # wait longer for another apply of acme`,
+  $ pbxsync apply tenants/acme.yaml --lock-timeout 5m    # wait longer for another apply of acme
+  $ pbxsync apply tenants/acme.yaml --plan acme.plan.json --auto-approve  # the reviewed plan, exactly`,
   pbxInit: `
 Examples:
   $ pbxsync pbx init sqlite:pbx.sqlite
   $ pbxsync pbx init 'postgres://kamailio:$PBX_DB_PASSWORD@db.example.net/kamailio'
   $ pbxsync pbx init postgres://kamailio@localhost/kamailio --sql-dir /opt/kamailio/share/kamailio/postgres`,
+};
+
+const DIRECTORY_EXAMPLES = {
+  discover: `
+Examples:
+  $ pbxsync discover tenants/acme.yaml                             # who is in scope, with username and extension
+  $ pbxsync discover tenants/acme.yaml --save acme-directory.json  # and keep a snapshot for offline plans
+  $ pbxsync discover tenants/acme.yaml --device-code               # sign in as an admin instead of the app secret`,
+  consentUrl: `
+Examples:
+  $ pbxsync azure consent-url tenants/acme.yaml   # send the URL to the customer's Global Administrator`,
 };
 
 function run(load: () => Promise<{ default: (...args: never[]) => Promise<number> }>) {
@@ -70,6 +83,7 @@ export function buildProgram(): Command {
     .argument('<file>', 'tenant file')
     .option('--json', 'print the plan as JSON (with format_version)')
     .option('--markdown', 'print the plan as Markdown (for a pull-request comment)')
+    .option('--out <plan.json>', 'also save the plan, for `apply --plan` to apply exactly this later')
     .option('--detailed-exitcode', 'exit 0 when there is nothing to do, 2 when there are changes, 1 on error')
     .addHelpText('after', EXAMPLES.plan)
     .action(run(() => import('./commands/plan.js')));
@@ -80,6 +94,7 @@ export function buildProgram(): Command {
     .argument('<file>', 'tenant file')
     .option('--auto-approve', 'do not ask for confirmation')
     .option('--allow-unsafe', 'apply even when the plan exceeds the safety thresholds')
+    .option('--plan <plan.json>', 'apply this saved plan (from `plan --out`) exactly; refused if the PBX or state changed since')
     .addOption(new Option('--no-spreadsheet', 'do not write the credentials spreadsheet'))
     .addOption(
       new Option('--lock-timeout <duration>', 'how long to wait while another apply holds the tenant (30s, 2m, or seconds)')
@@ -88,6 +103,23 @@ export function buildProgram(): Command {
     )
     .addHelpText('after', EXAMPLES.apply)
     .action(run(() => import('./commands/apply.js')));
+
+  program
+    .command('discover')
+    .description('list the directory users in scope with the username and extension each would get (changes nothing)')
+    .argument('<file>', 'tenant file')
+    .option('--save <path>', 'also write what was read as a snapshot for source.type: snapshot')
+    .option('--device-code', 'sign in as a directory admin in a browser (delegated) instead of with the app credential')
+    .addHelpText('after', DIRECTORY_EXAMPLES.discover)
+    .action(run(() => import('./commands/discover.js')));
+
+  const azure = program.command('azure').description('Microsoft Entra ID helpers');
+  azure
+    .command('consent-url')
+    .description("print the admin-consent URL of the tenant's Entra app and the permissions it needs")
+    .argument('<file>', 'tenant file with source.type: azure')
+    .addHelpText('after', DIRECTORY_EXAMPLES.consentUrl)
+    .action(run(() => import('./commands/azure-consent-url.js')));
 
   const pbx = program.command('pbx').description('manage the PBX database');
   pbx

@@ -76,7 +76,7 @@ export function checkTenantText(text: string, file: string, absolutePath: string
 
   const { config, problems: normaliseProblems } = normaliseTenant(expanded.value as RawTenant, absolutePath);
   add(normaliseProblems);
-  add(checkSemantics(config));
+  add(checkSemantics(config, expanded.expandedPaths));
   rememberLocator(config, parsed.locator);
   return done(config);
 }

@@ -4,6 +4,7 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import type {
+  AzureCredential,
   DirectoryScope,
   ExtensionRange,
   FieldValues,
@@ -50,6 +51,12 @@ type RawSource =
       graph_endpoint?: string;
       groups?: string[];
       scope?: RawScope;
+      client_secret?: string;
+      certificate?: { private_key_file: string; thumbprint: string };
+      ca_file?: string;
+      delta?: boolean;
+      max_wait_seconds?: number;
+      request_timeout_seconds?: number;
     };
 
 type RawFields = Record<string, string | number | boolean | { from: string; to: string }>;
@@ -75,6 +82,9 @@ export function normaliseTenant(raw: RawTenant, file: string): { config: TenantC
   const dir = resolve(file, '..');
   const domain = raw.domain.toLowerCase();
   const { users, problems } = normaliseUsers(raw.users ?? {});
+  if (raw.source.type === 'azure' && raw.source.client_secret !== undefined && raw.source.certificate !== undefined) {
+    problems.push({ severity: 'error', path: ['source', 'certificate'], at: 'key', message: 'give either source.client_secret or source.certificate, not both' });
+  }
   const config: TenantConfig = {
     file,
     name: raw.tenant,
@@ -116,7 +126,25 @@ function normaliseSource(raw: RawSource, dir: string): SourceConfig {
     graphEndpoint: stripTrailingSlash(raw.graph_endpoint ?? DEFAULT_GRAPH_ENDPOINT),
     groups: raw.groups ?? [],
     scope,
+    credential: azureCredential(raw, dir),
+    ...(raw.ca_file !== undefined ? { caFile: resolve(dir, raw.ca_file) } : {}),
+    delta: raw.delta ?? true,
+    maxWaitMs: Math.round((raw.max_wait_seconds ?? 120) * 1000),
+    requestTimeoutMs: Math.round((raw.request_timeout_seconds ?? 60) * 1000),
   };
+}
+
+/** Both present is an error reported by `normaliseTenant`; the secret wins here. */
+function azureCredential(raw: Extract<RawSource, { type: 'azure' }>, dir: string): AzureCredential {
+  if (raw.client_secret !== undefined) return { kind: 'secret', secret: raw.client_secret };
+  if (raw.certificate !== undefined) {
+    return {
+      kind: 'certificate',
+      privateKeyFile: resolve(dir, raw.certificate.private_key_file),
+      thumbprint: raw.certificate.thumbprint.toLowerCase(),
+    };
+  }
+  return { kind: 'none' };
 }
 
 function normaliseScope(raw: RawScope): DirectoryScope {

@@ -4,11 +4,13 @@
  */
 import type { DirectoryUser } from '../model/directory-user.js';
 import type { ExtensionRange, TenantConfig, UserOverride } from '../model/tenant-config.js';
-import { describePath, type PathProblem, type Problem } from './problem.js';
+import { describePath, type PathProblem, type Problem, type YamlPath } from './problem.js';
 import { locatorFor, toProblem, type Locator } from './yaml-positions.js';
 
-export function checkSemantics(config: TenantConfig): PathProblem[] {
+/** `expandedPaths`: the paths whose value came from `${VAR}` (see `expandEnv`). */
+export function checkSemantics(config: TenantConfig, expandedPaths: readonly YamlPath[] = []): PathProblem[] {
   return [
+    ...checkAzureSource(config, expandedPaths),
     ...checkDomains(config),
     ...checkRange(config),
     ...checkReserved(config),
@@ -19,6 +21,35 @@ export function checkSemantics(config: TenantConfig): PathProblem[] {
 
 const error = (path: PathProblem['path'], message: string, hint?: string): PathProblem =>
   hint === undefined ? { severity: 'error', path, message } : { severity: 'error', path, message, hint };
+
+/**
+ * The azure source's hosts, and its client secret, which must come from the environment: a
+ * file is committed and reviewed, so a secret written in it would leak.
+ */
+function checkAzureSource(config: TenantConfig, expandedPaths: readonly YamlPath[]): PathProblem[] {
+  const source = config.source;
+  if (source.type !== 'azure') return [];
+  const problems = [...checkAzureHost('authority_host', source.authorityHost), ...checkAzureHost('graph_endpoint', source.graphEndpoint)];
+  if (source.credential.kind !== 'secret') return problems;
+  const path = ['source', 'client_secret'];
+  if (!expandedPaths.some((p) => p.length === 2 && p[0] === 'source' && p[1] === 'client_secret')) {
+    problems.push(error(path, 'source.client_secret is written in the file; it must come from the environment', 'write client_secret: ${ACME_GRAPH_SECRET} and set that variable (in CI: from the secret store)'));
+  }
+  return problems;
+}
+
+/** Entra ID and Graph speak HTTPS only, and the Graph client wants a bare origin (no path). */
+function checkAzureHost(key: string, url: string): PathProblem[] {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return [error(['source', key], `source.${key} '${url}' is not a URL`)];
+  }
+  if (parsed.protocol !== 'https:') return [error(['source', key], `source.${key} must be an https:// URL`, 'Entra ID and Microsoft Graph are HTTPS only; for a local emulator, trust its certificate with source.ca_file')];
+  if (parsed.pathname !== '/' || parsed.search !== '') return [error(['source', key], `source.${key} must be scheme://host[:port] without a path`, `e.g. ${parsed.origin}`)];
+  return [];
+}
 
 /** The schema's `hostname` format accepts `localhost` and `acme.com.`; a SIP domain needs more. */
 export function domainProblem(domain: string): string | undefined {

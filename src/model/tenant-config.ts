@@ -33,7 +33,23 @@ export type SourceConfig =
       readonly graphEndpoint: string;
       readonly groups: readonly string[];
       readonly scope: DirectoryScope;
+      /** How the app proves its identity; `none` allows only `discover --device-code`. */
+      readonly credential: AzureCredential;
+      /** Absolute path of an extra CA (PEM) to trust, or undefined for the system CAs only. */
+      readonly caFile?: string;
+      /** Incremental re-sync with Graph delta queries (users cached in the state store). */
+      readonly delta: boolean;
+      /** Longest total wait on throttling and transient faults in one read, in milliseconds. */
+      readonly maxWaitMs: number;
+      /** Time limit of one HTTP request, in milliseconds. */
+      readonly requestTimeoutMs: number;
     };
+
+/** An app-only credential of the Entra app registration; secrets come from the environment. */
+export type AzureCredential =
+  | { readonly kind: 'secret'; readonly secret: string }
+  | { readonly kind: 'certificate'; readonly privateKeyFile: string; readonly thumbprint: string }
+  | { readonly kind: 'none' };
 
 export interface UserOverride {
   /** How the file named the user: a UPN (lower case) or an object id. */

@@ -14,12 +14,17 @@ interface ApplyOptions {
   spreadsheet?: boolean;
   /** Milliseconds (parsed by main.ts). */
   lockTimeout?: number;
+  /** A saved plan (`plan --out`) to apply instead of planning afresh. */
+  plan?: string;
 }
 
 export default async function apply(file: string, options: ApplyOptions, command: Command): Promise<number> {
   const globals = command.optsWithGlobals<{ color?: boolean }>();
   const log = stderrLogger();
-  const prepared = await preparePlan(file, process.env, log, { lockTimeoutMs: options.lockTimeout ?? 60_000 });
+  const prepared = await preparePlan(file, process.env, log, {
+    lockTimeoutMs: options.lockTimeout ?? 60_000,
+    ...(options.plan !== undefined ? { savedPlan: options.plan } : {}),
+  });
   try {
     const { plan } = prepared;
     out(renderPlanText(plan, styleFor(process.stdout, globals.color)));

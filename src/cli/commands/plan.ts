@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { preparePlan } from '../../app/prepare-plan.js';
+import { writeSavedPlan } from '../../app/saved-plan.js';
 import { renderPlanJson } from '../../render/render-json.js';
 import { renderPlanMarkdown } from '../../render/render-markdown.js';
 import { renderPlanText } from '../../render/render-text.js';
@@ -10,6 +11,7 @@ import { safetyText } from '../safety-text.js';
 interface PlanOptions {
   json?: boolean;
   markdown?: boolean;
+  out?: string;
   detailedExitcode?: boolean;
 }
 
@@ -23,6 +25,10 @@ export default async function plan(file: string, options: PlanOptions, command: 
     else if (options.markdown) out(renderPlanMarkdown(p));
     else out(renderPlanText(p, styleFor(process.stdout, globals.color)));
     if (!p.safety.ok && !machine) process.stderr.write(safetyText(p.safety));
+    if (options.out) {
+      writeSavedPlan(options.out, p);
+      process.stderr.write(`Saved the plan to ${options.out}; apply exactly it with: pbxsync apply ${file} --plan ${options.out}\n`);
+    }
     return options.detailedExitcode && p.changes.length > 0 ? EXIT_CHANGES : EXIT_OK;
   } finally {
     await prepared.close();

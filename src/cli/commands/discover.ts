@@ -1,0 +1,53 @@
+/**
+ * `pbxsync discover FILE`: the users in scope and the username and extension each would get
+ * (what the next apply would give them), from the same pure core as `plan`. Progress goes to
+ * stderr on a terminal only; `--save PATH` writes what was read as a snapshot that the
+ * `snapshot` source reads back.
+ */
+import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import { preparePlan } from '../../app/prepare-plan.js';
+import type { DirectoryRead } from '../../app/read-directory.js';
+import { saveSnapshot } from '../../directory/snapshot-source.js';
+import type { AccountView } from '../../model/plan.js';
+import { EXIT_OK } from '../exit-codes.js';
+import { out, stderrLogger } from '../output.js';
+
+interface DiscoverOptions {
+  save?: string;
+  deviceCode?: boolean;
+}
+
+export default async function discover(file: string, options: DiscoverOptions, _command: Command): Promise<number> {
+  const tty = process.stderr.isTTY === true;
+  const progress = tty ? (n: number) => process.stderr.write(`\rreading the directory: ${n} users`) : undefined;
+  let read: DirectoryRead | undefined;
+  const prepared = await preparePlan(file, process.env, stderrLogger(), {
+    read: { deviceCode: options.deviceCode === true, deltaCache: false, onRead: (r) => (read = r), ...(progress ? { onProgress: progress } : {}) },
+  }).finally(() => {
+    if (tty) process.stderr.write('\r\x1b[K');
+  });
+  try {
+    const { accounts, changes } = prepared.plan;
+    const created = new Set(changes.flatMap((c) => (c.kind === 'create' && c.entity === 'subscriber' ? [c.after.objectId] : [])));
+    out(table(accounts, created));
+    out(`\n${accounts.length} users in scope of ${prepared.directory.length} read from the directory.\n`);
+    if (options.save !== undefined && read !== undefined) {
+      const path = resolve(options.save);
+      await saveSnapshot(path, read.users, read.domains);
+      process.stderr.write(`saved ${read.users.length} users to ${path} (use it with source.type: snapshot)\n`);
+    }
+    return EXIT_OK;
+  } finally {
+    await prepared.close();
+  }
+}
+
+/** `created`: object ids the next apply would create; the others already have a subscriber. */
+function table(accounts: readonly AccountView[], created: ReadonlySet<string>): string {
+  const rows = accounts.map((a) => [a.extension, a.username, a.displayName, a.upn, created.has(a.objectId) ? 'new' : 'existing']);
+  const header = ['EXTENSION', 'USERNAME', 'NAME', 'UPN', 'STATUS'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)].join('\n') + '\n';
+}

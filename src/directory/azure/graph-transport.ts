@@ -1,0 +1,54 @@
+/**
+ * The last link of the Graph client's middleware chain, in place of its HTTPMessageHandler and
+ * RetryHandler: sends the request with the CA-aware fetch, retrying throttling and transient
+ * faults with our own policy (one budget for the whole read, `Retry-After` as seconds,
+ * fractions or HTTP-date, which the SDK's RetryHandler does not all read). It also refuses to
+ * send the bearer token anywhere but the configured Graph origin, e.g. to a foreign nextLink.
+ */
+import type { Context, Middleware } from '@microsoft/microsoft-graph-client';
+import { Response as UndiciResponse } from 'undici';
+import type { HttpFetch } from './https-agent.js';
+import { isSameService } from './same-service.js';
+import { sendWithRetry, type RetryContext } from './http-retry.js';
+
+export class GraphTransport implements Middleware {
+  /** Every request sent, retries included (for progress and tests). */
+  sent = 0;
+  /**
+   * What really went wrong in the last request, kept because the SDK turns every thrown error
+   * into a GraphError without its cause. Also set by the token provider (see `GraphApi`).
+   */
+  lastFailure: unknown;
+
+  constructor(
+    private readonly origin: string,
+    private readonly fetch: HttpFetch,
+    private readonly retry: RetryContext,
+  ) {}
+
+  async execute(context: Context): Promise<void> {
+    const url = typeof context.request === 'string' ? context.request : context.request.url;
+    if (!isSameService(url, this.origin)) throw new Error(`refusing to send the Graph token to ${new URL(url).origin} (expected ${this.origin})`);
+    const options = context.options ?? {};
+    const init = { method: options.method ?? 'GET', headers: options.headers as Record<string, string> };
+    try {
+      const res = await sendWithRetry(async () => {
+        this.sent++;
+        return buffered(await this.fetch(url, init));
+      }, this.retry);
+      context.response = res as unknown as Response;
+    } catch (err) {
+      this.lastFailure = err;
+      throw err;
+    }
+  }
+}
+
+/**
+ * The whole body is read inside the retry loop: a connection dropped halfway through a page
+ * is then retried like one dropped before the answer, instead of failing in the SDK.
+ */
+async function buffered(res: UndiciResponse): Promise<UndiciResponse> {
+  const body = await res.arrayBuffer();
+  return new UndiciResponse(res.status === 204 || res.status === 304 ? null : body, { status: res.status, statusText: res.statusText, headers: res.headers });
+}

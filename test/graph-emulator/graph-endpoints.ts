@@ -1,0 +1,133 @@
+/**
+ * The Graph endpoints pbxsync reads: /users, /users/delta, /groups, /groups/{id},
+ * /groups/{id}/transitiveMembers[/microsoft.graph.user], /domains. Paging uses absolute https
+ * nextLinks with an opaque `$skiptoken`; delta uses `$deltatoken` and reports removed users
+ * with `@removed`.
+ */
+import type { IncomingMessage } from 'node:http';
+import type { EmulatedDirectory, GraphUser } from './directory-model.js';
+import { decodeToken, encodeToken } from './http-util.js';
+import { checkCount, link, ODataError, pageSize, project, requireAdvanced, selectedProperties } from './odata.js';
+
+export interface GraphOptions {
+  /** Page size of /users without `$top` (Graph: 100). */
+  defaultPageSize: number;
+  /** Largest page served whatever `$top` asks (Graph may return fewer items than `$top`). */
+  maxPageSize: number;
+  /** Page size of delta pages (Graph decides it; `$top` is not honoured there). */
+  deltaPageSize: number;
+  /** Error code of an expired delta token: 410 with this code. */
+  expiredDeltaCode: 'syncStateNotFound' | 'resyncRequired';
+}
+
+interface Skip {
+  o: number;
+  /** Delta: the version the token stands for and the version the paging started at. */
+  v?: number;
+  at?: number;
+}
+
+export class GraphEndpoints {
+  constructor(
+    private readonly dir: EmulatedDirectory,
+    private readonly base: () => string,
+    readonly options: GraphOptions,
+  ) {}
+
+  /** The answer body for a GET on `path` (below /v1.0); throws ODataError for Graph errors. */
+  get(req: IncomingMessage, path: string, query: URLSearchParams): unknown {
+    if (path === '/users') return this.users(req, query);
+    if (path === '/users/delta') return this.delta(path, query);
+    if (path === '/domains') return { '@odata.context': `${this.base()}/v1.0/$metadata#domains`, value: this.dir.domains.map((d) => ({ ...d, authenticationType: 'Managed' })) };
+    if (path === '/groups') return this.groups(query);
+    const group = /^\/groups\/([^/]+)(\/transitiveMembers(\/microsoft\.graph\.user)?)?$/.exec(path);
+    if (group) return this.group(req, path, query, group[1]!, group[2] !== undefined, group[3] !== undefined);
+    throw new ODataError(400, 'BadRequest', `Resource not found for the segment '${path.split('/')[1] ?? ''}'.`);
+  }
+
+  private users(req: IncomingMessage, query: URLSearchParams): unknown {
+    const props = selectedProperties(query);
+    const top = pageSize(query, this.options.defaultPageSize);
+    const counted = checkCount(req.headers, query);
+    if (query.has('$filter') && !/^accountEnabled eq (true|false)$/.test(query.get('$filter')!)) requireAdvanced(req.headers, query, `$filter '${query.get('$filter')}'`);
+    let users = [...this.dir.users.values()].sort((a, b) => a.id.localeCompare(b.id));
+    const filter = /^accountEnabled eq (true|false)$/.exec(query.get('$filter') ?? '');
+    if (filter) users = users.filter((u) => u.accountEnabled === (filter[1] === 'true'));
+    return this.page('/users', query, users.map((u) => project(u, props)), top, counted ? { '@odata.count': users.length } : {});
+  }
+
+  private page(path: string, query: URLSearchParams, items: unknown[], top: number, extra: Record<string, unknown>): unknown {
+    const skip = readSkip(query);
+    const size = Math.min(top, this.options.maxPageSize);
+    const value = items.slice(skip.o, skip.o + size);
+    const more = skip.o + size < items.length;
+    return {
+      '@odata.context': `${this.base()}/v1.0/$metadata#${path.slice(1).replace(/\//g, '_')}`,
+      ...extra,
+      ...(more ? { '@odata.nextLink': link(this.base(), `/v1.0${path}`, query, { $skiptoken: encodeToken({ o: skip.o + size }) }) } : {}),
+      value,
+    };
+  }
+
+  private delta(path: string, query: URLSearchParams): unknown {
+    const props = selectedProperties(query);
+    const skip = readSkip(query);
+    const deltaToken = query.get('$deltatoken');
+    const since = deltaToken !== null ? decodeToken<{ v: number }>(deltaToken)?.v : skip.v;
+    if ((deltaToken !== null && since === undefined) || (since !== undefined && since < this.dir.oldestValidDelta)) {
+      const code = this.options.expiredDeltaCode;
+      throw new ODataError(410, code, code === 'resyncRequired' ? 'Resync required. Replace any local cached copies of the directory objects with the versions in the directory.' : 'The requested sync state was not found; the delta token has expired.');
+    }
+    const at = skip.at ?? this.dir.version;
+    const entries: ({ user: GraphUser } | { removed: { id: string; reason: string } })[] = since === undefined
+      ? [...this.dir.users.values()].sort((a, b) => (a.id < b.id ? -1 : 1)).map((user) => ({ user }))
+      : this.dir.changesSince(since);
+    const value = entries
+      .slice(skip.o, skip.o + this.options.deltaPageSize)
+      .map((c) => ('user' in c ? project(c.user, props) : { id: c.removed.id, '@removed': { reason: c.removed.reason } }));
+    const more = skip.o + this.options.deltaPageSize < entries.length;
+    const context = { '@odata.context': `${this.base()}/v1.0/$metadata#users(${props.join(',')})` };
+    if (more) {
+      return { ...context, '@odata.nextLink': link(this.base(), `/v1.0${path}`, query, { $skiptoken: encodeToken({ o: skip.o + this.options.deltaPageSize, ...(since !== undefined ? { v: since } : {}), at }) }), value };
+    }
+    return { ...context, '@odata.deltaLink': link(this.base(), `/v1.0${path}`, query, { $deltatoken: encodeToken({ v: at }) }), value };
+  }
+
+  private groups(query: URLSearchParams): unknown {
+    const filter = query.get('$filter');
+    let groups = [...this.dir.groups.values()];
+    if (filter !== null) {
+      const m = /^displayName eq '((?:[^']|'')*)'$/.exec(filter);
+      if (!m) throw new ODataError(400, 'Request_UnsupportedQuery', `Unsupported query: $filter '${filter}'.`);
+      const name = m[1]!.replace(/''/g, "'");
+      groups = groups.filter((g) => g.displayName === name);
+    }
+    return { '@odata.context': `${this.base()}/v1.0/$metadata#groups`, value: groups.map((g) => ({ id: g.id, displayName: g.displayName })) };
+  }
+
+  private group(req: IncomingMessage, path: string, query: URLSearchParams, id: string, members: boolean, cast: boolean): unknown {
+    const group = this.dir.groups.get(id);
+    if (!group) throw new ODataError(404, 'Request_ResourceNotFound', `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`);
+    if (!members) return { id: group.id, displayName: group.displayName };
+    if (cast) requireAdvanced(req.headers, query, 'OData cast on transitiveMembers');
+    const counted = checkCount(req.headers, query);
+    const found = this.dir.transitiveMembers(id);
+    const props = selectedProperties(query, new Set([...selectedUserKeys(), 'displayName']), ['id', 'displayName']);
+    const users = found.users.sort((a, b) => a.id.localeCompare(b.id)).map((u: GraphUser) => ({ '@odata.type': '#microsoft.graph.user', ...project(u, props) }));
+    const groups = cast ? [] : found.groups.map((g) => ({ '@odata.type': '#microsoft.graph.group', id: g.id, displayName: g.displayName }));
+    const items = [...users, ...groups];
+    return this.page(path, query, items, pageSize(query, this.options.defaultPageSize), counted ? { '@odata.count': items.length } : {});
+  }
+}
+
+function selectedUserKeys(): string[] {
+  return ['id', 'userPrincipalName', 'mail', 'accountEnabled', 'userType', 'department', 'givenName', 'surname'];
+}
+
+function readSkip(query: URLSearchParams): Skip {
+  const token = query.get('$skiptoken');
+  if (token === null) return { o: 0 };
+  const skip = decodeToken<Skip>(token);
+  if (!skip || typeof skip.o !== 'number') throw new ODataError(400, 'Request_BadRequest', 'Invalid $skiptoken.');
+  return skip;
+}
