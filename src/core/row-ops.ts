@@ -23,8 +23,11 @@ interface Ops {
   insertPreferences: PreferenceInsert[];
 }
 
-export function buildRowOps(plan: Plan, creds: RowCredentials): RowOps {
-  const ops: Ops = {
+/** Row ops that change nothing, to fill in. */
+export function emptyRowOps(domain: string): RowOps & Ops {
+  return {
+    domain,
+    createDomain: null,
     deleteSubscribers: [],
     deleteAliases: [],
     deletePreferencesOf: [],
@@ -33,6 +36,10 @@ export function buildRowOps(plan: Plan, creds: RowCredentials): RowOps {
     insertAliases: [],
     insertPreferences: [],
   };
+}
+
+export function buildRowOps(plan: Plan, creds: RowCredentials): RowOps {
+  const { domain: _domain, createDomain: _none, ...ops } = emptyRowOps(plan.domain);
   let createDomain: RowOps['createDomain'] = null;
   for (const change of plan.changes) {
     if (change.kind === 'create' && change.entity === 'domain') createDomain = { did: change.did, attrs: { pbxsync_tenant: plan.tenant } };

@@ -10,38 +10,12 @@ import { PbxChangedError, PbxLockTimeoutError, PbxSchemaError } from '../../src/
 import { PostgresPbxProvider } from '../../src/pbx/postgres-provider.js';
 import type { LockHolder } from '../../src/pbx/provider.js';
 import { KAMAILIO_SQL_DIR, PG_SKIP_REASON, PG_URL, createDatabase, dropDatabases, dumpPg, urlFor, withClient } from '../support/postgres.js';
+import { ops, userOps } from '../support/row-ops.js';
 
 const FIXED_NOW = new Date('2024-05-06T07:08:09.123Z');
 
 afterAll(dropDatabases);
 
-function ops(domain: string, parts: Partial<RowOps> = {}): RowOps {
-  return {
-    domain,
-    createDomain: null,
-    deleteSubscribers: [],
-    deleteAliases: [],
-    deletePreferencesOf: [],
-    deletePreferences: [],
-    insertSubscribers: [],
-    insertAliases: [],
-    insertPreferences: [],
-    ...parts,
-  };
-}
-
-/** `count` users (user<i>, extension 1000+i, `prefs` preferences each) from `from` on. */
-function userOps(domain: string, count: number, prefs = 2, from = 0): RowOps {
-  const list = Array.from({ length: count }, (_, i) => from + i);
-  const preferences: PreferenceInsert[] = list.flatMap((i) =>
-    Array.from({ length: prefs }, (_, p) => ({ uuid: `oid-${i}`, username: `user${i}`, attribute: `attr_${p}`, type: p % 2, value: p % 2 ? String(p) : `value ${i}/${p}` })),
-  );
-  return ops(domain, {
-    insertSubscribers: list.map((i) => ({ username: `user${i}`, password: '', ha1: `ha1-${i}`, ha1b: `ha1b-${i}` })),
-    insertAliases: list.map((i) => ({ aliasUsername: String(1000 + i), username: `user${i}` })),
-    insertPreferences: preferences,
-  });
-}
 
 async function ready(): Promise<{ url: string; pbx: PostgresPbxProvider }> {
   const url = await createDatabase({ kamailio: true });

@@ -10,6 +10,7 @@ import { PbxBusyError, PbxChangedError, PbxMissingError, PbxSchemaError } from '
 import { fingerprintRows } from '../../src/pbx/fingerprint.js';
 import { EXPECTED_TABLE_VERSIONS } from '../../src/pbx/kamailio-schema.js';
 import { SqlitePbxProvider } from '../../src/pbx/sqlite-provider.js';
+import { ops, userOps } from '../support/row-ops.js';
 
 /** Kamailio 5.6's utils/kamctl/db_sqlite scripts, verbatim, as an independent reference. */
 const KAMAILIO_56_SQL = `
@@ -129,39 +130,6 @@ function dump(path: string, where: Record<string, string> = {}): Record<string, 
   );
 }
 
-function ops(domain: string, parts: Partial<RowOps> = {}): RowOps {
-  return {
-    domain,
-    createDomain: null,
-    deleteSubscribers: [],
-    deleteAliases: [],
-    deletePreferencesOf: [],
-    deletePreferences: [],
-    insertSubscribers: [],
-    insertAliases: [],
-    insertPreferences: [],
-    ...parts,
-  };
-}
-
-/** One user: subscriber, extension and `prefs` preference rows. */
-function userOps(domain: string, users: number, prefs = 2, offset = 0): RowOps {
-  const list = Array.from({ length: users }, (_, i) => i + offset);
-  const preferences: PreferenceInsert[] = list.flatMap((i) =>
-    Array.from({ length: prefs }, (_, p) => ({
-      uuid: `oid-${i}`,
-      username: `user${i}`,
-      attribute: `attr_${p}`,
-      type: p % 2,
-      value: p % 2 ? String(p) : `value ${i}/${p}`,
-    })),
-  );
-  return ops(domain, {
-    insertSubscribers: list.map((i) => ({ username: `user${i}`, password: '', ha1: `ha1-${i}`, ha1b: `ha1b-${i}` })),
-    insertAliases: list.map((i) => ({ aliasUsername: String(1000 + i), username: `user${i}` })),
-    insertPreferences: preferences,
-  });
-}
 
 describe('SqlitePbxProvider.init', () => {
   it('creates exactly the tables, indexes and version rows of Kamailio 5.6', async () => {
