@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { homedir } from 'node:os';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cli = join(root, 'bin', 'pbxsync.js');
@@ -16,6 +17,13 @@ function pbxsync(...args) {
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 
+// pbxsync never makes a master key by itself (a new key would change every password); the
+// demo makes one, once, in the open.
+const keyFile = process.env.PBXSYNC_MASTER_KEY_FILE || join(process.env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'pbxsync', 'master.key');
+if (!process.env.PBXSYNC_MASTER_KEY && !existsSync(keyFile)) {
+  console.error(`No master key yet: the demo creates one at ${keyFile}.`);
+  pbxsync('key', 'generate');
+}
 if (!existsSync(join(root, 'examples', 'acme', 'pbx.sqlite'))) pbxsync('pbx', 'init', 'sqlite:examples/acme/pbx.sqlite');
 pbxsync('plan', tenant);
 pbxsync('apply', tenant, '--auto-approve');

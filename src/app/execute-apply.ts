@@ -1,9 +1,13 @@
 /**
- * Applies a prepared plan: state first (allocations are intentions, safe to remember early),
- * then every PBX row in one transaction guarded by the plan's fingerprint, then the spreadsheet.
+ * Applies a prepared plan: every PBX row in one transaction guarded by the plan's
+ * fingerprint (the tenant's record included, as ledger rows), then the same record to the
+ * state store, then the spreadsheet. The state store is written after the commit: if that
+ * write fails, the PBX rows hold the record and the next run writes it back.
  */
+import { canonicalJson } from '../core/canonical-json.js';
 import { buildRowOps } from '../core/row-ops.js';
 import { hashSoftphonePassword } from '../credentials/softphone-hash.js';
+import { UserError } from '../errors.js';
 import type { AccountView, Plan } from '../model/plan.js';
 import { writeSpreadsheet } from '../spreadsheet/write-spreadsheet.js';
 import type { Logger } from './logger.js';
@@ -12,21 +16,29 @@ import { spreadsheetRows } from './spreadsheet-rows.js';
 
 export interface ApplyResult {
   readonly spreadsheet: string | null;
+  /** The state store could not be brought up to date (the PBX was): why. */
+  readonly stateError: UserError | null;
 }
 
 export async function executeApply(prepared: PreparedPlan, log: Logger, options: { spreadsheet: boolean }): Promise<ApplyResult> {
   const { plan, config, credentials } = prepared;
-  const hashes = await softphoneHashes(plan, (a) => credentials.derive(a).softphonePassword, log);
-  const ops = buildRowOps(plan, {
-    subscriber: (a) => {
-      const c = credentials.derive(a);
-      return { username: a.username, password: config.credentials.storePlaintext ? c.sipPassword : '', ha1: c.ha1, ha1b: c.ha1b };
-    },
-    softphoneHash: (a) => hashes.get(a.objectId) ?? '',
-  });
-  await prepared.state.save(config.name, plan.nextState);
-  if (plan.changes.length > 0) await prepared.pbx.apply(ops, plan.pbxFingerprint);
-  if (!options.spreadsheet) return { spreadsheet: null };
+  if (plan.changes.length > 0) {
+    const hashes = await softphoneHashes(plan, (a) => credentials.derive(a).softphonePassword, log);
+    const ops = buildRowOps(plan, {
+      subscriber: (a) => {
+        const c = credentials.derive(a);
+        return { username: a.username, password: config.credentials.storePlaintext ? c.sipPassword : '', ha1: c.ha1, ha1b: c.ha1b };
+      },
+      softphoneHash: (a) => {
+        const hash = hashes.get(a.objectId);
+        if (hash === undefined) throw new Error(`no softphone hash was computed for ${a.objectId}`);
+        return hash;
+      },
+    });
+    await prepared.pbx.apply(ops, plan.pbxFingerprint);
+  }
+  const stateError = await saveState(prepared);
+  if (!options.spreadsheet) return { spreadsheet: null, stateError };
   const path = config.spreadsheet.path;
   await writeSpreadsheet(path, {
     tenant: config.name,
@@ -35,21 +47,36 @@ export async function executeApply(prepared: PreparedPlan, log: Logger, options:
     phoneSetup: config.spreadsheet.phoneSetup,
   });
   log.info(`wrote ${path} (mode 0600)`);
-  return { spreadsheet: path };
+  return { spreadsheet: path, stateError };
+}
+
+/** Writes the record to the state store when it differs from what the store holds. */
+async function saveState(prepared: PreparedPlan): Promise<UserError | null> {
+  const { plan, config } = prepared;
+  if (canonicalJson(plan.nextState) === canonicalJson(prepared.stored)) return null;
+  try {
+    await prepared.state.save(config.name, plan.nextState);
+    return null;
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+    return new UserError(
+      `the PBX was updated, but the state store could not be: ${err.message}`,
+      "nothing is lost: the tenant's PBX rows hold its record, and the next run writes it to the state store once that works",
+    );
+  }
 }
 
 /**
- * scrypt hashes for the accounts whose credentials are written, computed on libuv's thread
- * pool. Deliberately slow (~20 ms each on one core): a first import of 20,000 users spends
- * minutes here, so it reports progress; later re-syncs only hash joiners and rotations.
+ * Hashes of the softphone passwords that this apply writes, computed on libuv's thread pool;
+ * reports progress, since a first import of a large tenant hashes many.
  */
 async function softphoneHashes(plan: Plan, password: (a: AccountView) => string, log: Logger): Promise<Map<string, string>> {
   const accounts: AccountView[] = [];
   for (const c of plan.changes) {
-    if (c.kind === 'create' && c.entity === 'subscriber') accounts.push(c.after);
-    else if (c.kind === 'update' && (c.rotate || c.before.username !== c.after.username)) accounts.push(c.after);
+    if (c.entity !== 'subscriber' || (c.kind !== 'create' && c.kind !== 'update')) continue;
+    if (c.credentials.writeSoftphoneHash) accounts.push(c.after);
   }
-  if (accounts.length > 100) log.info(`hashing ${accounts.length} softphone passwords (scrypt)…`);
+  if (accounts.length > 100) log.info(`hashing ${accounts.length} softphone passwords…`);
   let done = 0;
   const hashed = await Promise.all(
     accounts.map(async (a) => {

@@ -3,14 +3,14 @@ import type { DirectorySource } from '../directory/source.js';
 import { SnapshotSource } from '../directory/snapshot-source.js';
 import { UserError } from '../errors.js';
 import type { TenantConfig } from '../model/tenant-config.js';
-import type { StateStore } from '../state/state-store.js';
+import type { CacheStore } from '../state/state-store.js';
 import type { Logger } from './logger.js';
 
 /** What a live source needs besides the tenant file. */
 export interface OpenSourceOptions {
   readonly log: Logger;
   /** Keeps the azure source's delta cache; without it every read is a full read. */
-  readonly state?: StateStore;
+  readonly cache?: CacheStore;
   /** Sign in interactively (device code) instead of with the app's credential. */
   readonly deviceCode?: boolean;
   /** Called after each page of users with the number read so far. */
@@ -32,10 +32,11 @@ export async function openSource(config: TenantConfig, options: OpenSourceOption
     case 'azure': {
       // Loaded lazily: msal and the Graph client are heavy, and snapshot runs never need them.
       const { AzureSource } = await import('../directory/azure-source.js');
-      const state = options.state;
+      const cache = options.cache;
+      const key = `azure-delta:${config.name}`;
       const azure = new AzureSource(source, {
         log: options.log,
-        ...(state ? { deltaStore: { load: () => state.loadCache(`azure-delta:${config.name}`), save: (v: unknown) => state.saveCache(`azure-delta:${config.name}`, v) } } : {}),
+        ...(cache ? { deltaStore: { load: () => cache.load(key), save: (v: unknown) => cache.save(key, v) } } : {}),
         ...(options.deviceCode ? { deviceCode: true } : {}),
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       });

@@ -1,35 +1,40 @@
 /**
- * Gathers the plan's inputs — tenant file, directory, PBX rows, stored state, master key — and
- * runs the pure core. Shared by `plan`, `apply` and (later) `discover`.
+ * Gathers the plan's inputs — tenant file, master key, directory, PBX rows, stored state — and
+ * runs the pure core, or replays a saved plan against them. Shared by `plan`, `apply` and
+ * `discover`. Nothing here writes to the PBX or the state store.
  */
+import { dirname } from 'node:path';
 import { loadTenant, TenantFileError } from '../config/load-tenant.js';
-import { overridesMatchingNobody } from '../config/semantic-rules.js';
-import { formatProblem, type Problem } from '../config/problem.js';
+import { formatProblem } from '../config/problem.js';
+import { locatorFor } from '../config/yaml-positions.js';
 import { makePlan } from '../core/make-plan.js';
-import { stateFingerprint } from '../core/state-fingerprint.js';
-import { UserError } from '../errors.js';
-import type { StoredTenantState } from '../model/stored-state.js';
-import { readSavedPlan } from './saved-plan.js';
+import type { Locate } from '../core/override-warnings.js';
+import { replayPlan } from '../core/replay-plan.js';
 import { CredentialDeriver } from '../credentials/credentials.js';
-import { loadMasterKey } from '../credentials/master-key.js';
+import { loadMasterKey, type MasterKey } from '../credentials/master-key.js';
 import type { DirectoryUser } from '../model/directory-user.js';
 import type { Plan } from '../model/plan.js';
+import type { StoredTenantState } from '../model/stored-state.js';
 import type { TenantConfig } from '../model/tenant-config.js';
+import type { PbxTenantState } from '../model/pbx-state.js';
 import { openPbx } from '../pbx/open-pbx.js';
 import type { PbxLock, PbxProvider } from '../pbx/provider.js';
 import { openStateStore, type StateStore } from '../state/state-store.js';
 import type { Logger } from './logger.js';
 import { readTenantDirectory, type ReadOptions } from './read-directory.js';
-import { dirname } from 'node:path';
+import { readSavedPlan } from './saved-plan.js';
 
 export interface PreparedPlan {
   readonly config: TenantConfig;
+  readonly key: MasterKey;
   readonly plan: Plan;
   readonly directory: readonly DirectoryUser[];
   readonly pbx: PbxProvider;
   readonly state: StateStore;
+  /** The tenant's record as the state store held it when the plan was made. */
+  readonly stored: StoredTenantState;
   readonly credentials: CredentialDeriver;
-  /** Close the PBX connection and the state store. */
+  /** Close the PBX connection and the state store, and release the lock. */
   close(): Promise<void>;
 }
 
@@ -51,7 +56,8 @@ export interface PrepareOptions {
   readonly read?: ReadOptions;
   /**
    * Apply this saved plan (`plan --out`) instead of planning afresh: the directory is not
-   * read, and the plan is refused unless the PBX rows and the state are still as it saw them.
+   * read, and the plan is refused unless it is this tenant's, signed with this key, made from
+   * this tenant file, and the PBX rows and the record are still as it saw them.
    */
   readonly savedPlan?: string;
 }
@@ -59,10 +65,10 @@ export interface PrepareOptions {
 export async function preparePlan(file: string, env: NodeJS.ProcessEnv, log: Logger, options: PrepareOptions = {}): Promise<PreparedPlan> {
   const config = await loadConfig(file, env, log);
   const key = loadMasterKey(env);
-  if (key.created) log.warn(`notice: created a new master key at ${key.origin} (mode 0600). Back it up: every password is derived from it.`);
-  const credentials = new CredentialDeriver(key.key, config.name, config.domain, config.credentials.storePlaintext);
-
-  const directory = options.savedPlan === undefined ? await readUsers(config, log, options.read) : [];
+  const credentials = new CredentialDeriver(key.key, config.name, config.domain);
+  // A saved plan is checked before anything is read: a foreign or edited plan costs nothing.
+  const saved = options.savedPlan === undefined ? undefined : readSavedPlan(options.savedPlan, config, key.key, key.id);
+  const directory = saved === undefined ? await readUsers(config, log, options.read) : [];
 
   const pbx = await openPbx(config.pbx.url, dirname(config.file));
   const lock = await lockTenant(pbx, config, log, options).catch(async (err: unknown) => {
@@ -72,32 +78,33 @@ export async function preparePlan(file: string, env: NodeJS.ProcessEnv, log: Log
   const state = openStateStore(config.state.url);
   const close = () => closeAll(pbx, state, lock);
   try {
-    const [current, stored] = await Promise.all([pbx.read(config.domain), state.load(config.name)]);
-    const plan =
-      options.savedPlan === undefined
-        ? makePlan({ config, directory, pbx: current, stored, credentials })
-        : checkedSavedPlan(options.savedPlan, config, current.fingerprint, stored);
-    return { config, plan, directory, pbx, state, credentials, close };
+    const { current, stored } = await readBoth(pbx, state, config);
+    const base = { config, pbx: current, stored, credentials, keyId: key.id };
+    const plan = saved === undefined ? makePlan({ ...base, directory, locate: locateIn(config) }) : replayPlan(base, { ...saved, name: options.savedPlan! });
+    return { config, key, plan, directory, pbx, state, stored, credentials, close };
   } catch (err) {
     await close();
     throw err;
   }
 }
 
+/** Both reads run at once; both have settled before anything is closed, whatever failed. */
+async function readBoth(pbx: PbxProvider, state: StateStore, config: TenantConfig): Promise<{ current: PbxTenantState; stored: StoredTenantState }> {
+  const [current, stored] = await Promise.allSettled([pbx.read(config.domain, config.name), state.load(config.name)]);
+  if (current.status === 'rejected') throw current.reason;
+  if (stored.status === 'rejected') throw stored.reason;
+  return { current: current.value, stored: stored.value };
+}
+
+function locateIn(config: TenantConfig): Locate {
+  const locator = locatorFor(config, config.file);
+  return (path) => ({ file: locator.file, ...locator.locate(path, 'key') });
+}
+
 async function readUsers(config: TenantConfig, log: Logger, options: ReadOptions | undefined): Promise<DirectoryUser[]> {
   const directory = (await readTenantDirectory(config, log, options)).users;
   log.info(`read ${directory.length} users from the directory`);
-  for (const p of overridesMatchingNobody(config, directory) as Problem[]) log.warn(formatProblem(p));
   return directory;
-}
-
-/** A saved plan, refused when the PBX rows or the stored state moved on since it was made. */
-function checkedSavedPlan(path: string, config: TenantConfig, pbxFingerprint: string, stored: StoredTenantState): Plan {
-  const plan = readSavedPlan(path, config);
-  const hint = `make a new plan: pbxsync plan ${config.file} --out ${path}`;
-  if (plan.pbxFingerprint !== pbxFingerprint) throw new UserError(`the PBX rows of ${config.domain} changed since ${path} was made; nothing was changed`, hint);
-  if (plan.stateFingerprint !== stateFingerprint(stored)) throw new UserError(`the state of tenant ${config.name} changed since ${path} was made; nothing was changed`, hint);
-  return plan;
 }
 
 async function lockTenant(pbx: PbxProvider, config: TenantConfig, log: Logger, options: PrepareOptions): Promise<PbxLock | null> {

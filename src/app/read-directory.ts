@@ -6,7 +6,7 @@
 import { UserError } from '../errors.js';
 import type { DirectoryUser } from '../model/directory-user.js';
 import type { TenantConfig } from '../model/tenant-config.js';
-import { openStateStore } from '../state/state-store.js';
+import { openCacheStore } from '../state/state-store.js';
 import type { Logger } from './logger.js';
 import { openSource, type OpenSourceOptions } from './open-source.js';
 
@@ -49,15 +49,18 @@ export interface ReadOptions {
   readonly onRead?: (read: DirectoryRead) => void;
 }
 
-/** `readDirectory` with the tenant's state store as the delta cache, opened for the read only. */
+/**
+ * `readDirectory` with the tenant's cache store (next to the state store, never the state
+ * itself: a plan takes no lock) as the delta cache, opened for the read only.
+ */
 export async function readTenantDirectory(config: TenantConfig, log: Logger, options: ReadOptions = {}): Promise<DirectoryRead> {
   const { deltaCache = true, onRead, ...rest } = options;
-  const state = deltaCache && config.source.type === 'azure' ? openStateStore(config.state.url) : undefined;
+  const cache = deltaCache && config.source.type === 'azure' ? openCacheStore(config.state.url) : undefined;
   try {
-    const read = await readDirectory(config, { log, ...rest, ...(state ? { state } : {}) });
+    const read = await readDirectory(config, { log, ...rest, ...(cache ? { cache } : {}) });
     onRead?.(read);
     return read;
   } finally {
-    await state?.close();
+    await cache?.close();
   }
 }

@@ -1,6 +1,6 @@
 /** One spreadsheet row per active account (plus those this apply disabled), passwords derived. */
 import type { CredentialDeriver } from '../credentials/credentials.js';
-import type { AccountView, Plan } from '../model/plan.js';
+import { primaryExtension, type AccountView, type Plan } from '../model/plan.js';
 import { META } from '../model/subscriber-fields.js';
 import type { SpreadsheetRow } from '../spreadsheet/spreadsheet-row.js';
 
@@ -8,7 +8,7 @@ export function spreadsheetRows(plan: Plan, credentials: CredentialDeriver): Spr
   const status = new Map<string, SpreadsheetRow['status']>();
   const disabled: AccountView[] = [];
   for (const c of plan.changes) {
-    if (c.entity === 'domain') continue;
+    if (c.entity !== 'subscriber') continue;
     if (c.kind === 'create') status.set(c.after.objectId, 'new');
     else if (c.kind === 'update') status.set(c.after.objectId, 'updated');
     else if (c.kind === 'disable') disabled.push(c.after);
@@ -25,7 +25,7 @@ function row(plan: Plan, a: AccountView, status: SpreadsheetRow['status'], sip: 
     displayName: a.displayName,
     upn: a.upn,
     email: a.preferences[META.email]?.value ?? '',
-    extension: a.extension,
+    extension: primaryExtension(a),
     username: a.username,
     domain: plan.domain,
     sipPassword: sip,

@@ -6,7 +6,8 @@ import { Command, Option } from 'commander';
 import { EXIT_ERROR } from './exit-codes.js';
 import { parseDuration } from './duration.js';
 import { reportError } from './report-error.js';
-import { styleFor } from './output.js';
+import { guardOutputStreams, styleFor } from './output.js';
+import { pbxsyncVersion } from '../version.js';
 
 export interface GlobalOptions {
   color?: boolean;
@@ -31,6 +32,12 @@ Examples:
   $ pbxsync apply tenants/acme.yaml --allow-unsafe       # past the safety thresholds
   $ pbxsync apply tenants/acme.yaml --lock-timeout 5m    # wait longer for another apply of acme
   $ pbxsync apply tenants/acme.yaml --plan acme.plan.json --auto-approve  # the reviewed plan, exactly`,
+  key: `
+Examples:
+  $ pbxsync key generate                        # ~/.config/pbxsync/master.key (or PBXSYNC_MASTER_KEY_FILE), mode 0600
+  $ pbxsync key generate --out /secure/acme.key
+  $ pbxsync key generate --out - | gh secret set PBXSYNC_MASTER_KEY   # straight into a CI secret store
+  $ pbxsync key id                              # which key this run would use`,
   pbxInit: `
 Examples:
   $ pbxsync pbx init sqlite:pbx.sqlite
@@ -66,7 +73,7 @@ function run(load: () => Promise<{ default: (...args: never[]) => Promise<number
 export function buildProgram(): Command {
   const program = new Command('pbxsync')
     .description('Bring the users of a Microsoft Entra ID directory into a multi-tenant Kamailio PBX, declaratively.')
-    .version('0.1.0')
+    .version(pbxsyncVersion())
     .option('--no-color', 'no colour in the output (also: NO_COLOR=1)')
     .showHelpAfterError('(run with --help for usage)');
 
@@ -121,6 +128,19 @@ export function buildProgram(): Command {
     .addHelpText('after', DIRECTORY_EXAMPLES.consentUrl)
     .action(run(() => import('./commands/azure-consent-url.js')));
 
+  const key = program.command('key').description('the master key every password derives from');
+  key
+    .command('generate')
+    .description('create a new master key (0600); never replaces an existing one')
+    .option('--out <file>', 'where to write it (default: PBXSYNC_MASTER_KEY_FILE or ~/.config/pbxsync/master.key); - prints it')
+    .addHelpText('after', EXAMPLES.key)
+    .action(run(() => import('./commands/key-generate.js')));
+  key
+    .command('id')
+    .description('print the one-way id of the master key this run would use')
+    .addHelpText('after', EXAMPLES.key)
+    .action(run(() => import('./commands/key-id.js')));
+
   const pbx = program.command('pbx').description('manage the PBX database');
   pbx
     .command('init')
@@ -134,5 +154,6 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  guardOutputStreams();
   await buildProgram().parseAsync(argv);
 }

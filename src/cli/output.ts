@@ -27,6 +27,22 @@ export function stderrLogger(quiet = false, style: Style = styleFor(process.stde
   };
 }
 
+let stdoutClosed = false;
+
+/**
+ * `pbxsync plan --json | head -1`: once the reader of stdout has gone (EPIPE), the rest of the
+ * output has nowhere to go; the run finishes without it instead of dying with a stack trace.
+ */
+export function guardOutputStreams(): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    stdoutClosed = true;
+  });
+  process.stderr.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
+}
+
 export function out(text: string): void {
-  process.stdout.write(text);
+  if (!stdoutClosed) process.stdout.write(text);
 }

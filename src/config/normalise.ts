@@ -32,7 +32,7 @@ export interface RawTenant {
     phone_setup?: { registrar?: string; outbound_proxy?: string; transport?: PhoneSetup['transport']; port?: number };
   };
   state?: { url?: string };
-  credentials?: { store_plaintext?: boolean };
+  credentials?: { store_plaintext?: boolean; key_id?: string };
 }
 
 interface RawScope {
@@ -110,7 +110,10 @@ export function normaliseTenant(raw: RawTenant, file: string): { config: TenantC
       phoneSetup: phoneSetup(raw.spreadsheet?.phone_setup ?? {}, domain),
     },
     state: { url: resolveUrlPath(raw.state?.url ?? `file:${raw.tenant}.pbxsync-state.json`, 'file:', dir) },
-    credentials: { storePlaintext: raw.credentials?.store_plaintext ?? false },
+    credentials: {
+      storePlaintext: raw.credentials?.store_plaintext ?? false,
+      ...(raw.credentials?.key_id !== undefined ? { keyId: raw.credentials.key_id } : {}),
+    },
   };
   return { config, problems };
 }

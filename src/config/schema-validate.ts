@@ -166,6 +166,7 @@ const PATTERN_MEANINGS: Record<string, string> = {
   caller_id: 'must be a phone number in E.164 form, e.g. +12125550100',
   language: 'must be a BCP 47 language tag, e.g. en-US',
   path: 'must end in .xlsx',
+  key_id: 'must be a key id like k1-0123456789abcdef (pbxsync key id prints it)',
 };
 
 function patternMeaning(path: YamlPath, pattern: string): string {

@@ -1,33 +1,40 @@
 /**
  * Groups a tenant's raw PBX rows into the accounts pbxsync manages (marked by a
- * `pbxsync_managed` preference naming the tenant, keyed by directory object id) and the rows
- * somebody else made, which pbxsync reports but never touches.
+ * `pbxsync_managed` preference naming the tenant, keyed by directory object id), the ledger
+ * rows of the tenant's record, and the rows somebody else made, which pbxsync reports but
+ * never touches.
  */
-import type { AccountView } from '../model/plan.js';
 import type { PbxPreferenceRow, PbxSubscriberRow, PbxTenantState } from '../model/pbx-state.js';
-import { META } from '../model/subscriber-fields.js';
+import type { AccountView, Preference, RecordEntry } from '../model/plan.js';
+import { META, type PreferenceType } from '../model/subscriber-fields.js';
 import { compareExtensions } from './extension-pool.js';
+import { isLedgerRow, parseLedgerRows } from './record-rows.js';
 
 export interface CurrentAccount {
   readonly view: AccountView;
   /** The subscriber row, when there is one (a disabled account has none). */
   readonly subscriber: PbxSubscriberRow | null;
-  /** Every extension routed to the account; `view.extension` is the lowest. */
-  readonly extensions: readonly string[];
   readonly hasSoftphoneHash: boolean;
 }
 
 export interface CurrentTenant {
   readonly accounts: ReadonlyMap<string, CurrentAccount>;
+  /** The tenant's ledger rows (see `record-rows.ts`). */
+  readonly ledger: readonly RecordEntry[];
+  /** Ledger rows pbxsync could not read (left alone). */
+  readonly unreadableLedgerRows: number;
   readonly foreignSubscribers: readonly string[];
   /** alias → username, for aliases that route to no managed account. */
   readonly foreignAliases: ReadonlyMap<string, string>;
+  /** Accounts in this domain that pbxsync made for another tenant name: tenant → count. */
+  readonly otherTenants: ReadonlyMap<string, number>;
 }
 
 export function currentAccounts(pbx: PbxTenantState, tenant: string): CurrentTenant {
-  const prefsByUuid = groupPreferences(pbx.preferences, tenant);
+  const ledgerRows = pbx.preferences.filter(isLedgerRow);
+  const { managed, otherTenants } = groupPreferences(pbx.preferences.filter((r) => !isLedgerRow(r)), tenant);
   const usernameToId = new Map<string, string>();
-  for (const [uuid, rows] of prefsByUuid) usernameToId.set(rows[0]!.username, uuid);
+  for (const [uuid, rows] of managed) usernameToId.set(rows[0]!.username, uuid);
 
   const subscriberByName = new Map(pbx.subscribers.map((s) => [s.username, s]));
   const aliasesOf = new Map<string, string[]>();
@@ -39,13 +46,12 @@ export function currentAccounts(pbx: PbxTenantState, tenant: string): CurrentTen
   }
 
   const accounts = new Map<string, CurrentAccount>();
-  for (const [uuid, rows] of prefsByUuid) {
+  for (const [uuid, rows] of managed) {
     const username = rows[0]!.username;
-    const extensions = (aliasesOf.get(uuid) ?? []).sort(compareExtensions);
+    const extensions = [...new Set(aliasesOf.get(uuid) ?? [])].sort(compareExtensions);
     accounts.set(uuid, {
-      view: toView(uuid, username, extensions[0] ?? '', rows),
+      view: toView(uuid, username, extensions, rows),
       subscriber: subscriberByName.get(username) ?? null,
-      extensions,
       hasSoftphoneHash: rows.some((r) => r.attribute === META.softphoneHash && r.value !== ''),
     });
   }
@@ -53,39 +59,50 @@ export function currentAccounts(pbx: PbxTenantState, tenant: string): CurrentTen
     .map((s) => s.username)
     .filter((u) => !usernameToId.has(u))
     .sort();
-  return { accounts, foreignSubscribers, foreignAliases };
+  const ledger = parseLedgerRows(ledgerRows);
+  return { accounts, ledger: ledger.entries, unreadableLedgerRows: ledger.unreadable, foreignSubscribers, foreignAliases, otherTenants };
 }
 
-/** Preference rows of managed accounts, by uuid. Rows of unmanaged uuids are ignored. */
-function groupPreferences(rows: readonly PbxPreferenceRow[], tenant: string): Map<string, PbxPreferenceRow[]> {
-  const managed = new Set(
-    rows.filter((r) => r.attribute === META.managed && r.value === tenant && r.uuid !== '').map((r) => r.uuid),
-  );
-  const byUuid = new Map<string, PbxPreferenceRow[]>();
+/** Preference rows of this tenant's managed accounts, by uuid; and who else manages rows here. */
+function groupPreferences(rows: readonly PbxPreferenceRow[], tenant: string) {
+  const managedIds = new Set<string>();
+  const others = new Map<string, Set<string>>();
   for (const r of rows) {
-    if (!managed.has(r.uuid)) continue;
-    const list = byUuid.get(r.uuid);
-    if (list) list.push(r);
-    else byUuid.set(r.uuid, [r]);
+    if (r.attribute !== META.managed || r.uuid === '') continue;
+    if (r.value === tenant) managedIds.add(r.uuid);
+    else others.set(r.value, (others.get(r.value) ?? new Set()).add(r.uuid));
   }
-  return byUuid;
+  const managed = new Map<string, PbxPreferenceRow[]>();
+  for (const r of rows) {
+    if (!managedIds.has(r.uuid)) continue;
+    const list = managed.get(r.uuid);
+    if (list) list.push(r);
+    else managed.set(r.uuid, [r]);
+  }
+  const otherTenants = new Map([...others].map(([name, ids]) => [name, ids.size]));
+  return { managed, otherTenants };
 }
 
-function toView(uuid: string, username: string, extension: string, rows: readonly PbxPreferenceRow[]): AccountView {
-  const preferences: Record<string, { type: number; value: string }> = {};
-  for (const r of [...rows].sort((a, b) => a.attribute.localeCompare(b.attribute))) {
+function toView(uuid: string, username: string, extensions: string[], rows: readonly PbxPreferenceRow[]): AccountView {
+  const preferences: Record<string, Preference> = {};
+  for (const r of [...rows].sort((a, b) => (a.attribute < b.attribute ? -1 : a.attribute > b.attribute ? 1 : 0))) {
     // The softphone hash is a secret: it is never part of a view, so never part of a plan.
-    if (r.attribute !== META.softphoneHash) preferences[r.attribute] = { type: r.type, value: r.value };
+    if (r.attribute !== META.softphoneHash) preferences[r.attribute] = { type: asType(r.type), value: r.value };
   }
   const status = preferences[META.status]?.value === 'disabled' ? 'disabled' : 'active';
   return {
     objectId: uuid,
     username,
-    extension,
+    extensions,
     displayName: preferences[META.displayName]?.value ?? '',
     upn: preferences[META.upn]?.value ?? '',
     status,
     generation: Number(preferences[META.generation]?.value ?? '1') || 1,
     preferences,
   };
+}
+
+/** Kamailio's avpops types: 0 string, 1 integer; anything else written by hand reads as a string. */
+function asType(type: number): PreferenceType {
+  return type === 1 ? 1 : 0;
 }

@@ -1,72 +1,95 @@
 /**
- * The desired tenant: every account pbxsync should hold after an apply (active users, disabled
- * leavers, kept leavers), the domain, and what the state store should remember. Pure.
+ * The desired tenant: every account pbxsync should hold after an apply (active users,
+ * disabled leavers, kept leavers), whether the tenant needs its domain row, and what the
+ * record says about accounts whose rows are gone (a wiped PBX). Pure.
  */
 import type { DirectoryUser } from '../model/directory-user.js';
 import type { AccountView, PlanWarning } from '../model/plan.js';
-import type { StoredAccount, StoredTenantState } from '../model/stored-state.js';
+import type { StoredTenantState } from '../model/stored-state.js';
 import type { TenantConfig } from '../model/tenant-config.js';
 import { META } from '../model/subscriber-fields.js';
 import type { CurrentTenant } from './current-accounts.js';
 import { compareExtensions } from './extension-pool.js';
 import { assignIdentities } from './identities.js';
 import { PlanError } from './plan-error.js';
-import { buildPreferences } from './preferences.js';
+import { buildPreferences, restoredPreferences } from './preferences.js';
 import { inScope, overridesByUser } from './scope.js';
 
 export interface DesiredTenant {
   readonly did: string;
   /** Accounts that should exist after the apply, by object id. Absent = delete. */
   readonly accounts: ReadonlyMap<string, AccountView>;
+  /**
+   * Accounts the record knows whose rows are gone (a wiped or partly lost PBX), as the record
+   * tells them: they are restored, or deleted when they left, like accounts with rows.
+   */
+  readonly ghosts: ReadonlyMap<string, AccountView>;
   /** Object ids whose foreign subscriber row is taken over (`adopt: true`): username → id. */
   readonly adoptions: ReadonlyMap<string, string>;
   readonly warnings: readonly PlanWarning[];
-  readonly nextState: StoredTenantState;
 }
 
 export interface DesiredInput {
   readonly config: TenantConfig;
+  /** Cleaned already (see `clean-directory.ts`). */
   readonly directory: readonly DirectoryUser[];
   readonly current: CurrentTenant;
-  readonly stored: StoredTenantState;
+  readonly record: StoredTenantState;
 }
 
 export function desired(input: DesiredInput): DesiredTenant {
-  const { config, current, stored } = input;
+  const { config, current, record } = input;
   const overrides = overridesByUser(input.directory, config.users);
   const users = inScope(input.directory, config).filter((u) => overrides.get(u.id)?.exclude !== true);
-  const ids = assignIdentities({ config, users, overrides, current, stored });
+  const ids = assignIdentities({ config, users, overrides, current, record });
   if (ids.errors.length > 0) throw new PlanError(ids.errors, 'change the pins or the range in the tenant file');
 
   const accounts = new Map<string, AccountView>();
   const adoptions = new Map<string, string>();
+  const warnings: PlanWarning[] = [];
   for (const u of users) {
     const id = ids.identities.get(u.id)!;
-    const generation = overrides.get(u.id)?.generation ?? stored.accounts[u.id]?.generation ?? 1;
+    const generation = overrides.get(u.id)?.generation ?? current.accounts.get(u.id)?.view.generation ?? record.accounts[u.id]?.generation ?? 1;
+    const built = buildPreferences(config, u, overrides.get(u.id), 'active', generation);
+    for (const attribute of built.truncated) warnings.push(truncatedWarning(u, attribute));
     accounts.set(u.id, {
       objectId: u.id,
       username: id.username,
-      extension: id.extension,
-      displayName: u.displayName,
-      upn: u.userPrincipalName,
+      extensions: id.extension === '' ? [] : [id.extension],
+      displayName: built.preferences[META.displayName]?.value ?? '',
+      upn: built.preferences[META.upn]?.value ?? '',
       status: 'active',
       generation,
-      preferences: buildPreferences(config, u, overrides.get(u.id), 'active', generation),
+      preferences: built.preferences,
     });
     if (id.adopts) adoptions.set(id.username, u.id);
   }
-  for (const [id, acc] of current.accounts) {
+  const ghosts = ghostAccounts(config, current, record);
+  for (const [id, view] of [...current.accounts].map(([i, a]) => [i, a.view] as const).concat([...ghosts])) {
     if (accounts.has(id)) continue;
-    const leaver = leaverView(config, acc.view);
+    const leaver = leaverView(config, view);
     if (leaver) accounts.set(id, leaver);
   }
-  return {
-    did: config.name,
-    accounts,
-    adoptions,
-    warnings: warnings(current),
-    nextState: nextState(stored, current, accounts, ids.released),
-  };
+  return { did: config.name, accounts, ghosts, adoptions, warnings: [...foreignWarnings(current), ...warnings] };
+}
+
+/** Accounts the record holds as active or disabled that have no rows in the PBX. */
+export function ghostAccounts(config: TenantConfig, current: CurrentTenant, record: StoredTenantState): Map<string, AccountView> {
+  const ghosts = new Map<string, AccountView>();
+  for (const [id, st] of Object.entries(record.accounts)) {
+    if (st.status === 'deleted' || current.accounts.has(id)) continue;
+    ghosts.set(id, {
+      objectId: id,
+      username: st.username,
+      extensions: [...st.extensions],
+      displayName: '',
+      upn: '',
+      status: st.status,
+      generation: st.generation,
+      preferences: restoredPreferences(config, st.status, st.generation),
+    });
+  }
+  return ghosts;
 }
 
 /** What a user who left the scope becomes: disabled (default), kept as is, or nothing (deleted). */
@@ -76,14 +99,23 @@ function leaverView(config: TenantConfig, view: AccountView): AccountView | null
       return view;
     case 'delete':
       return null;
-    case 'disable': {
-      const status = { type: 0, value: 'disabled' };
-      return { ...view, status: 'disabled', preferences: { ...view.preferences, [META.status]: status } };
-    }
+    case 'disable':
+      return disabledView(view);
   }
 }
 
-function warnings(current: CurrentTenant): PlanWarning[] {
+export function disabledView(view: AccountView): AccountView {
+  return { ...view, status: 'disabled', preferences: { ...view.preferences, [META.status]: { type: 0, value: 'disabled' } } };
+}
+
+function truncatedWarning(user: DirectoryUser, attribute: string): PlanWarning {
+  return {
+    code: 'value-truncated',
+    message: `${attribute} of ${user.userPrincipalName} is longer than Kamailio's 128 characters: cut to the first 128`,
+  };
+}
+
+function foreignWarnings(current: CurrentTenant): PlanWarning[] {
   const list: PlanWarning[] = current.foreignSubscribers.map((u) => ({
     code: 'foreign-subscriber' as const,
     message: `subscriber '${u}' was not created by pbxsync: left alone`,
@@ -92,26 +124,4 @@ function warnings(current: CurrentTenant): PlanWarning[] {
     list.push({ code: 'foreign-alias', message: `extension ${alias} → '${user}' was not created by pbxsync: left alone` });
   }
   return list;
-}
-
-function nextState(
-  stored: StoredTenantState,
-  current: CurrentTenant,
-  accounts: ReadonlyMap<string, AccountView>,
-  released: readonly string[],
-): StoredTenantState {
-  const next: Record<string, StoredAccount> = { ...stored.accounts };
-  const retired = new Set(stored.retired);
-  for (const [id, acc] of current.accounts) {
-    if (accounts.has(id)) continue;
-    next[id] = { username: acc.view.username, extension: acc.view.extension, generation: acc.view.generation, status: 'deleted' };
-    for (const e of acc.extensions) retired.add(e);
-  }
-  for (const e of released) retired.add(e);
-  for (const [id, acc] of accounts) {
-    next[id] = { username: acc.username, extension: acc.extension, generation: acc.generation, status: acc.status };
-    retired.delete(acc.extension);
-  }
-  const sortedAccounts = Object.fromEntries(Object.entries(next).sort(([a], [b]) => (a < b ? -1 : 1)));
-  return { version: 1, accounts: sortedAccounts, retired: [...retired].sort(compareExtensions) };
 }

@@ -1,68 +1,72 @@
 /**
- * Compares the accounts in the PBX with the desired ones and lists the changes, field by
- * field. Credentials are compared through a `CredentialCheck`, never carried.
+ * Compares the accounts in the PBX (and those the record restores) with the desired ones and
+ * lists the changes as typed data: username, extension lists, attributes set or removed, and
+ * one credential decision per account. Credentials are compared through a
+ * `CredentialCheck`, never carried.
  */
-import type { AccountView, Change, FieldChange } from '../model/plan.js';
+import type { AccountView, AttributeChange, SubscriberChange } from '../model/plan.js';
 import type { CredentialCheck } from './credential-check.js';
+import { decideCredentials, type CredentialContext } from './credential-decision.js';
 import type { CurrentAccount, CurrentTenant } from './current-accounts.js';
 import type { DesiredTenant } from './desired.js';
 
-export function diffAccounts(current: CurrentTenant, want: DesiredTenant, creds: CredentialCheck): Change[] {
-  const changes: Change[] = [];
+export function diffAccounts(current: CurrentTenant, want: DesiredTenant, creds: CredentialCheck, ctx: CredentialContext): SubscriberChange[] {
+  const changes: SubscriberChange[] = [];
   for (const [id, after] of want.accounts) {
     const cur = current.accounts.get(id);
-    if (!cur) {
-      if (after.status === 'active') {
-        changes.push({ kind: 'create', entity: 'subscriber', after, adopts: want.adoptions.get(after.username) === id });
-      }
-      continue;
+    if (cur) {
+      const change = compareAccount(cur, after, creds, ctx);
+      if (change) changes.push(change);
+    } else {
+      changes.push(createChange(after, want, ctx));
     }
-    const change = compareAccount(cur, after, creds);
-    if (change) changes.push(change);
   }
   for (const [id, cur] of current.accounts) {
     if (!want.accounts.has(id)) changes.push({ kind: 'delete', entity: 'subscriber', before: cur.view });
   }
+  for (const [id, ghost] of want.ghosts) {
+    if (!want.accounts.has(id)) changes.push({ kind: 'delete', entity: 'subscriber', before: ghost });
+  }
   return changes;
 }
 
-function compareAccount(cur: CurrentAccount, after: AccountView, creds: CredentialCheck): Change | null {
+function createChange(after: AccountView, want: DesiredTenant, ctx: CredentialContext): SubscriberChange {
+  const restored = want.ghosts.has(after.objectId);
+  const adopts = want.adoptions.get(after.username) === after.objectId;
+  if (after.status === 'disabled') {
+    return { kind: 'create', entity: 'subscriber', after, adopts: false, credentials: { newPasswords: false, writeSubscriber: false, writeSoftphoneHash: false, reasons: ['restored'] } };
+  }
+  const newPasswords = !restored || ctx.rekey;
+  const reasons = restored ? (ctx.rekey ? (['restored', 'rekey'] as const) : (['restored'] as const)) : (['new-account'] as const);
+  return { kind: 'create', entity: 'subscriber', after, adopts, credentials: { newPasswords, writeSubscriber: true, writeSoftphoneHash: true, reasons: [...reasons] } };
+}
+
+function compareAccount(cur: CurrentAccount, after: AccountView, creds: CredentialCheck, ctx: CredentialContext): SubscriberChange | null {
   const before = cur.view;
   if (after.status === 'disabled') {
     return before.status === 'active' || cur.subscriber !== null ? { kind: 'disable', entity: 'subscriber', before, after } : null;
   }
-  const rotate = needsNewCredentials(cur, after, creds);
-  const fields = fieldChanges(cur, after);
-  if (rotate) {
-    fields.push({ field: 'sip_password', before: null, after: null, sensitive: true });
-    fields.push({ field: 'softphone_password', before: null, after: null, sensitive: true });
-  }
-  return fields.length > 0 ? { kind: 'update', entity: 'subscriber', before, after, fields, rotate } : null;
+  const username = before.username === after.username ? null : { before: before.username, after: after.username };
+  const extensions = sameList(before.extensions, after.extensions) ? null : { before: before.extensions, after: after.extensions };
+  const attributes = attributeChanges(before, after);
+  const credentials = decideCredentials(cur, after, creds, ctx);
+  const changed = username || extensions || attributes.length > 0 || credentials.writeSubscriber || credentials.writeSoftphoneHash;
+  return changed ? { kind: 'update', entity: 'subscriber', before, after, username, extensions, attributes, credentials } : null;
 }
 
-function needsNewCredentials(cur: CurrentAccount, after: AccountView, creds: CredentialCheck): boolean {
-  return (
-    cur.subscriber === null ||
-    !cur.hasSoftphoneHash ||
-    cur.view.generation !== after.generation ||
-    !creds.matches(after, cur.subscriber)
-  );
+/** Every attribute whose value or type differs, in attribute order. */
+export function attributeChanges(before: AccountView, after: AccountView): AttributeChange[] {
+  const names = [...new Set([...Object.keys(before.preferences), ...Object.keys(after.preferences)])].sort();
+  const changes: AttributeChange[] = [];
+  for (const attribute of names) {
+    const b = before.preferences[attribute] ?? null;
+    const a = after.preferences[attribute] ?? null;
+    if (b?.value === a?.value && b?.type === a?.type) continue;
+    changes.push({ attribute, before: b, after: a });
+  }
+  return changes;
 }
 
-function fieldChanges(cur: CurrentAccount, after: AccountView): FieldChange[] {
-  const before = cur.view;
-  const fields: FieldChange[] = [];
-  const push = (field: string, b: string | null, a: string | null) => {
-    if (b !== a) fields.push({ field, before: b, after: a, sensitive: false });
-  };
-  push('username', before.username, after.username);
-  push('extension', cur.extensions.join(', ') || null, after.extension);
-  const attributes = new Set([...Object.keys(before.preferences), ...Object.keys(after.preferences)]);
-  for (const attr of [...attributes].sort()) {
-    const b = before.preferences[attr];
-    const a = after.preferences[attr];
-    push(attr, b?.value ?? null, a?.value ?? null);
-    if (b && a && b.value === a.value && b.type !== a.type) fields.push({ field: `${attr} (type)`, before: String(b.type), after: String(a.type), sensitive: false });
-  }
-  return fields;
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }

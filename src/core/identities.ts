@@ -4,6 +4,7 @@
  * get the lowest free values in a stable order.
  */
 import type { DirectoryUser } from '../model/directory-user.js';
+import { primaryExtension } from '../model/plan.js';
 import type { StoredTenantState } from '../model/stored-state.js';
 import type { TenantConfig, UserOverride } from '../model/tenant-config.js';
 import type { CurrentTenant } from './current-accounts.js';
@@ -23,7 +24,8 @@ export interface IdentityInput {
   readonly users: readonly DirectoryUser[]; // in scope, exclusions removed
   readonly overrides: ReadonlyMap<string, UserOverride>;
   readonly current: CurrentTenant;
-  readonly stored: StoredTenantState;
+  /** The tenant's record, state store and PBX merged (see `record.ts`). */
+  readonly record: StoredTenantState;
 }
 
 export interface IdentityResult {
@@ -33,13 +35,14 @@ export interface IdentityResult {
   readonly errors: readonly string[];
 }
 
-/** What each object id had before this plan: PBX first, then the state store. */
+/** What each object id had before this plan: its PBX rows first, then the record. */
 function known(input: IdentityInput, id: string): { username?: string; extension?: string } {
   const cur = input.current.accounts.get(id);
-  const st = input.stored.accounts[id];
+  const st = input.record.accounts[id];
+  const recorded = st && st.status !== 'deleted' ? st.extensions[0] : undefined;
   return {
     username: cur?.view.username ?? st?.username,
-    extension: (cur?.view.extension || undefined) ?? (st?.status !== 'deleted' ? st?.extension : undefined),
+    extension: (cur ? primaryExtension(cur.view) || undefined : undefined) ?? recorded,
   };
 }
 
@@ -59,7 +62,7 @@ export function assignIdentities(input: IdentityInput): IdentityResult {
 function assignUsernames(input: IdentityInput, users: readonly DirectoryUser[], errors: string[]) {
   const owner = new Map<string, string>(); // username → object id holding it
   for (const [id, acc] of input.current.accounts) owner.set(acc.view.username, id);
-  for (const [id, st] of Object.entries(input.stored.accounts)) if (!owner.has(st.username)) owner.set(st.username, id);
+  for (const [id, st] of Object.entries(input.record.accounts)) if (!owner.has(st.username)) owner.set(st.username, id);
   const foreign = new Set(input.current.foreignSubscribers);
   const result = new Map<string, { username: string; adopts: boolean }>();
   const fresh: DirectoryUser[] = [];
@@ -87,13 +90,14 @@ function assignUsernames(input: IdentityInput, users: readonly DirectoryUser[], 
 }
 
 function assignExtensions(input: IdentityInput, users: readonly DirectoryUser[], errors: string[]) {
-  const { config, current, stored } = input;
+  const { config, current, record } = input;
   const holder = new Map<string, string>(); // extension → object id
-  for (const [id, acc] of current.accounts) for (const e of acc.extensions) holder.set(e, id);
-  for (const [id, st] of Object.entries(stored.accounts)) {
-    if (st.status !== 'deleted' && st.extension && !holder.has(st.extension)) holder.set(st.extension, id);
+  for (const [id, acc] of current.accounts) for (const e of acc.view.extensions) holder.set(e, id);
+  for (const [id, st] of Object.entries(record.accounts)) {
+    if (st.status === 'deleted') continue;
+    for (const e of st.extensions) if (!holder.has(e)) holder.set(e, id);
   }
-  const retired = new Set(config.extensions.reuse === 'never' ? stored.retired : []);
+  const retired = new Set(config.extensions.reuse === 'never' ? record.retired : []);
   const result = new Map<string, string>();
   const released: string[] = [];
   const pins = new Map<string, string>(); // object id → pinned extension

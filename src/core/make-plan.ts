@@ -1,19 +1,25 @@
 /**
- * The whole pure pipeline: (config, directory users, PBX rows, stored state) → Plan.
+ * The whole pure pipeline: (config, directory users, PBX rows, stored state, key id) → Plan.
  * No I/O, no clock, no randomness: the same inputs always give the same plan.
  */
 import type { DirectoryUser } from '../model/directory-user.js';
 import type { PbxTenantState } from '../model/pbx-state.js';
-import { PLAN_FORMAT_VERSION, type AccountView, type Change, type Plan, type PlanSummary } from '../model/plan.js';
+import { PLAN_FORMAT_VERSION, primaryExtension, type AccountView, type Change, type Plan, type PlanSummary, type PlanWarning } from '../model/plan.js';
 import type { StoredTenantState } from '../model/stored-state.js';
 import type { TenantConfig } from '../model/tenant-config.js';
+import { cleanDirectory } from './clean-directory.js';
 import type { CredentialCheck } from './credential-check.js';
-import { currentAccounts } from './current-accounts.js';
+import { currentAccounts, type CurrentTenant } from './current-accounts.js';
 import { desired } from './desired.js';
 import { diffAccounts } from './diff.js';
 import { compareExtensions } from './extension-pool.js';
+import { checkKey } from './key-check.js';
+import { nextRecord, recordChange } from './next-record.js';
+import { overrideWarnings, type Locate } from './override-warnings.js';
+import { mergeRecords, pbxRecord } from './record.js';
 import { checkSafety } from './safety.js';
 import { stateFingerprint } from './state-fingerprint.js';
+import { checkOwnership } from './tenant-ownership.js';
 
 export interface PlanInput {
   readonly config: TenantConfig;
@@ -21,33 +27,89 @@ export interface PlanInput {
   readonly pbx: PbxTenantState;
   readonly stored: StoredTenantState;
   readonly credentials: CredentialCheck;
+  /** One-way id of the run's master key. */
+  readonly keyId: string;
+  /** Positions in the tenant file, for warnings about it. */
+  readonly locate?: Locate;
+}
+
+/** What every plan starts from, whether made afresh or replayed from a saved plan. */
+export interface PlanBasis {
+  readonly current: CurrentTenant;
+  readonly record: StoredTenantState;
+  readonly rekeyFrom: string | null;
+  readonly warnings: readonly PlanWarning[];
+}
+
+export function planBasis(input: Omit<PlanInput, 'directory' | 'locate'>): PlanBasis {
+  const { config, pbx } = input;
+  const current = currentAccounts(pbx, config.name);
+  checkOwnership(config, pbx, current);
+  const merged = mergeRecords(pbxRecord(current), input.stored, config.name);
+  const key = checkKey(config, merged.state.keyId, input.keyId, current, input.credentials);
+  const warnings: PlanWarning[] = [...merged.warnings];
+  if (current.unreadableLedgerRows > 0) {
+    warnings.push({ code: 'record-disagrees', message: `${current.unreadableLedgerRows} ledger row(s) of pbxsync in ${config.domain} cannot be read: left alone` });
+  }
+  return { current, record: merged.state, rekeyFrom: key.rekey?.from ?? null, warnings };
 }
 
 export function makePlan(input: PlanInput): Plan {
-  const { config, pbx } = input;
-  const current = currentAccounts(pbx, config.name);
-  const want = desired({ config, directory: input.directory, current, stored: input.stored });
-  const changes: Change[] = diffAccounts(current, want, input.credentials);
-  if (!pbx.domain.exists) changes.push({ kind: 'create', entity: 'domain', domain: config.domain, did: want.did });
+  const basis = planBasis(input);
+  const cleaned = cleanDirectory(input.directory);
+  const want = desired({ config: input.config, directory: cleaned.users, current: basis.current, record: basis.record });
+  const ctx = { rekey: basis.rekeyFrom !== null, storePlaintext: input.config.credentials.storePlaintext };
+  const changes: Change[] = diffAccounts(basis.current, want, input.credentials, ctx);
+  const warnings = [
+    ...basis.warnings,
+    ...want.warnings,
+    ...cleaned.warnings,
+    ...overrideWarnings(input.config, cleaned.users, basis.current, basis.record, input.locate),
+  ];
+  return assemblePlan(input, basis, changes, warnings);
+}
+
+/** Adds the domain and record changes to the subscriber changes, and everything derived from them. */
+export function assemblePlan(
+  input: Pick<PlanInput, 'config' | 'pbx' | 'keyId'>,
+  basis: PlanBasis,
+  subscriberChanges: readonly Change[],
+  warnings: readonly PlanWarning[],
+): Plan {
+  const { config, pbx, keyId } = input;
+  const changes = [...subscriberChanges];
+  if (!pbx.domain.exists) changes.push({ kind: 'create', entity: 'domain', domain: config.domain, did: config.name });
+  const next = nextRecord(basis.record, changes, keyId);
+  const record = recordChange(basis.current.ledger, next);
+  if (record) changes.push(record);
   changes.sort(compareChanges);
-  const warnings = [...want.warnings];
-  if (pbx.domain.exists && pbx.domain.did !== want.did) {
-    warnings.unshift({ code: 'foreign-domain', message: `domain ${config.domain} exists with did '${pbx.domain.did ?? ''}', not created by pbxsync: left alone` });
-  }
-  const existing = [...current.accounts.values()].filter((a) => a.view.status === 'active').length;
+  const existing = [...basis.current.accounts.values()].filter((a) => a.view.status === 'active').length;
   return {
     formatVersion: PLAN_FORMAT_VERSION,
     tenant: config.name,
     domain: config.domain,
+    keyId,
     pbxFingerprint: pbx.fingerprint,
-    stateFingerprint: stateFingerprint(input.stored),
+    recordFingerprint: stateFingerprint(basis.record),
     changes,
-    accounts: [...want.accounts.values()].filter((a) => a.status === 'active').sort(compareAccounts),
+    accounts: accountsAfter(basis.current, changes),
     warnings,
     summary: summarise(changes),
-    safety: checkSafety(changes, existing, config.safety),
-    nextState: want.nextState,
+    safety: checkSafety(changes, { existing, rekeyFrom: basis.rekeyFrom, keyId }, config.safety),
+    nextState: next,
   };
+}
+
+/** Every active account once the changes are applied: unchanged ones from the PBX, the others from the changes. */
+function accountsAfter(current: CurrentTenant, changes: readonly Change[]): AccountView[] {
+  const accounts = new Map<string, AccountView>();
+  for (const [id, acc] of current.accounts) accounts.set(id, acc.view);
+  for (const c of changes) {
+    if (c.entity !== 'subscriber') continue;
+    if (c.kind === 'delete') accounts.delete(c.before.objectId);
+    else accounts.set(c.after.objectId, c.after);
+  }
+  return [...accounts.values()].filter((a) => a.status === 'active').sort(compareAccounts);
 }
 
 export function summarise(changes: readonly Change[]): PlanSummary {
@@ -59,26 +121,21 @@ export function isEmptyPlan(plan: Plan): boolean {
   return plan.changes.length === 0;
 }
 
-/** The account a change is about (the domain sorts first). */
+/** The account a change is about (the domain sorts first, the record last). */
 export function changeAccount(change: Change): AccountView | null {
-  switch (change.kind) {
-    case 'create':
-      return change.entity === 'domain' ? null : change.after;
-    case 'update':
-    case 'disable':
-      return change.after;
-    case 'delete':
-      return change.before;
-  }
+  if (change.entity !== 'subscriber') return null;
+  return change.kind === 'delete' ? change.before : change.after;
 }
 
+const ENTITY_ORDER: Record<Change['entity'], number> = { domain: 0, subscriber: 1, record: 2 };
+
 function compareChanges(a: Change, b: Change): number {
+  if (a.entity !== b.entity) return ENTITY_ORDER[a.entity] - ENTITY_ORDER[b.entity];
   const x = changeAccount(a);
   const y = changeAccount(b);
-  if (!x || !y) return x ? 1 : y ? -1 : 0;
-  return compareAccounts(x, y);
+  return x && y ? compareAccounts(x, y) : 0;
 }
 
 function compareAccounts(a: AccountView, b: AccountView): number {
-  return compareExtensions(a.extension, b.extension) || (a.objectId < b.objectId ? -1 : a.objectId > b.objectId ? 1 : 0);
+  return compareExtensions(primaryExtension(a), primaryExtension(b)) || (a.objectId < b.objectId ? -1 : a.objectId > b.objectId ? 1 : 0);
 }

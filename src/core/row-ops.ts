@@ -1,15 +1,17 @@
 /**
- * Turns a plan into row-level writes. Credentials are supplied by the caller (derived from the
- * master key at apply time), so the plan itself never carries them.
+ * Turns a plan into row-level writes, reading only the changes' typed data. Credentials are
+ * supplied by the caller (derived from the master key at apply time), so the plan itself
+ * never carries them.
  */
-import type { AccountView, Change, FieldChange, Plan } from '../model/plan.js';
-import type { AliasInsert, PreferenceInsert, RowOps, SubscriberInsert } from '../model/row-ops.js';
+import type { AccountView, Change, RecordEntry, SubscriberChange } from '../model/plan.js';
+import type { AccountRename, AliasInsert, PreferenceDelete, PreferenceInsert, RowOps, SubscriberInsert } from '../model/row-ops.js';
 import { META } from '../model/subscriber-fields.js';
+import { ledgerRow } from './record-rows.js';
 
 export interface RowCredentials {
   /** `subscriber` row values for the account (password '' unless plaintext is stored). */
   subscriber(account: AccountView): SubscriberInsert;
-  /** The softphone hash to store for an account whose credentials are (re)written. */
+  /** The softphone hash to store for an account whose hash is (re)written. */
   softphoneHash(account: AccountView): string;
 }
 
@@ -17,53 +19,69 @@ interface Ops {
   deleteSubscribers: string[];
   deleteAliases: AliasInsert[];
   deletePreferencesOf: string[];
-  deletePreferences: { uuid: string; attribute: string }[];
+  deletePreferences: PreferenceDelete[];
+  renameAccounts: AccountRename[];
   insertSubscribers: SubscriberInsert[];
   insertAliases: AliasInsert[];
   insertPreferences: PreferenceInsert[];
 }
 
 /** Row ops that change nothing, to fill in. */
-export function emptyRowOps(domain: string): RowOps & Ops {
+export function emptyRowOps(domain: string, did: string): RowOps & Ops {
   return {
     domain,
+    did,
     createDomain: null,
     deleteSubscribers: [],
     deleteAliases: [],
     deletePreferencesOf: [],
     deletePreferences: [],
+    renameAccounts: [],
     insertSubscribers: [],
     insertAliases: [],
     insertPreferences: [],
   };
 }
 
-export function buildRowOps(plan: Plan, creds: RowCredentials): RowOps {
-  const { domain: _domain, createDomain: _none, ...ops } = emptyRowOps(plan.domain);
+export function buildRowOps(plan: { readonly tenant: string; readonly domain: string; readonly changes: readonly Change[] }, creds: RowCredentials): RowOps {
+  const { domain: _domain, did: _did, createDomain: _none, ...ops } = emptyRowOps(plan.domain, plan.tenant);
   let createDomain: RowOps['createDomain'] = null;
   for (const change of plan.changes) {
-    if (change.kind === 'create' && change.entity === 'domain') createDomain = { did: change.did, attrs: { pbxsync_tenant: plan.tenant } };
-    else addChange(ops, change, creds);
+    switch (change.entity) {
+      case 'domain':
+        createDomain = { did: change.did, attrs: { pbxsync_tenant: plan.tenant } };
+        break;
+      case 'record':
+        for (const entry of change.remove) ops.deletePreferences.push(ledgerDelete(entry));
+        for (const entry of change.add) ops.insertPreferences.push(ledgerRow(entry));
+        break;
+      case 'subscriber':
+        addSubscriberChange(ops, change, creds);
+        break;
+      default: {
+        const never: never = change;
+        throw new Error(`unknown change ${JSON.stringify(never)}`);
+      }
+    }
   }
-  return { domain: plan.domain, createDomain, ...ops };
+  return { domain: plan.domain, did: plan.tenant, createDomain, ...ops };
 }
 
-function addChange(ops: Ops, change: Exclude<Change, { entity: 'domain' }>, creds: RowCredentials): void {
+function addSubscriberChange(ops: Ops, change: SubscriberChange, creds: RowCredentials): void {
   switch (change.kind) {
     case 'create':
       if (change.adopts) ops.deleteSubscribers.push(change.after.username);
-      insertAccount(ops, change.after, creds);
-      return;
+      return insertAccount(ops, change.after, change.credentials.writeSubscriber, change.credentials.writeSoftphoneHash, creds);
     case 'update':
-      return updateAccount(ops, change.before, change.after, change.fields, change.rotate, creds);
+      return updateAccount(ops, change, creds);
     case 'disable':
       ops.deleteSubscribers.push(change.before.username);
-      ops.deletePreferences.push({ uuid: change.before.objectId, attribute: META.status });
+      ops.deletePreferences.push({ uuid: change.before.objectId, attribute: META.status, value: null });
       ops.insertPreferences.push(pref(change.after, META.status));
       return;
     case 'delete':
       ops.deleteSubscribers.push(change.before.username);
-      for (const alias of extensionsOf(change.before.extension)) ops.deleteAliases.push({ aliasUsername: alias, username: change.before.username });
+      for (const alias of change.before.extensions) ops.deleteAliases.push({ aliasUsername: alias, username: change.before.username });
       ops.deletePreferencesOf.push(change.before.objectId);
       return;
     default: {
@@ -73,54 +91,45 @@ function addChange(ops: Ops, change: Exclude<Change, { entity: 'domain' }>, cred
   }
 }
 
-function insertAccount(ops: Ops, account: AccountView, creds: RowCredentials): void {
-  ops.insertSubscribers.push(creds.subscriber(account));
-  ops.insertAliases.push({ aliasUsername: account.extension, username: account.username });
+function insertAccount(ops: Ops, account: AccountView, subscriber: boolean, softphone: boolean, creds: RowCredentials): void {
+  if (subscriber) ops.insertSubscribers.push(creds.subscriber(account));
+  for (const e of account.extensions) ops.insertAliases.push({ aliasUsername: e, username: account.username });
   for (const attribute of Object.keys(account.preferences)) ops.insertPreferences.push(pref(account, attribute));
-  ops.insertPreferences.push({ ...base(account), attribute: META.softphoneHash, type: 0, value: creds.softphoneHash(account) });
+  if (softphone) ops.insertPreferences.push(softphoneRow(account, creds));
 }
 
-function updateAccount(ops: Ops, before: AccountView, after: AccountView, fields: readonly FieldChange[], rotate: boolean, creds: RowCredentials): void {
-  const renamed = before.username !== after.username;
-  const extension = fields.find((f) => f.field === 'extension');
-  if (renamed || extension) {
-    const old = extension?.before ?? before.extension;
-    for (const alias of extensionsOf(old)) ops.deleteAliases.push({ aliasUsername: alias, username: before.username });
-    ops.insertAliases.push({ aliasUsername: after.extension, username: after.username });
+function updateAccount(ops: Ops, change: Extract<SubscriberChange, { kind: 'update' }>, creds: RowCredentials): void {
+  const { before, after, credentials } = change;
+  if (change.extensions) {
+    const { before: had, after: has } = change.extensions;
+    for (const e of had) if (!has.includes(e)) ops.deleteAliases.push({ aliasUsername: e, username: before.username });
+    for (const e of has) if (!had.includes(e)) ops.insertAliases.push({ aliasUsername: e, username: after.username });
   }
-  if (renamed) {
-    // Every row carries the username: rewrite the account's rows whole.
-    ops.deleteSubscribers.push(before.username);
-    ops.deletePreferencesOf.push(before.objectId);
-    ops.insertSubscribers.push(creds.subscriber(after));
-    for (const attribute of Object.keys(after.preferences)) ops.insertPreferences.push(pref(after, attribute));
-    ops.insertPreferences.push({ ...base(after), attribute: META.softphoneHash, type: 0, value: creds.softphoneHash(after) });
-    return;
+  if (change.username) ops.renameAccounts.push({ uuid: before.objectId, from: change.username.before, to: change.username.after });
+  for (const a of change.attributes) {
+    if (a.before !== null) ops.deletePreferences.push({ uuid: before.objectId, attribute: a.attribute, value: null });
+    if (a.after !== null) ops.insertPreferences.push({ uuid: after.objectId, username: after.username, attribute: a.attribute, type: a.after.type, value: a.after.value });
   }
-  const attributes = new Set(
-    fields.filter((f) => !f.sensitive && f.field !== 'username' && f.field !== 'extension').map((f) => f.field.replace(/ \(type\)$/, '')),
-  );
-  for (const attribute of attributes) {
-    ops.deletePreferences.push({ uuid: before.objectId, attribute });
-    if (after.preferences[attribute]) ops.insertPreferences.push(pref(after, attribute));
-  }
-  if (rotate) {
+  if (credentials.writeSubscriber) {
     ops.deleteSubscribers.push(before.username);
     ops.insertSubscribers.push(creds.subscriber(after));
-    ops.deletePreferences.push({ uuid: before.objectId, attribute: META.softphoneHash });
-    ops.insertPreferences.push({ ...base(after), attribute: META.softphoneHash, type: 0, value: creds.softphoneHash(after) });
+  }
+  if (credentials.writeSoftphoneHash) {
+    ops.deletePreferences.push({ uuid: before.objectId, attribute: META.softphoneHash, value: null });
+    ops.insertPreferences.push(softphoneRow(after, creds));
   }
 }
 
-function extensionsOf(joined: string | null): string[] {
-  return joined ? joined.split(', ').filter((e) => e !== '') : [];
+function ledgerDelete(entry: RecordEntry): PreferenceDelete {
+  const row = ledgerRow(entry);
+  return { uuid: row.uuid, attribute: row.attribute, value: row.value };
 }
 
-function base(account: AccountView): { uuid: string; username: string } {
-  return { uuid: account.objectId, username: account.username };
+function softphoneRow(account: AccountView, creds: RowCredentials): PreferenceInsert {
+  return { uuid: account.objectId, username: account.username, attribute: META.softphoneHash, type: 0, value: creds.softphoneHash(account) };
 }
 
 function pref(account: AccountView, attribute: string): PreferenceInsert {
   const p = account.preferences[attribute]!;
-  return { ...base(account), attribute, type: p.type, value: p.value };
+  return { uuid: account.objectId, username: account.username, attribute, type: p.type, value: p.value };
 }

@@ -12,21 +12,28 @@ export interface AccountCredentials {
 }
 
 export class CredentialDeriver implements CredentialCheck {
+  /** Derived once per account and run: plan, row writes and the spreadsheet all ask. */
+  private readonly cache = new Map<string, AccountCredentials>();
+
   constructor(
     private readonly masterKey: Buffer,
     private readonly tenant: string,
     private readonly domain: string,
-    private readonly storePlaintext: boolean,
   ) {}
 
   derive(account: AccountView): AccountCredentials {
+    const key = `${account.objectId}\u0000${account.generation}\u0000${account.username}`;
+    const cached = this.cache.get(key);
+    if (cached) return cached;
     const sipPassword = derivePassword(this.masterKey, this.tenant, account.objectId, account.generation, 'sip');
     const softphonePassword = derivePassword(this.masterKey, this.tenant, account.objectId, account.generation, 'softphone');
-    return { sipPassword, softphonePassword, ...digestHashes(account.username, this.domain, sipPassword) };
+    const credentials = { sipPassword, softphonePassword, ...digestHashes(account.username, this.domain, sipPassword) };
+    this.cache.set(key, credentials);
+    return credentials;
   }
 
   matches(account: AccountView, row: PbxSubscriberRow): boolean {
     const { ha1, ha1b } = this.derive(account);
-    return row.ha1 === ha1 && row.ha1b === ha1b && row.hasPlaintext === this.storePlaintext;
+    return row.ha1 === ha1 && row.ha1b === ha1b;
   }
 }

@@ -30,6 +30,8 @@ export interface PbxDomainState {
   readonly exists: boolean;
   /** `domain_attrs` rows of that did, name → value. */
   readonly attrs: Readonly<Record<string, string>>;
+  /** Other domains whose did is the tenant's name (sorted): a tenant name belongs to one domain. */
+  readonly otherDomainsOfDid: readonly string[];
 }
 
 export interface PbxTenantState {

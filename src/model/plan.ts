@@ -1,63 +1,139 @@
 /**
- * A plan is plain data: what would change in one tenant, without any secret. Render and
- * apply switch over `Change` exhaustively.
+ * A plan is plain data: what would change in one tenant, without any secret. Every change
+ * carries the typed, apply-ready data that row writes and the three renderers derive from
+ * (extension lists, attribute set/unset, one credential decision); nothing is ever parsed
+ * back from display text. Render and apply switch over `Change` exhaustively.
  */
 import type { StoredTenantState } from './stored-state.js';
+import type { PreferenceType } from './subscriber-fields.js';
 
-export const PLAN_FORMAT_VERSION = 1;
+export const PLAN_FORMAT_VERSION = 2;
+
+export interface Preference {
+  readonly type: PreferenceType;
+  readonly value: string;
+}
 
 /** Everything pbxsync writes for one account, except credentials (which are derived at apply). */
 export interface AccountView {
   readonly objectId: string;
   readonly username: string;
-  readonly extension: string;
+  /** Every extension routed to the account, lowest first; a desired account has exactly one. */
+  readonly extensions: readonly string[];
   readonly displayName: string;
   readonly upn: string;
   readonly status: 'active' | 'disabled';
   readonly generation: number;
   /** Preference attributes (including pbxsync's own) → { type, value }, sorted by attribute. */
-  readonly preferences: Readonly<Record<string, { readonly type: number; readonly value: string }>>;
+  readonly preferences: Readonly<Record<string, Preference>>;
 }
 
-export interface FieldChange {
-  readonly field: string;
-  readonly before: string | null;
-  readonly after: string | null;
-  /** The values are secrets (or stand for them): render shows `(sensitive)`. */
-  readonly sensitive: boolean;
+/** One `usr_preferences` attribute set, changed or removed. */
+export interface AttributeChange {
+  readonly attribute: string;
+  /** null: the account had no such row. */
+  readonly before: Preference | null;
+  /** null: the row is removed. */
+  readonly after: Preference | null;
 }
 
-export type Change =
-  | { readonly kind: 'create'; readonly entity: 'domain'; readonly domain: string; readonly did: string }
+/** An account's aliases before and after; rows of `before − after` go, `after − before` come. */
+export interface ExtensionChange {
+  readonly before: readonly string[];
+  readonly after: readonly string[];
+}
+
+/** Why credential rows are written; decided once, by the diff. */
+export type CredentialReason =
+  | 'new-account'
+  | 'restored' // rebuilt from the tenant's record: same username, extension and passwords
+  | 'generation' // users.X.generation changed: new passwords
+  | 'rekey' // the tenant moves to another master key: new passwords
+  | 'username' // ha1/ha1b contain the username
+  | 'reenable' // a returning leaver gets its subscriber row back, same passwords
+  | 'missing-row' // the subscriber row was removed by someone
+  | 'hash-mismatch' // the stored ha1/ha1b are not what the key derives (changed by hand?)
+  | 'plaintext-setting' // credentials.store_plaintext changed
+  | 'missing-softphone-hash';
+
+/** What an apply writes of an account's credentials. */
+export interface CredentialPlan {
+  /** The passwords change (a new generation, or a new master key): shown as (sensitive). */
+  readonly newPasswords: boolean;
+  /** The `subscriber` row is (re)written from the derived SIP password. */
+  readonly writeSubscriber: boolean;
+  /** The softphone password's hash is (re)written. */
+  readonly writeSoftphoneHash: boolean;
+  readonly reasons: readonly CredentialReason[];
+}
+
+export const KEEP_CREDENTIALS: CredentialPlan = { newPasswords: false, writeSubscriber: false, writeSoftphoneHash: false, reasons: [] };
+
+export type SubscriberChange =
   | {
       readonly kind: 'create';
       readonly entity: 'subscriber';
+      /** Active (a joiner), or disabled (a disabled leaver restored from the record after a wipe). */
       readonly after: AccountView;
       /** Takes over an existing subscriber row of that username that pbxsync did not create. */
       readonly adopts: boolean;
+      readonly credentials: CredentialPlan;
     }
   | {
       readonly kind: 'update';
       readonly entity: 'subscriber';
       readonly before: AccountView;
       readonly after: AccountView;
-      readonly fields: readonly FieldChange[];
-      /** Credentials must be rewritten (new generation, missing or foreign hashes). */
-      readonly rotate: boolean;
+      /** The username changes: every row of the account is renamed. */
+      readonly username: { readonly before: string; readonly after: string } | null;
+      readonly extensions: ExtensionChange | null;
+      readonly attributes: readonly AttributeChange[];
+      readonly credentials: CredentialPlan;
     }
-  | { readonly kind: 'disable'; readonly entity: 'subscriber'; readonly before: AccountView; readonly after: AccountView }
+  | {
+      readonly kind: 'disable';
+      readonly entity: 'subscriber';
+      readonly before: AccountView;
+      /** `before` with status disabled: the subscriber row goes, aliases and preferences stay. */
+      readonly after: AccountView;
+    }
   | { readonly kind: 'delete'; readonly entity: 'subscriber'; readonly before: AccountView };
+
+/**
+ * An entry of the tenant's record (see `StoredTenantState`) that the PBX keeps in its own
+ * rows, so that a lost state store loses nothing.
+ */
+export type RecordEntry =
+  | { readonly type: 'key'; readonly keyId: string }
+  | { readonly type: 'retired'; readonly extension: string }
+  | { readonly type: 'deleted'; readonly objectId: string; readonly username: string; readonly generation: number };
+
+export type Change =
+  | { readonly kind: 'create'; readonly entity: 'domain'; readonly domain: string; readonly did: string }
+  | SubscriberChange
+  | {
+      readonly kind: 'update';
+      readonly entity: 'record';
+      readonly add: readonly RecordEntry[];
+      readonly remove: readonly RecordEntry[];
+    };
 
 export type WarningCode =
   | 'foreign-subscriber'
   | 'foreign-alias'
-  | 'foreign-domain'
   | 'override-matches-nobody'
-  | 'value-truncated';
+  | 'override-stale-upn'
+  | 'value-truncated'
+  | 'value-cleaned'
+  | 'record-restored'
+  | 'record-disagrees';
 
 export interface PlanWarning {
   readonly code: WarningCode;
   readonly message: string;
+  /** Where in the tenant file, for warnings about it. */
+  readonly location?: { readonly file: string; readonly line: number; readonly col: number };
+  readonly hint?: string;
 }
 
 export interface SafetyVerdict {
@@ -82,16 +158,22 @@ export interface Plan {
   readonly formatVersion: typeof PLAN_FORMAT_VERSION;
   readonly tenant: string;
   readonly domain: string;
+  /** One-way id of the master key the plan was made with (never the key). */
+  readonly keyId: string;
   /** Fingerprint of the PBX rows the plan was computed from. */
   readonly pbxFingerprint: string;
-  /** Fingerprint of the stored state the plan was computed from (see `stateFingerprint`). */
-  readonly stateFingerprint: string;
+  /** Fingerprint of the tenant's record (state store and PBX merged) the plan was computed from. */
+  readonly recordFingerprint: string;
   readonly changes: readonly Change[];
   /** Every active account after the apply, for the spreadsheet (no secrets). */
   readonly accounts: readonly AccountView[];
   readonly warnings: readonly PlanWarning[];
   readonly summary: PlanSummary;
   readonly safety: SafetyVerdict;
-  /** The state store content once this plan is applied. */
+  /** The tenant's record once this plan is applied (state store and PBX rows alike). */
   readonly nextState: StoredTenantState;
+}
+
+export function primaryExtension(account: AccountView): string {
+  return account.extensions[0] ?? '';
 }

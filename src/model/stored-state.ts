@@ -1,20 +1,32 @@
 /**
- * What pbxsync remembers per tenant in its state store, beyond what the PBX rows say: enough
- * to rebuild the tenant on an empty PBX with the same usernames, extensions and passwords.
+ * The tenant's record: what pbxsync must remember per tenant to rebuild it on an empty PBX
+ * with the same usernames, extensions and passwords, and never to hand out a retired number.
+ * It is kept twice, written by the same apply: in the state store, and in the tenant's own
+ * PBX rows (live accounts are their rows; the rest is ledger rows, see `core/record-rows.ts`),
+ * so that losing either one loses nothing.
  */
 export interface StoredAccount {
   readonly username: string;
-  readonly extension: string;
+  /** The numbers routed to the account; empty once it is deleted (its numbers are retired). */
+  readonly extensions: readonly string[];
   readonly generation: number;
   readonly status: 'active' | 'disabled' | 'deleted';
 }
 
+export const STATE_VERSION = 2;
+
 export interface StoredTenantState {
-  readonly version: 1;
-  /** By directory object id. */
+  readonly version: typeof STATE_VERSION;
+  /** One-way id of the master key the tenant's passwords derive from; null before the first apply. */
+  readonly keyId: string | null;
+  /** By directory object id (lower case), sorted. */
   readonly accounts: Readonly<Record<string, StoredAccount>>;
-  /** Extensions that belonged to someone and must not be handed out again (unless reuse is on). */
+  /** Extensions that belonged to someone and must not be handed out again (unless reuse is on), sorted. */
   readonly retired: readonly string[];
 }
 
-export const EMPTY_STORED_STATE: StoredTenantState = { version: 1, accounts: {}, retired: [] };
+export const EMPTY_STORED_STATE: StoredTenantState = { version: STATE_VERSION, keyId: null, accounts: {}, retired: [] };
+
+export function isEmptyState(state: StoredTenantState): boolean {
+  return state.keyId === null && Object.keys(state.accounts).length === 0 && state.retired.length === 0;
+}

@@ -102,5 +102,9 @@ export interface TenantConfig {
   readonly safety: SafetyConfig;
   readonly spreadsheet: { readonly path: string; readonly phoneSetup: PhoneSetup };
   readonly state: { readonly url: string };
-  readonly credentials: { readonly storePlaintext: boolean };
+  readonly credentials: {
+    readonly storePlaintext: boolean;
+    /** The master key's id the tenant file names (`credentials.key_id`), if any. */
+    readonly keyId?: string;
+  };
 }

@@ -1,12 +1,14 @@
 /**
- * The tenant lock on SQLite: a lock file next to the database, `<db>.<domain>.lock`, since
- * Kamailio's schema must stay as it is (no lock table). Created atomically with its content
- * (written to a temp file, then hard-linked into place: link fails if the name exists), so a
- * reader never sees a half-written holder. A lock left by a process that died on this host
- * is stale and taken over; one from another host is only ever reported.
+ * Lock files: the tenant lock on SQLite (`<db>.<domain>.lock` next to the database, since
+ * Kamailio's schema must stay as it is: no lock table), and the short lock around a state
+ * file's read-modify-write. Created atomically with their content (written to a temporary
+ * file, then hard-linked into place: link fails if the name exists), so a reader never sees a
+ * half-written holder. A lock left by a process that died on this host is stale and taken
+ * over; one from another host is only ever reported.
  */
-import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { createPrivateFileSync, temporaryName } from '../fs/private-file.js';
 import { selfDescription, waitForLock } from './lock-wait.js';
 import type { LockHolder, LockOptions, PbxLock } from './provider.js';
 
@@ -48,7 +50,7 @@ function isStale(content: LockFileContent | null): boolean {
 
 /** Moves a stale lock aside; puts it back if, in between, it turned into someone's live lock. */
 function removeStale(path: string): void {
-  const aside = `${path}.stale.${process.pid}`;
+  const aside = temporaryName(path);
   try {
     renameSync(path, aside);
   } catch {
@@ -65,17 +67,7 @@ function removeStale(path: string): void {
 }
 
 function tryCreate(path: string, content: LockFileContent): boolean {
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(content)}\n`, { mode: 0o600 });
-  try {
-    linkSync(tmp, path);
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw err;
-  } finally {
-    unlinkSync(tmp);
-  }
+  return createPrivateFileSync(path, `${JSON.stringify(content)}\n`, { what: 'lock file' });
 }
 
 function release(path: string, mine: LockFileContent): void {
@@ -83,11 +75,16 @@ function release(path: string, mine: LockFileContent): void {
   if (found && found.pid === mine.pid && found.since === mine.since && found.host === mine.host) unlinkSync(path);
 }
 
+/** The tenant lock of a SQLite PBX. */
 export async function lockFile(dbPath: string, domain: string, options: LockOptions): Promise<PbxLock> {
-  const path = lockFilePath(dbPath, domain);
+  return lockFileAt(lockFilePath(dbPath, domain), domain, options);
+}
+
+/** A lock held by the file at `path`; `name` is what it locks, for messages. */
+export async function lockFileAt(path: string, name: string, options: LockOptions): Promise<PbxLock> {
   const who = selfDescription();
-  const tenant = options.tenant ?? domain;
-  return waitForLock(domain, options, async () => {
+  const tenant = options.tenant ?? name;
+  return waitForLock(name, options, async () => {
     // `since` is when the lock is taken, not when we started waiting for it.
     const mine: LockFileContent = { who, host: hostname(), pid: process.pid, since: new Date().toISOString(), tenant };
     if (tryCreate(path, mine)) return { lock: heldLock(path, mine) };

@@ -9,7 +9,7 @@ import type { PbxTenantState } from '../model/pbx-state.js';
 export type PbxRows = Omit<PbxTenantState, 'fingerprint'>;
 
 /** Bump when the serialisation changes, so old plans fail the check instead of passing it. */
-const FORMAT = 'pbxsync-rows-v1';
+const FORMAT = 'pbxsync-rows-v2';
 
 /** JSON of each row as an array, then sorted: row order and database ids do not matter. */
 function sortedRows<T>(rows: readonly T[], fields: (row: T) => readonly unknown[]): string[] {
@@ -30,7 +30,7 @@ export function fingerprintRows(state: PbxRows): string {
   };
   const { domain } = state;
   section(FORMAT, []);
-  section('domain', [JSON.stringify([domain.exists, domain.did]), ...sortedRows(Object.entries(domain.attrs), (e) => e)]);
+  section('domain', [JSON.stringify([domain.exists, domain.did, domain.otherDomainsOfDid]), ...sortedRows(Object.entries(domain.attrs), (e) => e)]);
   section('subscribers', sortedRows(state.subscribers, (s) => [s.username, s.ha1, s.ha1b, s.hasPlaintext]));
   section('aliases', sortedRows(state.aliases, (a) => [a.aliasUsername, a.username]));
   section('preferences', sortedRows(state.preferences, (p) => [p.uuid, p.username, p.attribute, p.type, p.value]));

@@ -59,11 +59,11 @@ export class PostgresPbxProvider implements PbxProvider {
     await pgGuard(this.target, async () => assertSchema(await readFacts(db), this.hints));
   }
 
-  async read(domain: string): Promise<PbxTenantState> {
+  async read(domain: string, did: string): Promise<PbxTenantState> {
     const db = await this.connect();
     const rows = await this.transaction(db, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', async () => {
       assertSchema(await readFacts(db), this.hints);
-      return readRows(db, domain);
+      return readRows(db, domain, did);
     });
     return { ...rows, fingerprint: fingerprintRows(rows) };
   }
@@ -75,7 +75,7 @@ export class PostgresPbxProvider implements PbxProvider {
       assertSchema(await readFacts(db), this.hints);
       await db.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(this.options.busyTimeoutMs ?? 30_000))}`);
       await db.query(TABLE_LOCK);
-      if (expectedFingerprint !== undefined && fingerprintRows(await readRows(db, ops.domain)) !== expectedFingerprint) {
+      if (expectedFingerprint !== undefined && fingerprintRows(await readRows(db, ops.domain, ops.did)) !== expectedFingerprint) {
         throw new PbxChangedError(ops.domain);
       }
       await writeOps(db, ops, stamp);

@@ -32,7 +32,7 @@ const ALIAS_TARGET = `CASE WHEN domain = alias_domain THEN username ELSE usernam
 /** Byte order, like SQLite's default, so both providers list rows alike. */
 const C = 'COLLATE "C"';
 
-export async function readRows(db: Queryable, domain: string): Promise<PbxRows> {
+export async function readRows(db: Queryable, domain: string, did: string): Promise<PbxRows> {
   const subscribers = await db.query<{ username: string; password: string; ha1: string; ha1b: string }>(
     `SELECT username, password, ha1, ha1b FROM subscriber WHERE domain = $1 ORDER BY username ${C}`,
     [domain],
@@ -48,7 +48,7 @@ export async function readRows(db: Queryable, domain: string): Promise<PbxRows> 
     [domain],
   );
   return {
-    domain: await readDomain(db, domain),
+    domain: await readDomain(db, domain, did),
     subscribers: subscribers.rows.map(
       (r): PbxSubscriberRow => ({ username: r.username, ha1: r.ha1, ha1b: r.ha1b, hasPlaintext: r.password !== '' }),
     ),
@@ -57,15 +57,17 @@ export async function readRows(db: Queryable, domain: string): Promise<PbxRows> 
   };
 }
 
-async function readDomain(db: Queryable, domain: string): Promise<PbxRows['domain']> {
+async function readDomain(db: Queryable, domain: string, did: string): Promise<PbxRows['domain']> {
+  const others = await db.query<{ domain: string }>(`SELECT domain FROM domain WHERE did = $1 AND domain <> $2 ORDER BY domain ${C}`, [did, domain]);
+  const otherDomainsOfDid = others.rows.map((r) => r.domain);
   const row = (await db.query<{ did: string | null }>('SELECT did FROM domain WHERE domain = $1', [domain])).rows[0];
-  if (!row) return { did: null, exists: false, attrs: {} };
-  if (row.did === null) return { did: null, exists: true, attrs: {} };
+  if (!row) return { did: null, exists: false, attrs: {}, otherDomainsOfDid };
+  if (row.did === null) return { did: null, exists: true, attrs: {}, otherDomainsOfDid };
   const attrs = await db.query<{ name: string; value: string }>(
     `SELECT name, value FROM domain_attrs WHERE did = $1 ORDER BY name ${C}, value ${C}`,
     [row.did],
   );
-  return { did: row.did, exists: true, attrs: Object.fromEntries(attrs.rows.map((a) => [a.name, String(a.value)])) };
+  return { did: row.did, exists: true, attrs: Object.fromEntries(attrs.rows.map((a) => [a.name, String(a.value)])), otherDomainsOfDid };
 }
 
 /** $1 is always the domain (typed, as it is both compared and inserted); $2… are parallel arrays, one per column. */
@@ -75,8 +77,14 @@ const SQL = {
     WHERE d.alias_domain = $1::text AND d.alias_username = x.alias_username
       AND (CASE WHEN d.domain = d.alias_domain THEN d.username ELSE d.username || '@' || d.domain END) = x.target`,
   deletePreferencesOf: `DELETE FROM usr_preferences WHERE domain = $1::text AND uuid = ANY($2::text[])`,
-  deletePreferences: `DELETE FROM usr_preferences AS p USING unnest($2::text[], $3::text[]) AS x(uuid, attribute)
-    WHERE p.domain = $1::text AND p.uuid = x.uuid AND p.attribute = x.attribute`,
+  deletePreferences: `DELETE FROM usr_preferences AS p USING unnest($2::text[], $3::text[], $4::text[]) AS x(uuid, attribute, value)
+    WHERE p.domain = $1::text AND p.uuid = x.uuid AND p.attribute = x.attribute AND (x.value IS NULL OR p.value = x.value)`,
+  renamePreferences: `UPDATE usr_preferences AS p SET username = x.to_name
+    FROM unnest($2::text[], $3::text[], $4::text[]) AS x(uuid, from_name, to_name)
+    WHERE p.domain = $1::text AND p.uuid = x.uuid AND p.username = x.from_name`,
+  renameAliases: `UPDATE dbaliases AS d SET username = x.to_name
+    FROM unnest($2::text[], $3::text[]) AS x(from_name, to_name)
+    WHERE d.alias_domain = $1::text AND d.domain = $1::text AND d.username = x.from_name`,
   insertDomain: `INSERT INTO domain (domain, did, last_modified)
     SELECT $1::text, $2::text, $3::timestamp WHERE NOT EXISTS (SELECT 1 FROM domain WHERE domain = $1::text)`,
   // Kamailio's domain module: domain_attrs type 2 = string.
@@ -92,7 +100,7 @@ const SQL = {
     FROM unnest($2::text[], $3::text[], $4::text[], $5::int[], $6::text[]) AS x(uuid, username, attribute, type, value)`,
 } as const;
 
-/** Deletes, then inserts; a statement runs only when its list is non-empty. */
+/** Deletes, then renames, then inserts; a statement runs only when its list is non-empty. */
 export async function writeOps(db: Queryable, ops: RowOps, stamp: string): Promise<void> {
   const { domain } = ops;
   const run = async <T>(sql: string, list: readonly T[], columns: ((row: T) => unknown)[], extra: unknown[] = []): Promise<void> => {
@@ -102,7 +110,9 @@ export async function writeOps(db: Queryable, ops: RowOps, stamp: string): Promi
   await run(SQL.deleteSubscribers, ops.deleteSubscribers, [(u) => u]);
   await run(SQL.deleteAliases, ops.deleteAliases, [(a) => a.aliasUsername, (a) => a.username]);
   await run(SQL.deletePreferencesOf, ops.deletePreferencesOf, [(u) => u]);
-  await run(SQL.deletePreferences, ops.deletePreferences, [(p) => p.uuid, (p) => p.attribute]);
+  await run(SQL.deletePreferences, ops.deletePreferences, [(p) => p.uuid, (p) => p.attribute, (p) => p.value]);
+  await run(SQL.renamePreferences, ops.renameAccounts, [(r) => r.uuid, (r) => r.from, (r) => r.to]);
+  await run(SQL.renameAliases, ops.renameAccounts, [(r) => r.from, (r) => r.to]);
   if (ops.createDomain) {
     const { did, attrs } = ops.createDomain;
     const created = (await db.query(SQL.insertDomain, [domain, did, stamp])).rowCount === 1;

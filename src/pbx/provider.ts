@@ -31,16 +31,18 @@ export interface PbxProvider {
 
   /**
    * Read every row of one tenant domain, in one consistent snapshot: `subscriber` and
-   * `usr_preferences` rows with that `domain`, `dbaliases` rows with that `alias_domain`, and
-   * the `domain` row with the `domain_attrs` of its did. The result carries a fingerprint
-   * computed with `fingerprintRows` (`./fingerprint.js`) so that all providers agree on it.
+   * `usr_preferences` rows with that `domain`, `dbaliases` rows with that `alias_domain`, the
+   * `domain` row with the `domain_attrs` of its did, and the other domains whose did is `did`
+   * (the tenant's name). The result carries a fingerprint computed with `fingerprintRows`
+   * (`./fingerprint.js`) so that all providers agree on it. Never writes (a read-only
+   * database file must do for `plan`).
    */
-  read(domain: string): Promise<PbxTenantState>;
+  read(domain: string, did: string): Promise<PbxTenantState>;
 
   /**
    * Execute RowOps in ONE transaction: all or nothing. When `expectedFingerprint` is given
    * and the domain's rows (read inside the transaction, under the write lock) no longer hash
-   * to it, throw `PbxChangedError` and write nothing. Order: deletes, then inserts.
+   * to it, throw `PbxChangedError` and write nothing. Order: deletes, then renames, then inserts.
    * Must stay linear in the number of rows (one bulk statement per kind of op): tenants of
    * 20,000 users exist.
    */

@@ -36,6 +36,7 @@ function sqliteCode(err: unknown): string {
 
 export class SqlitePbxProvider implements PbxProvider {
   private db: Db | null = null;
+  private writable = false;
   private readonly now: () => Date;
   private readonly busyTimeoutMs: number;
   private readonly hints: SchemaHints;
@@ -51,7 +52,7 @@ export class SqlitePbxProvider implements PbxProvider {
 
   async init(): Promise<void> {
     this.guard(() => {
-      const db = this.connect(true);
+      const db = this.connect('create');
       const create = db.transaction(() => {
         for (const table of tablesToCreate(readFacts(db), this.hints)) {
           for (const sql of SQLITE_DDL[table]) db.exec(sql);
@@ -62,16 +63,16 @@ export class SqlitePbxProvider implements PbxProvider {
   }
 
   async checkSchema(): Promise<void> {
-    this.guard(() => assertSchema(readFacts(this.connect(false)), this.hints));
+    this.guard(() => assertSchema(readFacts(this.connect('read')), this.hints));
   }
 
-  async read(domain: string): Promise<PbxTenantState> {
+  async read(domain: string, did: string): Promise<PbxTenantState> {
     return this.guard(() => {
-      const db = this.connect(false);
+      const db = this.connect('read');
       // One read transaction: a concurrent apply must not show up half-way through.
       const snapshot = db.transaction(() => {
         assertSchema(readFacts(db), this.hints);
-        return readRows(db, domain);
+        return readRows(db, domain, did);
       });
       const rows = snapshot.deferred();
       return { ...rows, fingerprint: fingerprintRows(rows) };
@@ -80,13 +81,13 @@ export class SqlitePbxProvider implements PbxProvider {
 
   async apply(ops: RowOps, expectedFingerprint?: string): Promise<void> {
     this.guard(() => {
-      const db = this.connect(false);
+      const db = this.connect('write');
       const stamp = kamailioTimestamp(this.now());
       const write = db.transaction(() => {
         assertSchema(readFacts(db), this.hints);
         // Compared under the write lock (BEGIN IMMEDIATE), so nobody can change the rows
         // between this check and the writes below.
-        if (expectedFingerprint !== undefined && fingerprintRows(readRows(db, ops.domain)) !== expectedFingerprint) {
+        if (expectedFingerprint !== undefined && fingerprintRows(readRows(db, ops.domain, ops.did)) !== expectedFingerprint) {
           throw new PbxChangedError(ops.domain);
         }
         writeOps(db, ops, stamp);
@@ -105,10 +106,19 @@ export class SqlitePbxProvider implements PbxProvider {
   async close(): Promise<void> {
     this.db?.close();
     this.db = null;
+    this.writable = false;
   }
 
-  private connect(create: boolean): Db {
-    if (this.db) return this.db;
+  /**
+   * Reads never write: they leave the journal mode alone, so `plan` works on a file it may
+   * not write. Writers switch the file to WAL (persistent), so that Kamailio keeps reading
+   * while an apply writes.
+   */
+  private connect(mode: 'create' | 'write' | 'read'): Db {
+    if (this.db && (mode === 'read' || this.writable)) return this.db;
+    this.db?.close();
+    this.db = null;
+    const create = mode === 'create';
     if (!create && !existsSync(this.path)) throw new PbxMissingError(this.path);
     if (create && !existsSync(dirname(this.path))) {
       throw new UserError(
@@ -118,12 +128,13 @@ export class SqlitePbxProvider implements PbxProvider {
     }
     const db = new Database(this.path, { fileMustExist: !create, timeout: this.busyTimeoutMs });
     try {
-      db.pragma('journal_mode = WAL');
+      if (mode !== 'read') db.pragma('journal_mode = WAL');
     } catch (err) {
       db.close();
       throw err;
     }
     this.db = db;
+    this.writable = mode !== 'read';
     return db;
   }
 
@@ -134,6 +145,10 @@ export class SqlitePbxProvider implements PbxProvider {
     } catch (err) {
       const code = sqliteCode(err);
       if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) throw new PbxBusyError(this.path);
+      if (code.startsWith('SQLITE_READONLY')) {
+        throw new UserError(`the PBX database ${this.path} is read-only for this user; nothing was written`, 'plan works on a read-only file; apply needs write access to the file and its folder');
+      }
+      if (code === 'SQLITE_FULL') throw new UserError(`the disk holding ${this.path} is full; nothing was written`, 'free some space, then retry');
       if (code === 'SQLITE_NOTADB') {
         throw new UserError(`${this.path} is not an SQLite database`, 'check the path in the sqlite: PBX URL');
       }
@@ -165,7 +180,7 @@ function readFacts(db: Db): SchemaFacts {
  */
 const ALIAS_TARGET = `CASE WHEN domain = alias_domain THEN username ELSE username || '@' || domain END`;
 
-function readRows(db: Db, domain: string): PbxRows {
+function readRows(db: Db, domain: string, did: string): PbxRows {
   const subscribers = (
     db
       .prepare('SELECT username, password, ha1, ha1b FROM subscriber WHERE domain = ? ORDER BY username')
@@ -185,18 +200,22 @@ function readRows(db: Db, domain: string): PbxRows {
        WHERE domain = ? ORDER BY uuid, username, attribute, value`,
     )
     .all(domain) as PbxPreferenceRow[];
-  return { domain: readDomain(db, domain), subscribers, aliases, preferences };
+  return { domain: readDomain(db, domain, did), subscribers, aliases, preferences };
 }
 
-function readDomain(db: Db, domain: string): PbxRows['domain'] {
+function readDomain(db: Db, domain: string, did: string): PbxRows['domain'] {
+  const otherDomainsOfDid = db
+    .prepare('SELECT domain FROM domain WHERE did = ? AND domain <> ? ORDER BY domain')
+    .pluck()
+    .all(did, domain) as string[];
   const row = db.prepare('SELECT did FROM domain WHERE domain = ?').get(domain) as { did: string | null } | undefined;
-  if (!row) return { did: null, exists: false, attrs: {} };
-  if (row.did === null) return { did: null, exists: true, attrs: {} };
+  if (!row) return { did: null, exists: false, attrs: {}, otherDomainsOfDid };
+  if (row.did === null) return { did: null, exists: true, attrs: {}, otherDomainsOfDid };
   // domain_attrs is not unique on (did, name); a stable order makes the last duplicate win.
   const attrs = db
     .prepare('SELECT name, value FROM domain_attrs WHERE did = ? ORDER BY name, value')
     .all(row.did) as { name: string; value: string }[];
-  return { did: row.did, exists: true, attrs: Object.fromEntries(attrs.map((a) => [a.name, String(a.value)])) };
+  return { did: row.did, exists: true, attrs: Object.fromEntries(attrs.map((a) => [a.name, String(a.value)])), otherDomainsOfDid };
 }
 
 /** The statements of one apply; each takes its whole list as one JSON parameter, `@rows`. */
@@ -212,6 +231,15 @@ const SQL = {
   deletePreferences: `DELETE FROM usr_preferences
     WHERE domain = @domain AND (uuid, attribute) IN
       (SELECT j.value->>'$.uuid', j.value->>'$.attribute' FROM json_each(@rows) AS j)`,
+  deletePreferenceValues: `DELETE FROM usr_preferences
+    WHERE domain = @domain AND (uuid, attribute, value) IN
+      (SELECT j.value->>'$.uuid', j.value->>'$.attribute', j.value->>'$.value' FROM json_each(@rows) AS j)`,
+  renamePreferences: `UPDATE usr_preferences SET username = r.value->>'$.to'
+    FROM json_each(@rows) AS r
+    WHERE usr_preferences.domain = @domain AND usr_preferences.uuid = r.value->>'$.uuid' AND usr_preferences.username = r.value->>'$.from'`,
+  renameAliases: `UPDATE dbaliases SET username = r.value->>'$.to'
+    FROM json_each(@rows) AS r
+    WHERE dbaliases.alias_domain = @domain AND dbaliases.domain = @domain AND dbaliases.username = r.value->>'$.from'`,
   insertDomain: `INSERT INTO domain (domain, did, last_modified)
     SELECT @domain, @did, @stamp WHERE NOT EXISTS (SELECT 1 FROM domain WHERE domain = @domain)`,
   // Kamailio's domain module: domain_attrs type 2 = string.
@@ -229,7 +257,7 @@ const SQL = {
     FROM json_each(@rows) AS j`,
 } as const;
 
-/** Deletes, then inserts; a statement runs only when its list is non-empty. */
+/** Deletes, then renames, then inserts; a statement runs only when its list is non-empty. */
 function writeOps(db: Db, ops: RowOps, stamp: string): void {
   const { domain } = ops;
   const run = (sql: string, list: readonly unknown[]): void => {
@@ -238,7 +266,10 @@ function writeOps(db: Db, ops: RowOps, stamp: string): void {
   run(SQL.deleteSubscribers, ops.deleteSubscribers);
   run(SQL.deleteAliases, ops.deleteAliases);
   run(SQL.deletePreferencesOf, ops.deletePreferencesOf);
-  run(SQL.deletePreferences, ops.deletePreferences);
+  run(SQL.deletePreferences, ops.deletePreferences.filter((p) => p.value === null));
+  run(SQL.deletePreferenceValues, ops.deletePreferences.filter((p) => p.value !== null));
+  run(SQL.renamePreferences, ops.renameAccounts);
+  run(SQL.renameAliases, ops.renameAccounts);
   if (ops.createDomain) {
     const { did, attrs } = ops.createDomain;
     const created = db.prepare(SQL.insertDomain).run({ domain, did, stamp }).changes === 1;

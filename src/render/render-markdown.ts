@@ -1,41 +1,52 @@
 /**
  * The plan as Markdown, for a pull-request comment: a summary line, a table of subscriber
- * changes and the field changes in a collapsible block. Secrets show as `(sensitive)`.
+ * changes, the record change and the warnings. Secrets show as `(sensitive)`.
  */
-import type { AccountView, Change, Plan } from '../model/plan.js';
+import type { Plan, SubscriberChange } from '../model/plan.js';
+import { changeFields } from './change-fields.js';
+import { recordLines } from './record-text.js';
 import { summaryLine } from './render-text.js';
 
-const ACTION: Record<Change['kind'], string> = { create: '➕ create', update: '🔄 update', disable: '⏸️ disable', delete: '🗑️ delete' };
+const ACTION: Record<SubscriberChange['kind'], string> = { create: '➕ create', update: '🔄 update', disable: '⏸️ disable', delete: '🗑️ delete' };
 
 export function renderPlanMarkdown(plan: Plan): string {
   const lines = [`### pbxsync plan: \`${plan.tenant}\` (${plan.domain})`, '', `**${summaryLine(plan)}**`, ''];
-  const subscribers = plan.changes.filter((c): c is Exclude<Change, { entity: 'domain' }> => c.entity === 'subscriber');
+  const subscribers = plan.changes.filter((c): c is SubscriberChange => c.entity === 'subscriber');
   if (plan.changes.some((c) => c.entity === 'domain')) lines.push(`The SIP domain \`${plan.domain}\` will be created.`, '');
   if (subscribers.length > 0) {
     lines.push('| action | extension | username | user | changes |', '|---|---|---|---|---|');
     for (const c of subscribers) lines.push(row(c));
     lines.push('');
   }
+  for (const c of plan.changes) {
+    if (c.entity === 'record') lines.push("pbxsync's record of the tenant (in the PBX and the state store):", ...recordLines(c).map((l) => `- ${escape(l)}`), '');
+  }
   if (plan.warnings.length > 0) {
-    lines.push('<details><summary>Warnings</summary>', '');
-    for (const w of plan.warnings) lines.push(`- ${escape(w.message)}`);
-    lines.push('', '</details>', '');
+    lines.push(`**Warnings (${plan.warnings.length}):**`, '');
+    for (const w of plan.warnings) {
+      const at = w.location ? `\`${w.location.file}:${w.location.line}:${w.location.col}\` ` : '';
+      lines.push(`- ⚠️ ${at}${escape(w.message)}${w.hint ? ` — ${escape(w.hint)}` : ''}`);
+    }
+    lines.push('');
   }
   if (!plan.safety.ok) lines.push(`> ⚠️ Exceeds the safety thresholds: ${plan.safety.reasons.map(escape).join('; ')}. Apply needs \`--allow-unsafe\`.`, '');
   return `${lines.join('\n')}\n`;
 }
 
-function row(c: Exclude<Change, { entity: 'domain' }>): string {
-  const a: AccountView = c.kind === 'delete' ? c.before : c.after;
-  return `| ${ACTION[c.kind]} | ${a.extension} | \`${a.username}\` | ${escape(a.displayName)} | ${escape(details(c))} |`;
+function row(c: SubscriberChange): string {
+  const a = c.kind === 'delete' ? c.before : c.after;
+  return `| ${ACTION[c.kind]} | ${a.extensions.join(', ')} | \`${a.username}\` | ${escape(a.displayName)} | ${escape(details(c))} |`;
 }
 
-function details(c: Exclude<Change, { entity: 'domain' }>): string {
+function details(c: SubscriberChange): string {
   switch (c.kind) {
     case 'create':
-      return 'new subscriber';
+      if (c.after.status === 'disabled') return 'restored as disabled from the record';
+      return c.credentials.reasons.includes('restored') ? 'restored from the record (same passwords)' : 'new subscriber';
     case 'update':
-      return c.fields.map((f) => (f.sensitive ? `${f.field}: (sensitive)` : `${f.field}: ${f.before ?? '(none)'} → ${f.after ?? '(none)'}`)).join('; ');
+      return changeFields(c)
+        .map((f) => (f.sensitive ? `${f.field}: (sensitive)` : f.note !== undefined ? `${f.field}: ${f.note}` : `${f.field}: ${f.before ?? '(none)'} → ${f.after ?? '(none)'}`))
+        .join('; ');
     case 'disable':
       return 'left the directory scope: cannot register, extension kept';
     case 'delete':
@@ -47,3 +58,4 @@ function details(c: Exclude<Change, { entity: 'domain' }>): string {
 function escape(text: string): string {
   return text.replace(/[\\`*_[\]<>|]/g, (ch) => `\\${ch}`).replace(/\r?\n/g, ' ');
 }
+

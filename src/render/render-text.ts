@@ -1,68 +1,81 @@
 /** The human plan: one block per subscriber, Terraform-style markers, secrets as (sensitive). */
-import type { AccountView, Change, FieldChange, Plan } from '../model/plan.js';
-import { META } from '../model/subscriber-fields.js';
+import type { AccountView, Change, Plan, PlanWarning } from '../model/plan.js';
+import { changeFields, type FieldLine } from './change-fields.js';
+import { recordLines } from './record-text.js';
 import { plainStyle, type Style } from './style.js';
-
-const HIDDEN = new Set<string>([META.managed]);
-// A new account's heading already names these; listing them again is noise.
-const HIDDEN_ON_CREATE = new Set<string>([META.managed, META.status, META.generation, META.displayName, META.upn]);
 
 export function renderPlanText(plan: Plan, style: Style = plainStyle): string {
   const lines: string[] = [style.bold(`Tenant ${plan.tenant} (${plan.domain})`), ''];
   for (const change of plan.changes) lines.push(...renderChange(change, style), '');
   if (plan.warnings.length > 0) {
     lines.push(style.warn('Warnings:'));
-    for (const w of plan.warnings) lines.push(`  ${style.warn('!')} ${w.message}`);
+    for (const w of plan.warnings) lines.push(...warningLines(w, style));
     lines.push('');
   }
   lines.push(summaryLine(plan));
   return `${lines.join('\n')}\n`;
 }
 
+export function warningLines(w: PlanWarning, style: Style): string[] {
+  const at = w.location ? `${w.location.file}:${w.location.line}:${w.location.col}: ` : '';
+  return [`  ${style.warn('!')} ${at}${w.message}`, ...(w.hint ? [`      hint: ${w.hint}`] : [])];
+}
+
 export function summaryLine(plan: Plan): string {
   const s = plan.summary;
   if (plan.changes.length === 0) return 'No changes. The PBX matches the tenant file and the directory.';
-  return `Plan: ${s.create} to create, ${s.update} to update, ${s.disable} to disable, ${s.delete} to delete.`;
+  const onlyRecord = plan.changes.every((c) => c.entity === 'record');
+  const counts = `${s.create} to create, ${s.update} to update, ${s.disable} to disable, ${s.delete} to delete`;
+  return onlyRecord ? `Plan: ${counts}; pbxsync's record of the tenant is brought up to date.` : `Plan: ${counts}.`;
 }
 
 function heading(marker: string, account: AccountView, note = ''): string {
-  const ext = (account.extension || '-').padEnd(6);
-  return `  ${marker} ${ext} ${account.username}  ${account.displayName} <${account.upn}>${note}`;
+  const ext = (account.extensions.join(',') || '-').padEnd(6);
+  const who = account.upn === '' ? '(known from the record only)' : `${account.displayName} <${account.upn}>`;
+  return `  ${marker} ${ext} ${account.username}  ${who}${note}`;
+}
+
+function createNote(change: Extract<Change, { kind: 'create'; entity: 'subscriber' }>): string {
+  if (change.after.status === 'disabled') return '  (restored as disabled from the record: cannot register)';
+  if (change.credentials.reasons.includes('restored')) return '  (restored from the record: same username, extension and passwords)';
+  return change.adopts ? '  (adopts the existing subscriber row)' : '';
 }
 
 function renderChange(change: Change, style: Style): string[] {
-  switch (change.kind) {
-    case 'create':
-      if (change.entity === 'domain') return [style.add(`  + domain ${change.domain} (did ${change.did})`)];
-      return [style.add(heading('+', change.after, change.adopts ? '  (adopts the existing subscriber row)' : '')), ...createFields(change.after, style)];
-    case 'update':
-      return [style.change(heading('~', change.after)), ...change.fields.filter((f) => !HIDDEN.has(f.field)).map((f) => fieldLine(f, style))];
-    case 'disable':
-      return [style.remove(heading('-', change.before, '  (disable: cannot register; extension and settings kept)'))];
-    case 'delete':
-      return [style.remove(heading('-', change.before, '  (delete: subscriber, extension and settings removed)'))];
+  switch (change.entity) {
+    case 'domain':
+      return [style.add(`  + domain ${change.domain} (did ${change.did})`)];
+    case 'record':
+      return [style.change("  ~ pbxsync's record of the tenant (kept in the PBX and the state store)"), ...recordLines(change).map((l) => `        ${l}`)];
+    case 'subscriber':
+      break;
     default: {
       const never: never = change;
       throw new Error(`unknown change ${JSON.stringify(never)}`);
     }
   }
+  const fields = changeFields(change).map((f) => fieldLine(f, style, change.kind === 'create'));
+  switch (change.kind) {
+    case 'create':
+      return [style.add(heading('+', change.after, createNote(change))), ...fields];
+    case 'update':
+      return [style.change(heading('~', change.after, change.before.status === 'disabled' ? '  (back in scope: can register again)' : '')), ...fields];
+    case 'disable':
+      return [style.remove(heading('-', change.before, '  (disable: cannot register; extension and settings kept)'))];
+    case 'delete':
+      return [style.remove(heading('-', change.before, '  (delete: subscriber, extension and settings removed)'))];
+  }
 }
 
-function createFields(account: AccountView, style: Style): string[] {
-  const fields: FieldChange[] = Object.entries(account.preferences)
-    .filter(([attr]) => !HIDDEN_ON_CREATE.has(attr))
-    .map(([field, p]) => ({ field, before: null, after: p.value, sensitive: false }));
-  fields.push({ field: 'sip_password', before: null, after: null, sensitive: true });
-  fields.push({ field: 'softphone_password', before: null, after: null, sensitive: true });
-  return fields.map((f) => (f.sensitive ? fieldLine(f, style) : `        ${`${f.field}:`.padEnd(22)}${quote(f.after)}`));
-}
-
-function fieldLine(f: FieldChange, style: Style): string {
+function fieldLine(f: FieldLine, style: Style, created: boolean): string {
   const name = `${f.field}:`.padEnd(22);
   if (f.sensitive) return `        ${name}${style.dim('(sensitive)')}`;
+  if (f.note !== undefined) return `        ${name}${style.dim(f.note)}`;
+  if (created) return `        ${name}${quote(f.after)}`;
   return `        ${name}${quote(f.before)} ${style.dim('→')} ${quote(f.after)}`;
 }
 
 function quote(value: string | null): string {
   return value === null ? '(none)' : JSON.stringify(value);
 }
+

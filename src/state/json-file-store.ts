@@ -1,70 +1,109 @@
 /**
- * A keyv storage adapter over one JSON file: readable in review, written atomically (temp file,
- * fsync, rename) with mode 0600, so a crash never leaves half a state file. keyv-file was not
- * used: it batches writes behind a timer (a crash can lose them) and writes msgpack.
+ * A keyv storage adapter over one JSON file: readable in review, written whole or not at all
+ * (see `fs/private-file.ts`) with mode 0600. Several tenants may share one file, and their
+ * applies hold different tenant locks, so every read-modify-write takes the file's own short
+ * lock (`<file>.lock`): no entry is ever lost to a concurrent writer. keyv-file was not used:
+ * it batches writes behind a timer (a crash can lose them) and writes msgpack.
  */
 import { EventEmitter } from 'node:events';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { KeyvStoreAdapter } from 'keyv';
 import { UserError } from '../errors.js';
+import { writePrivateFileSync } from '../fs/private-file.js';
+import { lockFileAt } from '../pbx/file-lock.js';
 
 type Entries = Record<string, unknown>;
+
+/** A writer holds the file lock for milliseconds; waiting longer means something is stuck. */
+const LOCK_TIMEOUT_MS = 30_000;
 
 export class JsonFileStore extends EventEmitter implements KeyvStoreAdapter {
   opts: { path: string };
   namespace?: string;
 
-  constructor(readonly path: string) {
+  constructor(
+    readonly path: string,
+    private readonly what = 'state file',
+    /** A cache: an unreadable file counts as empty (and is replaced on the next write). */
+    private readonly disposable = false,
+  ) {
     super();
     this.opts = { path };
   }
 
   async get<Value>(key: string): Promise<Value | undefined> {
-    return this.read()[key] as Value | undefined;
+    const entries = this.read();
+    return Object.hasOwn(entries, key) ? (entries[key] as Value) : undefined;
   }
 
   async set(key: string, value: unknown): Promise<boolean> {
-    const entries = this.read();
-    entries[key] = value;
-    this.write(entries);
+    await this.update((entries) => {
+      entries[key] = value;
+      return true;
+    });
     return true;
   }
 
   async delete(key: string): Promise<boolean> {
-    const entries = this.read();
-    if (!(key in entries)) return false;
-    delete entries[key];
-    this.write(entries);
-    return true;
+    return this.update((entries) => {
+      if (!Object.hasOwn(entries, key)) return false;
+      delete entries[key];
+      return true;
+    });
   }
 
   async clear(): Promise<void> {
-    this.write({});
+    await this.update(() => true, {});
+  }
+
+  /** Read, change and write under the file's lock; nothing is written when `change` says false. */
+  private async update(change: (entries: Entries) => boolean, start?: Entries): Promise<boolean> {
+    mkdirSync(dirname(this.path), { recursive: true });
+    const lock = await lockFileAt(`${this.path}.lock`, this.path, { timeoutMs: LOCK_TIMEOUT_MS, tenant: `the ${this.what} ${this.path}` });
+    try {
+      const entries = start ?? this.read();
+      if (!change(entries)) return false;
+      writePrivateFileSync(this.path, `${JSON.stringify(entries, null, 2)}\n`, { what: this.what });
+      return true;
+    } finally {
+      await lock.release();
+    }
   }
 
   private read(): Entries {
-    if (!existsSync(this.path)) return {};
-    const text = readFileSync(this.path, 'utf8');
     try {
-      const parsed: unknown = JSON.parse(text);
-      if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Entries;
-    } catch {
-      // fall through to the error below
+      return this.readStrict();
+    } catch (err) {
+      if (this.disposable && err instanceof UserError) return Object.create(null) as Entries;
+      throw err;
     }
-    throw new UserError(`state file ${this.path} is not valid JSON`, 'restore it from backup, or move it away to rebuild state from the PBX');
   }
 
-  private write(entries: Entries): void {
-    mkdirSync(dirname(this.path), { recursive: true });
-    const tmp = `${this.path}.${process.pid}.tmp`;
-    const fd = openSync(tmp, 'w', 0o600);
+  private readStrict(): Entries {
+    let text: string;
     try {
-      writeSync(fd, `${JSON.stringify(entries, null, 2)}\n`);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+      if (statSync(this.path).isDirectory()) throw new UserError(`the ${this.what} ${this.path} is a folder`, 'point state.url at a file (file:PATH), or move the folder away');
+      text = readFileSync(this.path, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
+      if (err instanceof UserError) throw err;
+      throw new UserError(`cannot read the ${this.what} ${this.path} (${(err as NodeJS.ErrnoException).code ?? String(err)})`, 'check the path and its permissions');
     }
-    renameSync(tmp, this.path);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw this.invalid('is not valid JSON');
+    }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw this.invalid('does not hold a JSON object');
+    return Object.assign(Object.create(null) as Entries, parsed);
+  }
+
+  private invalid(why: string): UserError {
+    return new UserError(
+      `the ${this.what} ${this.path} ${why}`,
+      "restore it from a backup, or move it aside: the tenant's PBX rows hold the same record, and the next apply writes it back",
+    );
   }
 }

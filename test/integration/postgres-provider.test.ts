@@ -55,8 +55,8 @@ describe.skipIf(!PG_URL)(`PostgresPbxProvider${PG_URL ? '' : ` (${PG_SKIP_REASON
   it('inserts and deletes what RowOps says and reads it back', async () => {
     const { url, pbx } = await ready();
     await pbx.apply({ ...userOps('a.example', 3), createDomain: { did: 'acme', attrs: { tenant: 'acme', pbxsync_managed: 'yes' } } });
-    const state = await pbx.read('a.example');
-    expect(state.domain).toEqual({ did: 'acme', exists: true, attrs: { tenant: 'acme', pbxsync_managed: 'yes' } });
+    const state = await pbx.read('a.example', 't');
+    expect(state.domain).toEqual({ did: 'acme', exists: true, attrs: { tenant: 'acme', pbxsync_managed: 'yes' }, otherDomainsOfDid: [] });
     expect(state.subscribers).toEqual([0, 1, 2].map((i) => ({ username: `user${i}`, ha1: `ha1-${i}`, ha1b: `ha1b-${i}`, hasPlaintext: false })));
     expect(state.aliases).toEqual([0, 1, 2].map((i) => ({ aliasUsername: String(1000 + i), username: `user${i}` })));
     expect(state.preferences).toContainEqual({ uuid: 'oid-1', username: 'user1', attribute: 'attr_1', type: 1, value: '1' });
@@ -76,11 +76,11 @@ describe.skipIf(!PG_URL)(`PostgresPbxProvider${PG_URL ? '' : ` (${PG_SKIP_REASON
         deleteSubscribers: ['user1'],
         deleteAliases: [{ aliasUsername: '1001', username: 'user1' }, { aliasUsername: '1002', username: 'nobody' }],
         deletePreferencesOf: ['oid-1'],
-        deletePreferences: [{ uuid: 'oid-2', attribute: 'attr_0' }],
+        deletePreferences: [{ uuid: 'oid-2', attribute: 'attr_0', value: null }],
         insertSubscribers: [{ username: 'plain', password: 'secret', ha1: 'h', ha1b: 'hb' }],
       }),
     );
-    const after = await pbx.read('a.example');
+    const after = await pbx.read('a.example', 't');
     expect(after.domain.did).toBe('acme');
     expect(after.subscribers.map((s) => s.username)).toEqual(['plain', 'user0', 'user2']);
     expect(after.subscribers[0]?.hasPlaintext).toBe(true);
@@ -91,7 +91,7 @@ describe.skipIf(!PG_URL)(`PostgresPbxProvider${PG_URL ? '' : ` (${PG_SKIP_REASON
 
   it('reads an empty tenant as such', async () => {
     const { pbx } = await ready();
-    expect(await pbx.read('nobody.example')).toMatchObject({ domain: { did: null, exists: false, attrs: {} }, subscribers: [], aliases: [], preferences: [] });
+    expect(await pbx.read('nobody.example', 't')).toMatchObject({ domain: { did: null, exists: false, attrs: {} }, subscribers: [], aliases: [], preferences: [] });
     await pbx.close();
   });
 
@@ -113,15 +113,15 @@ describe.skipIf(!PG_URL)(`PostgresPbxProvider${PG_URL ? '' : ` (${PG_SKIP_REASON
         deleteSubscribers: ['user0'],
         deleteAliases: [{ aliasUsername: '1000', username: 'user0' }],
         deletePreferencesOf: ['oid-0'],
-        deletePreferences: [{ uuid: 'oid-1', attribute: 'attr_0' }],
+        deletePreferences: [{ uuid: 'oid-1', attribute: 'attr_0', value: null }],
       }),
     );
     expect(await onlyB()).toEqual(before);
-    expect((await pbx.read('a.example')).subscribers).toHaveLength(4);
+    expect((await pbx.read('a.example', 't')).subscribers).toHaveLength(4);
     await withClient(url, (c) => c.query(`INSERT INTO dbaliases (alias_username, alias_domain, username, domain) VALUES ('2000', 'a.example', 'bob', 'b.example')`));
-    expect((await pbx.read('a.example')).aliases).toContainEqual({ aliasUsername: '2000', username: 'bob@b.example' });
+    expect((await pbx.read('a.example', 't')).aliases).toContainEqual({ aliasUsername: '2000', username: 'bob@b.example' });
     await pbx.apply(ops('a.example', { deleteAliases: [{ aliasUsername: '2000', username: 'bob@b.example' }] }));
-    expect((await pbx.read('a.example')).aliases.map((a) => a.aliasUsername)).not.toContain('2000');
+    expect((await pbx.read('a.example', 't')).aliases.map((a) => a.aliasUsername)).not.toContain('2000');
     await pbx.close();
   });
 
@@ -139,14 +139,14 @@ describe.skipIf(!PG_URL)(`PostgresPbxProvider${PG_URL ? '' : ` (${PG_SKIP_REASON
     await expect(pbx.apply(broken)).rejects.toThrow(/null value/);
     expect(await dumpPg(url)).toEqual(before);
 
-    const { fingerprint } = await pbx.read('a.example');
+    const { fingerprint } = await pbx.read('a.example', 't');
     await withClient(url, (c) => c.query(`UPDATE subscriber SET ha1 = 'changed' WHERE username = 'user1'`));
     const changed = await dumpPg(url);
     await expect(pbx.apply(userOps('a.example', 1, 1, 20), fingerprint)).rejects.toBeInstanceOf(PbxChangedError);
     expect(await dumpPg(url)).toEqual(changed);
-    const fresh = await pbx.read('a.example');
+    const fresh = await pbx.read('a.example', 't');
     await pbx.apply(userOps('a.example', 1, 1, 20), fresh.fingerprint);
-    expect((await pbx.read('a.example')).subscribers).toHaveLength(4);
+    expect((await pbx.read('a.example', 't')).subscribers).toHaveLength(4);
     await pbx.close();
   });
 
@@ -161,7 +161,7 @@ describe.skipIf(!PG_URL)(`PostgresPbxProvider${PG_URL ? '' : ` (${PG_SKIP_REASON
     const write = { ...userOps('a.example', 20, 4), createDomain: { did: 'a', attrs: { k: 'v' } } };
     await sqlite.apply(write);
     await pbx.apply(write);
-    const [a, b] = [await sqlite.read('a.example'), await pbx.read('a.example')];
+    const [a, b] = [await sqlite.read('a.example', 't'), await pbx.read('a.example', 't')];
     expect(b).toEqual(a);
     await Promise.all([sqlite.close(), pbx.close()]);
   });
@@ -172,12 +172,12 @@ describe.skipIf(!PG_URL)(`PostgresPbxProvider${PG_URL ? '' : ` (${PG_SKIP_REASON
     const before = await dumpPg(url);
     const message = 'table subscriber has version 6, pbxsync needs 7 (Kamailio 5.6 schema)';
     await expect(pbx.checkSchema()).rejects.toThrow(message);
-    await expect(pbx.read('a.example')).rejects.toThrow(message);
+    await expect(pbx.read('a.example', 't')).rejects.toThrow(message);
     const error = await pbx.apply(userOps('a.example', 3)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PbxSchemaError);
     expect(await dumpPg(url)).toEqual(before);
     await withClient(url, (c) => c.query(`UPDATE version SET table_version = 7 WHERE table_name = 'subscriber'; DROP TABLE dbaliases; DELETE FROM version WHERE table_name = 'dbaliases'`));
-    await expect(pbx.read('a.example')).rejects.toThrow('table dbaliases is missing, pbxsync needs version 1 (Kamailio 5.6 schema)');
+    await expect(pbx.read('a.example', 't')).rejects.toThrow('table dbaliases is missing, pbxsync needs version 1 (Kamailio 5.6 schema)');
     await pbx.close();
   });
 
@@ -198,7 +198,7 @@ describe.skipIf(!PG_URL)(`PostgresPbxProvider${PG_URL ? '' : ` (${PG_SKIP_REASON
     }
     for (const [url, message] of cases) {
       const pbx = new PostgresPbxProvider(url);
-      const error = (await pbx.read('a.example').catch((e: unknown) => e)) as UserError;
+      const error = (await pbx.read('a.example', 't').catch((e: unknown) => e)) as UserError;
       expect(error).toBeInstanceOf(UserError);
       expect(error.message).toMatch(message);
       expect(`${error.message} ${error.hint}`).not.toContain('s3cret');

@@ -8,8 +8,9 @@ import { PG_SKIP_REASON, PG_URL, createDatabase, dropDatabases, withClient } fro
 afterAll(dropDatabases);
 
 const state: StoredTenantState = {
-  version: 1,
-  accounts: { 'id-1': { username: 'alice', extension: '1001', generation: 2, status: 'active' } },
+  version: 2,
+  keyId: 'k1-0123456789abcdef',
+  accounts: { 'id-1': { username: 'alice', extensions: ['1001'], generation: 2, status: 'active' } },
   retired: ['1002'],
 };
 

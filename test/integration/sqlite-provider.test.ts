@@ -200,7 +200,7 @@ describe('SqlitePbxProvider.init', () => {
     const path = tempPath('notes.txt');
     writeFileSync(path, 'hello, this is not a database at all, just some text to fill a page');
     await expect(new SqlitePbxProvider(path).init()).rejects.toThrow(`${path} is not an SQLite database`);
-    await expect(new SqlitePbxProvider(path).read('a.example')).rejects.toBeInstanceOf(UserError);
+    await expect(new SqlitePbxProvider(path).read('a.example', 't')).rejects.toBeInstanceOf(UserError);
   });
 
   it('refuses a folder that does not exist', async () => {
@@ -213,7 +213,7 @@ describe('SqlitePbxProvider schema checks', () => {
   it('refuses a missing file without creating it', async () => {
     const path = tempPath();
     const pbx = new SqlitePbxProvider(path);
-    const error = await pbx.read('a.example').catch((e: unknown) => e);
+    const error = await pbx.read('a.example', 't').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PbxMissingError);
     expect(error).toMatchObject({
       message: `no PBX database at ${path}`,
@@ -229,7 +229,7 @@ describe('SqlitePbxProvider schema checks', () => {
     const before = dump(path);
     const message = 'table subscriber has version 6, pbxsync needs 7 (Kamailio 5.6 schema)';
     await expect(pbx.checkSchema()).rejects.toThrow(message);
-    await expect(pbx.read('a.example')).rejects.toThrow(message);
+    await expect(pbx.read('a.example', 't')).rejects.toThrow(message);
     const error = await pbx.apply(userOps('a.example', 3)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PbxSchemaError);
     expect((error as PbxSchemaError).message).toBe(message);
@@ -244,7 +244,7 @@ describe('SqlitePbxProvider schema checks', () => {
     const copy = tempPath();
     copyFileSync(path, copy);
     withDb(path, (db) => db.exec(`DROP TABLE dbaliases; DELETE FROM version WHERE table_name = 'dbaliases'`));
-    await expect(new SqlitePbxProvider(path).read('a.example')).rejects.toThrow(
+    await expect(new SqlitePbxProvider(path).read('a.example', 't')).rejects.toThrow(
       'table dbaliases is missing, pbxsync needs version 1 (Kamailio 5.6 schema)',
     );
     withDb(copy, (db) => db.exec('DROP TABLE version'));
@@ -259,8 +259,8 @@ describe('SqlitePbxProvider read and apply', () => {
       ...userOps('a.example', 3),
       createDomain: { did: 'acme', attrs: { tenant: 'acme', pbxsync_managed: 'yes' } },
     });
-    const state = await pbx.read('a.example');
-    expect(state.domain).toEqual({ did: 'acme', exists: true, attrs: { tenant: 'acme', pbxsync_managed: 'yes' } });
+    const state = await pbx.read('a.example', 't');
+    expect(state.domain).toEqual({ did: 'acme', exists: true, attrs: { tenant: 'acme', pbxsync_managed: 'yes' }, otherDomainsOfDid: [] });
     expect(state.subscribers).toEqual([0, 1, 2].map((i) => ({ username: `user${i}`, ha1: `ha1-${i}`, ha1b: `ha1b-${i}`, hasPlaintext: false })));
     expect(state.aliases).toEqual([0, 1, 2].map((i) => ({ aliasUsername: String(1000 + i), username: `user${i}` })));
     expect(state.preferences).toHaveLength(6);
@@ -282,11 +282,11 @@ describe('SqlitePbxProvider read and apply', () => {
         deleteSubscribers: ['user1'],
         deleteAliases: [{ aliasUsername: '1001', username: 'user1' }, { aliasUsername: '1002', username: 'nobody' }],
         deletePreferencesOf: ['oid-1'],
-        deletePreferences: [{ uuid: 'oid-2', attribute: 'attr_0' }],
+        deletePreferences: [{ uuid: 'oid-2', attribute: 'attr_0', value: null }],
         insertSubscribers: [{ username: 'plain', password: 'secret', ha1: 'h', ha1b: 'hb' }],
       }),
     );
-    const after = await pbx.read('a.example');
+    const after = await pbx.read('a.example', 't');
     expect(after.domain.did).toBe('acme');
     expect(dump(path)['domain_attrs']).toHaveLength(2);
     expect(after.subscribers.map((s) => s.username)).toEqual(['plain', 'user0', 'user2']);
@@ -298,7 +298,7 @@ describe('SqlitePbxProvider read and apply', () => {
 
   it('reads an empty tenant as such', async () => {
     const { pbx } = await initialised();
-    const state = await pbx.read('nobody.example');
+    const state = await pbx.read('nobody.example', 't');
     expect(state).toMatchObject({ domain: { did: null, exists: false, attrs: {} }, subscribers: [], aliases: [], preferences: [] });
     await pbx.close();
   });
@@ -316,7 +316,7 @@ describe('SqlitePbxProvider read and apply', () => {
     };
     const before = dump(path, onlyB);
 
-    const a = await pbx.read('a.example');
+    const a = await pbx.read('a.example', 't');
     expect(a.domain.attrs).toEqual({ k: 'a' });
     expect(a.subscribers).toHaveLength(5);
     expect(a.aliases).toHaveLength(5);
@@ -333,12 +333,12 @@ describe('SqlitePbxProvider read and apply', () => {
         deleteSubscribers: ['user0'],
         deleteAliases: [{ aliasUsername: '1000', username: 'user0' }],
         deletePreferencesOf: ['oid-0'],
-        deletePreferences: [{ uuid: 'oid-1', attribute: 'attr_0' }],
+        deletePreferences: [{ uuid: 'oid-1', attribute: 'attr_0', value: null }],
       }),
     );
     expect(dump(path, onlyB)).toEqual(before);
-    expect((await pbx.read('b.example')).subscribers).toHaveLength(5);
-    expect((await pbx.read('a.example')).subscribers).toHaveLength(4);
+    expect((await pbx.read('b.example', 't')).subscribers).toHaveLength(5);
+    expect((await pbx.read('a.example', 't')).subscribers).toHaveLength(4);
     await pbx.close();
   });
 
@@ -348,12 +348,12 @@ describe('SqlitePbxProvider read and apply', () => {
       db.exec(`INSERT INTO dbaliases (alias_username, alias_domain, username, domain)
                VALUES ('2000', 'a.example', 'bob', 'b.example'), ('3000', 'b.example', 'ann', 'a.example')`),
     );
-    expect((await pbx.read('a.example')).aliases).toEqual([{ aliasUsername: '2000', username: 'bob@b.example' }]);
+    expect((await pbx.read('a.example', 't')).aliases).toEqual([{ aliasUsername: '2000', username: 'bob@b.example' }]);
     await pbx.apply(ops('a.example', { deleteAliases: [{ aliasUsername: '2000', username: 'bob' }] }));
-    expect((await pbx.read('a.example')).aliases).toHaveLength(1);
+    expect((await pbx.read('a.example', 't')).aliases).toHaveLength(1);
     await pbx.apply(ops('a.example', { deleteAliases: [{ aliasUsername: '2000', username: 'bob@b.example' }] }));
-    expect((await pbx.read('a.example')).aliases).toEqual([]);
-    expect((await pbx.read('b.example')).aliases).toEqual([{ aliasUsername: '3000', username: 'ann@a.example' }]);
+    expect((await pbx.read('a.example', 't')).aliases).toEqual([]);
+    expect((await pbx.read('b.example', 't')).aliases).toEqual([{ aliasUsername: '3000', username: 'ann@a.example' }]);
     await pbx.close();
   });
 
@@ -367,7 +367,7 @@ describe('SqlitePbxProvider read and apply', () => {
       deleteSubscribers: ['user0'],
       deleteAliases: [{ aliasUsername: '1000', username: 'user0' }],
       deletePreferencesOf: ['oid-0'],
-      deletePreferences: [{ uuid: 'oid-1', attribute: 'attr_0' }],
+      deletePreferences: [{ uuid: 'oid-1', attribute: 'attr_0', value: null }],
       // The last statement hits NOT NULL: everything before it must be rolled back.
       insertPreferences: [{ uuid: 'oid-10', username: 'user10', attribute: 'x', type: 0 } as PreferenceInsert],
     };
@@ -383,7 +383,7 @@ describe('SqlitePbxProvider read and apply', () => {
   it('refuses a changed PBX when given the fingerprint of an older read', async () => {
     const { path, pbx } = await initialised();
     await pbx.apply(userOps('a.example', 3));
-    const seen = await pbx.read('a.example');
+    const seen = await pbx.read('a.example', 't');
     withDb(path, (db) => db.exec(`UPDATE usr_preferences SET value = 'changed' WHERE uuid = 'oid-2' AND attribute = 'attr_0'`));
     const before = dump(path);
     const next = ops('a.example', { deleteSubscribers: ['user0'] });
@@ -392,10 +392,10 @@ describe('SqlitePbxProvider read and apply', () => {
     expect(dump(path)).toEqual(before);
 
     // Changes in another domain do not count.
-    const fresh = await pbx.read('a.example');
+    const fresh = await pbx.read('a.example', 't');
     await pbx.apply(userOps('b.example', 1));
     await pbx.apply(next, fresh.fingerprint);
-    expect((await pbx.read('a.example')).subscribers).toHaveLength(2);
+    expect((await pbx.read('a.example', 't')).subscribers).toHaveLength(2);
     await pbx.close();
   });
 
@@ -419,7 +419,7 @@ describe('SqlitePbxProvider read and apply', () => {
     const { path, pbx } = await initialised();
     const big = userOps('big.example', 20_000, 18);
     await pbx.apply({ ...big, createDomain: { did: 'big', attrs: {} } });
-    const state = await pbx.read('big.example');
+    const state = await pbx.read('big.example', 't');
     expect(state.subscribers).toHaveLength(20_000);
     expect(state.aliases).toHaveLength(20_000);
     expect(state.preferences).toHaveLength(360_000);
@@ -431,7 +431,7 @@ describe('SqlitePbxProvider read and apply', () => {
         deleteSubscribers: all.map((i) => `user${i}`),
         deleteAliases: all.map((i) => ({ aliasUsername: String(1000 + i), username: `user${i}` })),
         deletePreferencesOf: all.slice(1).map((i) => `oid-${i}`),
-        deletePreferences: Array.from({ length: 18 }, (_, p) => ({ uuid: 'oid-0', attribute: `attr_${p}` })),
+        deletePreferences: Array.from({ length: 18 }, (_, p) => ({ uuid: 'oid-0', attribute: `attr_${p}`, value: null })),
       }),
       state.fingerprint,
     );
@@ -445,7 +445,7 @@ describe('SqlitePbxProvider read and apply', () => {
 
 describe('fingerprint', () => {
   const state: Omit<PbxTenantState, 'fingerprint'> = {
-    domain: { did: 'acme', exists: true, attrs: { a: '1', b: '2' } },
+    domain: { did: 'acme', exists: true, attrs: { a: '1', b: '2' }, otherDomainsOfDid: [] },
     subscribers: [
       { username: 'ann', ha1: 'x', ha1b: 'y', hasPlaintext: false },
       { username: 'bob', ha1: 'z', ha1b: 'w', hasPlaintext: true },
@@ -496,7 +496,7 @@ describe('fingerprint', () => {
       insertAliases: [...rows.insertAliases].reverse(),
       insertPreferences: [...rows.insertPreferences].reverse(),
     });
-    expect((await two.pbx.read('a.example')).fingerprint).toBe((await one.pbx.read('a.example')).fingerprint);
+    expect((await two.pbx.read('a.example', 't')).fingerprint).toBe((await one.pbx.read('a.example', 't')).fingerprint);
     await one.pbx.close();
     await two.pbx.close();
   });

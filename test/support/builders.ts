@@ -5,7 +5,7 @@ import { buildRowOps } from '../../src/core/row-ops.js';
 import type { DirectoryUser } from '../../src/model/directory-user.js';
 import type { PbxTenantState } from '../../src/model/pbx-state.js';
 import type { AccountView, Plan } from '../../src/model/plan.js';
-import type { RowOps } from '../../src/model/row-ops.js';
+import type { PreferenceInsert, RowOps } from '../../src/model/row-ops.js';
 import type { TenantConfig, UserOverride } from '../../src/model/tenant-config.js';
 
 let counter = 0;
@@ -60,28 +60,38 @@ export function fakeHashes(a: AccountView): { ha1: string; ha1b: string } {
   return { ha1: h, ha1b: `b${h}` };
 }
 export const fakeCredentials: CredentialCheck = {
-  matches: (a, row) => row.ha1 === fakeHashes(a).ha1 && row.ha1b === fakeHashes(a).ha1b && !row.hasPlaintext,
+  matches: (a, row) => row.ha1 === fakeHashes(a).ha1 && row.ha1b === fakeHashes(a).ha1b,
 };
 
+export const KEY_ID = 'k1-0123456789abcdef';
+
 export function emptyPbx(): PbxTenantState {
-  return { domain: { did: null, exists: false, attrs: {} }, subscribers: [], aliases: [], preferences: [], fingerprint: 'empty' };
+  return { domain: { did: null, exists: false, attrs: {}, otherDomainsOfDid: [] }, subscribers: [], aliases: [], preferences: [], fingerprint: 'empty' };
 }
 
-/** Applies row ops to an in-memory copy of the tenant's rows, as a provider would. */
+/** Applies row ops to an in-memory copy of the tenant's rows, as a provider would: deletes, renames, inserts. */
 export function applyOps(state: PbxTenantState, ops: RowOps): PbxTenantState {
   const delSubs = new Set(ops.deleteSubscribers);
   const delAliases = new Set(ops.deleteAliases.map((a) => `${a.aliasUsername}\u0000${a.username}`));
   const delUuids = new Set(ops.deletePreferencesOf);
-  const delPrefs = new Set(ops.deletePreferences.map((p) => `${p.uuid}\u0000${p.attribute}`));
+  const deleted = (p: PreferenceInsert) =>
+    delUuids.has(p.uuid) || ops.deletePreferences.some((d) => d.uuid === p.uuid && d.attribute === p.attribute && (d.value === null || d.value === p.value));
+  const renamed = <T extends { username: string }>(row: T, match: (r: T, from: string) => boolean): T => {
+    const r = ops.renameAccounts.find((x) => match(row, x.from) && (!('uuid' in row) || (row as { uuid?: string }).uuid === x.uuid));
+    return r ? { ...row, username: r.to } : row;
+  };
   return {
-    domain: ops.createDomain && !state.domain.exists ? { did: ops.createDomain.did, exists: true, attrs: ops.createDomain.attrs } : state.domain,
+    domain: ops.createDomain && !state.domain.exists ? { did: ops.createDomain.did, exists: true, attrs: ops.createDomain.attrs, otherDomainsOfDid: state.domain.otherDomainsOfDid } : state.domain,
     subscribers: [
       ...state.subscribers.filter((s) => !delSubs.has(s.username)),
       ...ops.insertSubscribers.map((s) => ({ username: s.username, ha1: s.ha1, ha1b: s.ha1b, hasPlaintext: s.password !== '' })),
     ],
-    aliases: [...state.aliases.filter((a) => !delAliases.has(`${a.aliasUsername}\u0000${a.username}`)), ...ops.insertAliases],
+    aliases: [
+      ...state.aliases.filter((a) => !delAliases.has(`${a.aliasUsername}\u0000${a.username}`)).map((a) => renamed(a, (r, from) => r.username === from)),
+      ...ops.insertAliases,
+    ],
     preferences: [
-      ...state.preferences.filter((p) => !delUuids.has(p.uuid) && !delPrefs.has(`${p.uuid}\u0000${p.attribute}`)),
+      ...state.preferences.filter((p) => !deleted(p)).map((p) => renamed(p, (r, from) => r.username === from)),
       ...ops.insertPreferences,
     ],
     fingerprint: `after-${++counter}`,

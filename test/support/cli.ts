@@ -1,6 +1,7 @@
 /** Spawns the built CLI (dist/) the way a user would, in a scratch copy of an example tenant. */
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -17,11 +18,17 @@ export function scratchDir(prefix = 'pbxsync-e2e-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
+/** Writes a new random master key file (0600), as `pbxsync key generate` would. */
+export function writeKeyFile(path: string): string {
+  writeFileSync(path, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+  return path;
+}
+
 /** A copy of examples/acme in a fresh folder, with its own master key file. */
 export function exampleTenant(): { dir: string; env: NodeJS.ProcessEnv } {
   const dir = scratchDir();
-  cpSync(join(ROOT, 'examples', 'acme'), dir, { recursive: true, filter: (src) => !/\.(sqlite|xlsx)$|state\.json$/.test(src) });
-  return { dir, env: { PBXSYNC_MASTER_KEY_FILE: join(dir, 'master.key') } };
+  cpSync(join(ROOT, 'examples', 'acme'), dir, { recursive: true, filter: (src) => !/\.(sqlite|xlsx)$|state\.json$|cache\.json$/.test(src) });
+  return { dir, env: { PBXSYNC_MASTER_KEY_FILE: writeKeyFile(join(dir, 'master.key')) } };
 }
 
 export function pbxsync(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; input?: string }): CliResult {

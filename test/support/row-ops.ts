@@ -3,7 +3,7 @@ import { emptyRowOps } from '../../src/core/row-ops.js';
 import type { PreferenceInsert, RowOps } from '../../src/model/row-ops.js';
 
 export function ops(domain: string, parts: Partial<RowOps> = {}): RowOps {
-  return { ...emptyRowOps(domain), ...parts };
+  return { ...emptyRowOps(domain, 't'), ...parts };
 }
 
 /** `count` users (user<i>, extension 1000+i, `prefs` preferences each) from `from` on. */

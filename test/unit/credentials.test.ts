@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CredentialDeriver } from '../../src/credentials/credentials.js';
 import { derivePassword, digestHashes, PASSWORD_LENGTH } from '../../src/credentials/derive.js';
-import { loadMasterKey } from '../../src/credentials/master-key.js';
+import { generateKeyFile, keyIdOf, loadMasterKey } from '../../src/credentials/master-key.js';
 import { hashSoftphonePassword, verifySoftphonePassword } from '../../src/credentials/softphone-hash.js';
 import { UserError } from '../../src/errors.js';
 
@@ -37,13 +37,19 @@ describe('digestHashes', () => {
 });
 
 describe('CredentialDeriver', () => {
-  const view = { objectId: id, username: 'alice', extension: '1001', displayName: 'A', upn: 'a@acme.com', status: 'active' as const, generation: 1, preferences: {} };
+  const view = { objectId: id, username: 'alice', extensions: ['1001'], displayName: 'A', upn: 'a@acme.com', status: 'active' as const, generation: 1, preferences: {} };
   it('recognises the rows it would write, and not others', () => {
-    const d = new CredentialDeriver(key, 'acme', 'acme.com', false);
+    const d = new CredentialDeriver(key, 'acme', 'acme.com');
     const { ha1, ha1b } = d.derive(view);
     expect(d.matches(view, { username: 'alice', ha1, ha1b, hasPlaintext: false })).toBe(true);
     expect(d.matches({ ...view, generation: 2 }, { username: 'alice', ha1, ha1b, hasPlaintext: false })).toBe(false);
-    expect(d.matches(view, { username: 'alice', ha1, ha1b, hasPlaintext: true })).toBe(false);
+    expect(d.matches({ ...view, username: 'alice2' }, { username: 'alice', ha1, ha1b, hasPlaintext: false })).toBe(false);
+  });
+
+  it('derives each account once per run', () => {
+    const d = new CredentialDeriver(key, 'acme', 'acme.com');
+    expect(d.derive(view)).toBe(d.derive({ ...view }));
+    expect(d.derive({ ...view, generation: 2 }).sipPassword).not.toBe(d.derive(view).sipPassword);
   });
 });
 
@@ -59,15 +65,26 @@ describe('softphone hash', () => {
 });
 
 describe('loadMasterKey', () => {
-  it('creates a 0600 key file on first use, then reuses it', () => {
+  it('never creates a key: without one it stops with a hint, and `generateKeyFile` makes one 0600, once', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pbxsync-key-'));
     const env = { PBXSYNC_MASTER_KEY_FILE: join(dir, 'sub', 'master.key') };
-    const first = loadMasterKey(env);
-    expect(first.created).toBe(true);
+    expect(() => loadMasterKey(env)).toThrow(/^no master key: PBXSYNC_MASTER_KEY_FILE names .* which does not exist; nothing was changed$/);
+    expect(existsSync(env.PBXSYNC_MASTER_KEY_FILE)).toBe(false);
+    expect(() => loadMasterKey({ HOME: dir })).toThrow(/PBXSYNC_MASTER_KEY is not set and .*master.key does not exist/);
+    const id = generateKeyFile(env.PBXSYNC_MASTER_KEY_FILE);
     expect(statSync(env.PBXSYNC_MASTER_KEY_FILE).mode & 0o777).toBe(0o600);
-    const second = loadMasterKey(env);
-    expect(second.created).toBe(false);
-    expect(second.key.equals(first.key)).toBe(true);
+    const loaded = loadMasterKey(env);
+    expect(loaded.id).toBe(id);
+    expect(id).toMatch(/^k1-[0-9a-f]{16}$/);
+    expect(() => generateKeyFile(env.PBXSYNC_MASTER_KEY_FILE)).toThrow(/exists already; it was not changed/);
+    expect(loadMasterKey(env).key.equals(loaded.key)).toBe(true);
+  });
+
+  it('names a key by a one-way id that differs between keys', () => {
+    const a = keyIdOf(Buffer.alloc(32, 1));
+    expect(keyIdOf(Buffer.alloc(32, 1))).toBe(a);
+    expect(keyIdOf(Buffer.alloc(32, 2))).not.toBe(a);
+    expect(a).not.toContain(Buffer.alloc(32, 1).toString('hex').slice(0, 8));
   });
 
   it('prefers PBXSYNC_MASTER_KEY and refuses short keys and loose files', () => {

@@ -1,45 +1,39 @@
 import { describe, expect, it } from 'vitest';
 import { makePlan } from '../../src/core/make-plan.js';
 import { EMPTY_STORED_STATE } from '../../src/model/stored-state.js';
-import { renderPlanJson } from '../../src/render/render-json.js';
 import { renderPlanMarkdown } from '../../src/render/render-markdown.js';
 import { renderPlanText } from '../../src/render/render-text.js';
-import { applyPlan, config, emptyPbx, fakeCredentials, override, user } from '../support/builders.js';
+import { KEY_ID, applyPlan, config, emptyPbx, fakeCredentials, override, user } from '../support/builders.js';
 
 const evil = user('=1+2 | <b>Bob</b>', 'bob@acme.com');
 const ann = user('Ann Able');
 
 function plans() {
-  const first = makePlan({ config: config(), directory: [ann, evil], pbx: emptyPbx(), stored: EMPTY_STORED_STATE, credentials: fakeCredentials });
+  const base = { credentials: fakeCredentials, keyId: KEY_ID };
+  const first = makePlan({ ...base, config: config(), directory: [ann, evil], pbx: emptyPbx(), stored: EMPTY_STORED_STATE });
   const pbx = applyPlan(emptyPbx(), first);
-  const cfg = config({ defaults: { language: 'de-DE' }, users: [override(ann.id, { generation: 2 })] });
-  const second = makePlan({ config: cfg, directory: [ann], pbx, stored: first.nextState, credentials: fakeCredentials });
+  const cfg = config({ defaults: { language: 'de-DE' }, users: [override(ann.id, { generation: 2 }), override('gone@acme.com')] });
+  const second = makePlan({ ...base, config: cfg, directory: [ann], pbx, stored: first.nextState, locate: () => ({ file: 'tenant.yaml', line: 7, col: 3 }) });
   return { first, second };
 }
 
 describe('renderers', () => {
-  it('text: markers, old → new, secrets as (sensitive), the summary line', () => {
+  it('text: markers, old → new, secrets as (sensitive), warnings with positions, the summary line', () => {
     const text = renderPlanText(plans().second);
     expect(text).toMatch(/^ {2}~ 1002 {3}ann\.able/m);
     expect(text).toMatch(/language:\s+\(none\) → "de-DE"/);
     expect(text).toMatch(/sip_password:\s+\(sensitive\)/);
     expect(text).toMatch(/^ {2}- 1001 {3}bob .*disable/m);
+    expect(text).toMatch(/^ {2}! tenant\.yaml:7:3: users\.gone@acme\.com matches no directory user$/m);
     expect(text.trimEnd().split('\n').pop()).toBe('Plan: 0 to create, 1 to update, 1 to disable, 0 to delete.');
   });
 
-  it('markdown: one table row per subscriber, directory text escaped', () => {
+  it('markdown: one table row per subscriber, directory text escaped, warnings shown', () => {
     const md = renderPlanMarkdown(plans().first);
     expect(md).toContain('**Plan: 2 to create, 0 to update, 0 to disable, 0 to delete.**');
     expect(md.split('\n').filter((l) => l.startsWith('| ➕ create'))).toHaveLength(2);
     expect(md).toContain('=1+2 \\| \\<b\\>Bob\\</b\\>');
-  });
-
-  it('json: format_version, and no secret', () => {
-    const text = renderPlanJson(plans().second);
-    const json = JSON.parse(text);
-    expect(json.format_version).toBe(1);
-    expect(json.nextState.accounts).toBeDefined();
-    expect(text).not.toMatch(/ha1|scrypt|password"\s*:\s*"[^"]/i);
-    expect(json.summary).toEqual({ create: 0, update: 1, disable: 1, delete: 0 });
+    expect(md).toContain('master key id k1-0123456789abcdef recorded');
+    expect(renderPlanMarkdown(plans().second)).toMatch(/^- ⚠️ `tenant\.yaml:7:3` users\.gone@acme\.com matches no directory user/m);
   });
 });

@@ -43,6 +43,8 @@ export default async function apply(file: string, options: ApplyOptions, command
         ? `\nApply complete: no changes.${result.spreadsheet ? ` Credentials: ${result.spreadsheet}` : ''}\n`
         : `\nApply complete: ${s.create} created, ${s.update} updated, ${s.disable} disabled, ${s.delete} deleted.${result.spreadsheet ? ` Credentials: ${result.spreadsheet}` : ''}\n`,
     );
+    // The PBX is up to date; a state store that could not follow is an error the run must show.
+    if (result.stateError) throw result.stateError;
     return EXIT_OK;
   } finally {
     await prepared.close();

@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { preparePlan } from '../../app/prepare-plan.js';
 import type { DirectoryRead } from '../../app/read-directory.js';
 import { saveSnapshot } from '../../directory/snapshot-source.js';
-import type { AccountView } from '../../model/plan.js';
+import { primaryExtension, type AccountView } from '../../model/plan.js';
 import { EXIT_OK } from '../exit-codes.js';
 import { out, stderrLogger } from '../output.js';
 
@@ -45,7 +45,7 @@ export default async function discover(file: string, options: DiscoverOptions, _
 
 /** `created`: object ids the next apply would create; the others already have a subscriber. */
 function table(accounts: readonly AccountView[], created: ReadonlySet<string>): string {
-  const rows = accounts.map((a) => [a.extension, a.username, a.displayName, a.upn, created.has(a.objectId) ? 'new' : 'existing']);
+  const rows = accounts.map((a) => [primaryExtension(a), a.username, a.displayName, a.upn, created.has(a.objectId) ? 'new' : 'existing']);
   const header = ['EXTENSION', 'USERNAME', 'NAME', 'UPN', 'STATUS'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { preparePlan } from '../../app/prepare-plan.js';
-import { writeSavedPlan } from '../../app/saved-plan.js';
-import { renderPlanJson } from '../../render/render-json.js';
+import { planDocumentText, writeSavedPlan } from '../../app/saved-plan.js';
 import { renderPlanMarkdown } from '../../render/render-markdown.js';
 import { renderPlanText } from '../../render/render-text.js';
 import { EXIT_CHANGES, EXIT_OK } from '../exit-codes.js';
@@ -21,12 +20,13 @@ export default async function plan(file: string, options: PlanOptions, command: 
   const prepared = await preparePlan(file, process.env, stderrLogger(machine));
   try {
     const p = prepared.plan;
-    if (options.json) out(renderPlanJson(p));
+    const document = options.json || options.out ? planDocumentText(p, prepared.config, prepared.key.key) : '';
+    if (options.json) out(document);
     else if (options.markdown) out(renderPlanMarkdown(p));
     else out(renderPlanText(p, styleFor(process.stdout, globals.color)));
     if (!p.safety.ok && !machine) process.stderr.write(safetyText(p.safety));
     if (options.out) {
-      writeSavedPlan(options.out, p);
+      writeSavedPlan(options.out, document);
       process.stderr.write(`Saved the plan to ${options.out}; apply exactly it with: pbxsync apply ${file} --plan ${options.out}\n`);
     }
     return options.detailedExitcode && p.changes.length > 0 ? EXIT_CHANGES : EXIT_OK;

@@ -1,0 +1,111 @@
+/**
+ * Writes a file whole or not at all, readable by its owner only. The data goes to a
+ * temporary file created exclusively (O_CREAT|O_EXCL: a planted file or symlink of that name
+ * makes the write fail instead of redirecting it) under an unpredictable name in the target's
+ * folder, is flushed to disk, gets its mode through the open descriptor, and is renamed over
+ * the target: rename replaces a symlink at the target instead of writing through it. On any
+ * failure (a full disk, a read-only folder) the temporary file is removed and the old file is
+ * left exactly as it was. write-file-atomic was not used: its temporary names derive from the
+ * pid and a counter, it opens them without O_EXCL, and it resolves the target through symlinks.
+ */
+import { randomBytes } from 'node:crypto';
+import { closeSync, fchmodSync, fsyncSync, linkSync, openSync, renameSync, rmSync, writeSync, constants } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { UserError } from '../errors.js';
+
+export interface PrivateFileOptions {
+  /** Default 0o600. */
+  readonly mode?: number;
+  /** What the file is, for messages ("state file", "saved plan"). */
+  readonly what: string;
+}
+
+const CREATE_EXCLUSIVE = constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY | (constants.O_NOFOLLOW ?? 0);
+
+export function temporaryName(path: string): string {
+  return join(dirname(path), `.${basename(path)}.${randomBytes(9).toString('hex')}.tmp`);
+}
+
+export function writePrivateFileSync(path: string, data: string | Uint8Array, options: PrivateFileOptions): void {
+  const tmp = temporaryName(path);
+  try {
+    writeTemporary(tmp, data, options.mode ?? 0o600);
+    renameSync(tmp, path);
+    syncFolder(dirname(path));
+  } catch (error) {
+    rmSync(tmp, { force: true });
+    throw fileWriteError(path, options.what, error);
+  }
+}
+
+/**
+ * Like `writePrivateFileSync`, but only when `path` does not exist yet (a hard link fails on
+ * any existing name, symlinks included): false when it does. Readers never see it half-written.
+ */
+export function createPrivateFileSync(path: string, data: string | Uint8Array, options: PrivateFileOptions): boolean {
+  const tmp = temporaryName(path);
+  try {
+    writeTemporary(tmp, data, options.mode ?? 0o600);
+    linkSync(tmp, path);
+    syncFolder(dirname(path));
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw fileWriteError(path, options.what, error);
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+}
+
+function writeTemporary(tmp: string, data: string | Uint8Array, mode: number): void {
+  const fd = openSync(tmp, CREATE_EXCLUSIVE, mode);
+  try {
+    fchmodSync(fd, mode); // the umask may have taken bits away; never more than asked
+    writeAll(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export async function writePrivateFile(path: string, data: string | Uint8Array, options: PrivateFileOptions): Promise<void> {
+  writePrivateFileSync(path, data, options);
+}
+
+function writeAll(fd: number, data: Uint8Array): void {
+  let offset = 0;
+  while (offset < data.length) offset += writeSync(fd, data, offset, data.length - offset);
+}
+
+/** The rename is durable only once the folder's entry is on disk too. */
+function syncFolder(folder: string): void {
+  let fd: number | null = null;
+  try {
+    fd = openSync(folder, constants.O_RDONLY);
+    fsyncSync(fd);
+  } catch {
+    // Some file systems refuse fsync on a folder; the data itself is on disk already.
+  } finally {
+    if (fd !== null) closeSync(fd);
+  }
+}
+
+const HINTS: Readonly<Record<string, string>> = {
+  ENOSPC: 'the disk is full: free some space, then retry',
+  EDQUOT: 'the disk quota is used up: free some space, then retry',
+  EACCES: 'check the permissions of the folder',
+  EPERM: 'check the permissions of the folder',
+  EROFS: 'the file system is read-only',
+  ENOENT: 'create the folder first, or fix the path',
+  EISDIR: 'the path names a folder; give the path of a file',
+  EEXIST: 'a file appeared under the temporary name (someone is interfering with the folder): retry',
+  ELOOP: 'a symlink stands in the way; remove it',
+  EBUSY: 'close the program that has the file open, then retry',
+};
+
+/** A write that the operator can fix becomes one line; the old file is intact whatever happened. */
+export function fileWriteError(path: string, what: string, error: unknown): unknown {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (code === undefined || HINTS[code] === undefined) return error;
+  return new UserError(`cannot write the ${what} ${path} (${code}); the previous file, if any, is unchanged`, HINTS[code]);
+}
