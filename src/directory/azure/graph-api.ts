@@ -3,7 +3,7 @@
  * the SDK's AuthenticationHandler (fed by msal) and `GraphTransport` (CA-aware fetch + retry).
  * Errors come out as one-line `UserError`s where the operator can act (consent, permissions,
  * unreachable host), or as `GraphHttpError` for the callers that handle a status themselves
- * (404 for an unknown group, 410 for an expired delta token).
+ * (404 for an unknown group; 400, 404 or 410 for a delta link Graph refuses).
  */
 import { AuthenticationHandler, Client, GraphError, type AuthenticationProvider } from '@microsoft/microsoft-graph-client';
 import { UserError } from '../../errors.js';
