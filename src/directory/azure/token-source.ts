@@ -12,6 +12,7 @@ import { UserError } from '../../errors.js';
 import type { SourceConfig } from '../../model/tenant-config.js';
 import { authError } from './auth-errors.js';
 import { DELEGATED_SCOPES } from './consent.js';
+import { deviceCodeError } from './device-code-errors.js';
 import type { MsalNetworkClient } from './msal-network.js';
 
 export type AzureSourceConfig = Extract<SourceConfig, { type: 'azure' }>;
@@ -42,16 +43,21 @@ export function deviceCodeTokenSource(source: AzureSourceConfig, network: MsalNe
   const app = new PublicClientApplication(msalConfig(source, network, {}));
   const scopes = DELEGATED_SCOPES.map((s) => `${source.graphEndpoint}/${s}`);
   let token: Promise<string> | undefined;
+  let expiresIn: number | undefined; // the code's lifetime, for the message when it expires
+  const deviceCodeCallback = (r: { message: string; expiresIn: number }) => {
+    expiresIn = r.expiresIn;
+    prompt(r.message);
+  };
   return {
     token: () => {
       token ??= app
-        .acquireTokenByDeviceCode({ scopes, deviceCodeCallback: (r) => prompt(r.message) })
+        .acquireTokenByDeviceCode({ scopes, deviceCodeCallback })
         .then((result) => {
           if (!result) throw new Error('msal returned no token');
           return result.accessToken;
         })
         .catch((err: unknown) => {
-          throw authError(err, source, network) ?? err;
+          throw deviceCodeError(err, network.lastErrorDescription, expiresIn) ?? authError(err, source, network) ?? err;
         });
       return token;
     },
