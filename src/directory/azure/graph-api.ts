@@ -71,7 +71,7 @@ export class GraphApi {
     this.transport.lastFailure = undefined;
     try {
       const body: unknown = await this.client.api(pathOrUrl).headers({ ...headers }).get();
-      if (!isJsonObject(body)) throw new Error(`Graph answered ${pathOrUrl} with something other than a JSON object`);
+      if (!isJsonObject(body)) throw notGraph('JSON that is not an object');
       return body;
     } catch (err) {
       throw this.mapError(err, pathOrUrl);
@@ -87,7 +87,7 @@ export class GraphApi {
     let next: string | undefined = first;
     while (next !== undefined) {
       const page: GraphPage = await this.get(next, headers);
-      if (!Array.isArray(page.value)) throw new Error(`Graph page of ${first} has no "value" array`);
+      if (!Array.isArray(page.value)) throw notGraph('JSON without the "value" array of a Graph collection');
       yield page;
       const link = page['@odata.nextLink'];
       next = typeof link === 'string' ? link : undefined;
@@ -109,6 +109,17 @@ export class GraphApi {
     }
     return new GraphHttpError(err.statusCode, code, `Graph GET ${pathOf(what)} failed: ${err.statusCode} ${code}: ${err.message}`);
   }
+}
+
+/**
+ * JSON that Graph would not send: most likely another JSON service at source.graph_endpoint.
+ * Names no path: it may hold group names or ids from the tenant file.
+ */
+function notGraph(what: string): UserError {
+  return new UserError(
+    `the host in source.graph_endpoint answered a Graph read with ${what}`,
+    "check source.graph_endpoint (https://graph.microsoft.com, or the national cloud's Graph host)",
+  );
 }
 
 function pathOf(url: string): string {
