@@ -128,6 +128,9 @@ export class AuthEndpoints {
     const issued = this.deviceCodes.get(code);
     const app = issued === undefined ? undefined : this.directory.apps.get(issued.clientId);
     if (!issued || !app) return sendAadError(res, 400, 'bad_verification_code', 70018, "The provided value for the input parameter 'device_code' is not valid.");
+    if (app.publicClient === false) {
+      return sendAadError(res, 401, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
+    }
     if (issued.polls++ < this.deviceSignIn.pendingPolls) return sendAadError(res, 400, 'authorization_pending', 70016, 'OAuth 2.0 device flow error. Authorization is pending. Continue polling.');
     this.deviceCodes.delete(code);
     const outcome = this.deviceSignIn.outcome;

@@ -72,6 +72,31 @@ describe('device-code sign-in that ends without a token', () => {
   });
 });
 
+describe('device-code sign-in refused for other reasons', () => {
+  it('an app registration that does not allow public client flows (AADSTS7000218)', async () => {
+    em.directory.apps.get(CLIENT_ID)!.publicClient = false;
+    const { err } = await signIn('approve');
+    expect(err.message).toBe('the app registration does not allow the device-code sign-in (invalid_client, AADSTS7000218)');
+    expect(err.hint).toMatch(/Allow public client flows/);
+  });
+
+  it('an app the authority does not know refuses the device-code request itself (AADSTS700016)', async () => {
+    em.directory.apps.delete(CLIENT_ID);
+    const { err, prompts } = await signIn('approve');
+    expect(prompts).toEqual([]); // no instructions without a code
+    expect(err.message).toMatch(/AADSTS700016/);
+    expect(err.hint).toMatch(/adminconsent\?client_id=/);
+    expect(polls()).toBe(0);
+  });
+
+  it('an answer no device-code mapping knows is still one line, with its code and a lookup link', async () => {
+    em.faults.add({ kind: 'error', status: 400, code: 'invalid_grant', service: 'auth', path: /token$/, every: 1 });
+    const { err } = await signIn('approve');
+    expect(err.message).toBe('Entra ID refused the token request (invalid_grant, AADSTS50000)');
+    expect(err.hint).toMatch(/^look the code up at https:\/\/login\.microsoftonline\.com\/error\?code=50000/);
+  });
+});
+
 describe('the device-code errors msal raises itself', () => {
   it('msal stops polling once the code has outlived expires_in (device_code_expired)', () => {
     const err = deviceCodeError(new AuthError('device_code_expired', '', 'Device code is expired.'), '', 900);

@@ -34,15 +34,26 @@ function fromMsalCheck(err: AuthError): UserError | undefined {
 
 /** An error answer of the token endpoint: its OAuth code and AADSTS number, with where to look it up. */
 function fromServerAnswer(err: AuthError, lastDescription: string): UserError | undefined {
-  if (!(err instanceof ServerError || err instanceof InteractionRequiredAuthError)) return undefined;
+  const error = oauthError(err);
+  if (error === undefined) return undefined;
   const aadsts = /AADSTS(\d+)/.exec(`${err.errorMessage} ${lastDescription}`)?.[1];
-  const tag = [err.errorCode, aadsts && `AADSTS${aadsts}`].filter(Boolean).join(', ');
+  const tag = [error, aadsts && `AADSTS${aadsts}`].filter(Boolean).join(', ');
   const lookup = aadsts ? `https://login.microsoftonline.com/error?code=${aadsts}` : undefined;
-  if (SERVICE_FAILURES.has(err.errorCode)) {
+  if (SERVICE_FAILURES.has(error)) {
     return new UserError(`Entra ID could not issue a token (${tag})`, `Entra ID failed on its side; retry later${lookup ? ` (details: ${lookup})` : ''}`);
   }
   return new UserError(
     `Entra ID refused the token request (${tag})`,
     `${lookup ? `look the code up at ${lookup}; ` : ''}check source.tenant_id, source.client_id and the credential`,
   );
+}
+
+/**
+ * The OAuth `error` of the answer msal failed on: a `ServerError`'s code, or, for the
+ * device-code polling, the message of `post_request_failed` (msal passes the `error` there).
+ */
+function oauthError(err: AuthError): string | undefined {
+  if (err instanceof ServerError || err instanceof InteractionRequiredAuthError) return err.errorCode;
+  const message = err.errorMessage.trim();
+  return err.errorCode === 'post_request_failed' && /^[a-z_]+$/.test(message) ? message : undefined;
 }
