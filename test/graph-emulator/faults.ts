@@ -34,6 +34,8 @@ export interface FaultRule {
   readonly status?: number;
   /** Error code of an `error` answer (Graph's `error.code`, or the authority's `error`). */
   readonly code?: string;
+  /** Content type of an `html` answer (default text/html), e.g. a page mislabelled as JSON. */
+  readonly contentType?: string;
 }
 
 export interface FaultHit {
@@ -41,6 +43,7 @@ export interface FaultHit {
   readonly retryAfter?: string;
   readonly status?: number;
   readonly code?: string;
+  readonly contentType?: string;
 }
 
 interface ActiveRule {
@@ -73,8 +76,9 @@ export class FaultInjector {
       const fires = rule.every !== undefined ? active.seen % rule.every === 0 : active.random() < (rule.share ?? 0);
       if (fires && hit === undefined) {
         active.hits++;
-        const { kind, retryAfter, status, code } = rule;
-        hit = { kind, ...(retryAfter !== undefined ? { retryAfter } : {}), ...(status !== undefined ? { status } : {}), ...(code !== undefined ? { code } : {}) };
+        const { retryAfter, status, code, contentType } = rule;
+        // Only the fields the rule sets: the hit's type has no room for `undefined`.
+        hit = { kind: rule.kind, ...(Object.fromEntries(Object.entries({ retryAfter, status, code, contentType }).filter(([, v]) => v !== undefined)) as Omit<FaultHit, 'kind'>) };
       }
     }
     return hit;
@@ -104,7 +108,7 @@ function mulberry32(seed: number): () => number {
 /** Answers an `error` or `html` fault the way the service (or a stranger in its place) would. */
 export function sendFault(req: IncomingMessage, res: ServerResponse, service: 'graph' | 'auth', hit: FaultHit): void {
   if (hit.kind === 'html') {
-    res.writeHead(hit.status ?? 200, { 'content-type': 'text/html; charset=utf-8' });
+    res.writeHead(hit.status ?? 200, { 'content-type': hit.contentType ?? 'text/html; charset=utf-8' });
     res.end('<!DOCTYPE html><html><head><title>Not Found</title></head><body><h1>The page you asked for is not here.</h1></body></html>');
     return;
   }

@@ -52,6 +52,12 @@ describe('the authority', () => {
     expect(em.graphRequests()).toEqual([]); // no empty token was sent to Graph
   });
 
+  it('a body labelled JSON that does not parse', async () => {
+    em.faults.add({ kind: 'html', status: 400, contentType: 'application/json', service: 'auth', path: /token$/, every: 1 });
+    const err = await failure();
+    expect(err.message).toBe('the host in source.authority_host answered the token request with HTTP 400 application/json that does not parse as JSON');
+  });
+
   it('JSON that is no OpenID configuration', async () => {
     em.faults.add({ kind: 'error', status: 404, code: 'not_found', service: 'auth', path: /openid-configuration$/, every: 1 });
     const err = await failure();
@@ -86,6 +92,12 @@ describe('Microsoft Graph', () => {
     const err = await failure();
     expect(err.message).toBe(`the host in source.graph_endpoint answered a Graph request with HTTP ${status} text/html instead of JSON`);
     expect(err.hint).toMatch(/^check source\.graph_endpoint \(https:\/\/graph\.microsoft\.com.*proxy/);
+  });
+
+  it.each([200, 400])('a body labelled JSON that does not parse (HTTP %i)', async (status) => {
+    em.faults.add({ kind: 'html', status, contentType: 'application/json', every: 1 });
+    const err = await failure();
+    expect(err.message).toBe(`the host in source.graph_endpoint answered a Graph read with HTTP ${status} and a body that does not parse as JSON`);
   });
 
   it('JSON that is no Graph collection: another JSON service at graph_endpoint', async () => {

@@ -99,6 +99,8 @@ export class GraphApi {
     if (failure instanceof UserError) return failure;
     if (failure !== undefined) return unreachableError(failure, 'Microsoft Graph', this.origin, this.source.requestTimeoutMs) ?? asError(failure);
     if (err instanceof UserError || !(err instanceof GraphError)) return asError(err);
+    // The SDK names a body it could not parse by the parser's error.
+    if (err.code === 'SyntaxError') return notGraph(`HTTP ${err.statusCode} and a body that does not parse as JSON`);
     const code = err.code ?? '';
     const app = `app ${this.source.clientId} in tenant ${this.source.tenantId}`;
     if (err.statusCode === 403) {

@@ -83,8 +83,9 @@ function notJson(url: string, status: number, contentType: string | undefined): 
   const path = new URL(url).pathname;
   const what = path.endsWith('openid-configuration') ? 'the OpenID configuration request' : path.endsWith('/devicecode') ? 'the device-code request' : path.endsWith('/token') ? 'the token request' : 'a request';
   const type = contentType?.split(';')[0]?.trim() || 'no content type';
+  const body = /json/i.test(type) ? 'that does not parse as JSON' : 'instead of JSON';
   return new UserError(
-    `the host in source.authority_host answered ${what} with HTTP ${status} ${type} instead of JSON`,
+    `the host in source.authority_host answered ${what} with HTTP ${status} ${type} ${body}`,
     status >= 500
       ? 'retry later; if it persists, check the proxy or gateway between pbxsync and the authority'
       : "check source.authority_host (https://login.microsoftonline.com, or the national cloud's login host); a proxy or captive portal may be answering in its place",
