@@ -97,13 +97,13 @@ describe('Microsoft Graph', () => {
   it.each([200, 400])('a body labelled JSON that does not parse (HTTP %i)', async (status) => {
     em.faults.add({ kind: 'html', status, contentType: 'application/json', every: 1 });
     const err = await failure();
-    expect(err.message).toBe(`the host in source.graph_endpoint answered a Graph read with HTTP ${status} and a body that does not parse as JSON`);
+    expect(err.message).toBe(`the host in source.graph_endpoint answered a Graph request with HTTP ${status} and a body that does not parse as JSON`);
   });
 
   it('JSON that is no Graph collection: another JSON service at graph_endpoint', async () => {
     em.faults.add({ kind: 'error', status: 200, code: 'NotGraph', every: 1 });
     const err = await failure();
-    expect(err.message).toBe('the host in source.graph_endpoint answered a Graph read with JSON without the "value" array of a Graph collection');
+    expect(err.message).toBe('the host in source.graph_endpoint answered a Graph request with JSON without the "value" array of a Graph collection');
     expect(err.hint).toMatch(/^check source\.graph_endpoint/);
   });
 

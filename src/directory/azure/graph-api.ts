@@ -119,7 +119,7 @@ export class GraphApi {
  */
 function notGraph(what: string): UserError {
   return new UserError(
-    `the host in source.graph_endpoint answered a Graph read with ${what}`,
+    `the host in source.graph_endpoint answered a Graph request with ${what}`,
     "check source.graph_endpoint (https://graph.microsoft.com, or the national cloud's Graph host)",
   );
 }
