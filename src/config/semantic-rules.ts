@@ -23,19 +23,45 @@ const error = (path: PathProblem['path'], message: string, hint?: string): PathP
   hint === undefined ? { severity: 'error', path, message } : { severity: 'error', path, message, hint };
 
 /**
- * The azure source's hosts, and its client secret, which must come from the environment: a
- * file is committed and reviewed, so a secret written in it would leak.
+ * The azure source's tenant and hosts, and its client secret, which must come from the
+ * environment: a file is committed and reviewed, so a secret written in it would leak.
  */
 function checkAzureSource(config: TenantConfig, expandedPaths: readonly YamlPath[]): PathProblem[] {
   const source = config.source;
   if (source.type !== 'azure') return [];
-  const problems = [...checkAzureHost('authority_host', source.authorityHost), ...checkAzureHost('graph_endpoint', source.graphEndpoint)];
+  const problems = [
+    ...checkTenantAlias(source.tenantId),
+    ...checkAzureHost('authority_host', source.authorityHost),
+    ...checkAzureHost('graph_endpoint', source.graphEndpoint),
+  ];
   if (source.credential.kind !== 'secret') return problems;
   const path = ['source', 'client_secret'];
   if (!expandedPaths.some((p) => p.length === 2 && p[0] === 'source' && p[1] === 'client_secret')) {
     problems.push(error(path, 'source.client_secret is written in the file; it must come from the environment', 'write client_secret: ${ACME_GRAPH_SECRET} and set that variable (in CI: from the secret store)'));
   }
   return problems;
+}
+
+/** Entra ID's authority aliases for "any tenant": they name no directory of their own. */
+const TENANT_ALIASES = ['common', 'organizations', 'consumers'] as const;
+
+/**
+ * App-only (client-credential) sign-in, which plan and apply use, needs the customer's own
+ * directory; msal refuses the aliases outright. Device code (`discover --device-code`) could
+ * sign in through `organizations`, but into whatever directory the admin's account belongs
+ * to, which may not be the customer's: the file names one directory for every command. The
+ * message names the alias in its canonical spelling only: the value may come from `${VAR}`.
+ */
+function checkTenantAlias(tenantId: string): PathProblem[] {
+  const alias = TENANT_ALIASES.find((a) => a === tenantId.trim().toLowerCase());
+  if (alias === undefined) return [];
+  return [
+    error(
+      ['source', 'tenant_id'],
+      `source.tenant_id '${alias}' is a multi-tenant alias; pbxsync signs in to one customer's directory`,
+      "use the customer's directory (tenant) id or one of its verified domains; `common` is only for interactive multi-tenant sign-in",
+    ),
+  ];
 }
 
 /** Entra ID and Graph speak HTTPS only, and the Graph client wants a bare origin (no path). */

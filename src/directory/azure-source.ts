@@ -17,7 +17,8 @@ import { GraphApi } from './azure/graph-api.js';
 import { httpsFetch } from './azure/https-agent.js';
 import { MsalNetworkClient } from './azure/msal-network.js';
 import { realClock, RetryBudget, retryPolicy, type RetryClock } from './azure/retry-policy.js';
-import { appTokenSource, deviceCodeTokenSource, type AzureSourceConfig } from './azure/token-source.js';
+import { deviceCodeTokenSource } from './azure/device-code-token.js';
+import { appTokenSource, type AzureSourceConfig } from './azure/token-source.js';
 import type { DirectorySource } from './source.js';
 
 /** Where the delta link and the users it stands for are kept between runs. */

@@ -42,6 +42,14 @@ function editSource(edit: Record<string, unknown>): void {
   writeFileSync(file, doc.toString());
 }
 
+/** For the device-code sign-in, which needs no credential of the app. */
+function removeSecret(): void {
+  const file = join(dir, 'tenant.yaml');
+  const doc = parseDocument(readFileSync(file, 'utf8'));
+  doc.deleteIn(['source', 'client_secret']);
+  writeFileSync(file, doc.toString());
+}
+
 function expectOneLineError(r: { status: number | null; stdout: string; stderr: string }, message: RegExp): void {
   expect(r.status).toBe(1);
   expect(r.stdout).toBe('');
@@ -108,6 +116,21 @@ describe('plan and apply from Entra ID', () => {
     expect(plan.stdout).toBe(await snapshotPlan());
   });
 
+  it('a delta link Graph refuses (a garbled token in the state file) costs one full read; the next plan is incremental again', async () => {
+    expect((await run('plan', 'tenant.yaml')).status).toBe(0);
+    const stateFile = join(dir, 'acme.pbxsync-state.json');
+    writeFileSync(stateFile, readFileSync(stateFile, 'utf8').replace(/\$deltatoken=[^"&]*/, '$deltatoken=Z2FyYmxlZA'));
+    const plan = await run('plan', 'tenant.yaml');
+    expect(plan.status).toBe(0);
+    expect(plan.stderr).toMatch(/notice: Graph refused the cached delta link \(400 Request_BadRequest\); reading every user again/);
+    expect(plan.stdout).toBe(await snapshotPlan());
+    expect(readFileSync(stateFile, 'utf8')).not.toContain('Z2FyYmxlZA');
+    const before = em.graphRequests().length;
+    const again = await run('plan', 'tenant.yaml');
+    expect(again.stderr).not.toContain('notice: Graph refused');
+    expect(em.graphRequests().length - before).toBeLessThanOrEqual(2);
+  });
+
   it('a failed read never yields a plan: nothing is disabled', async () => {
     expect((await run('apply', 'tenant.yaml', '--auto-approve', '--no-spreadsheet')).status).toBe(0);
     const rows = () => new Database(join(dir, 'pbx.sqlite'), { readonly: true }).prepare('SELECT username FROM subscriber ORDER BY username').all();
@@ -149,14 +172,36 @@ describe('discover and consent', () => {
   });
 
   it('discover --device-code signs in as an admin, without a client secret', async () => {
-    const file = join(dir, 'tenant.yaml');
-    const doc = parseDocument(readFileSync(file, 'utf8'));
-    doc.deleteIn(['source', 'client_secret']);
-    writeFileSync(file, doc.toString());
+    removeSecret();
     const r = await run('discover', 'tenant.yaml', '--device-code');
     expect(r.status).toBe(0);
     expect(r.stderr).toMatch(/devicelogin .*EMU12345/);
     expect(r.stdout).toMatch(/reception@acme\.com/);
+  });
+
+  it('discover --device-code declined in the browser: the prompt, then one error line with a hint', async () => {
+    removeSecret();
+    em.auth.deviceSignIn = { outcome: 'decline', pendingPolls: 0 };
+    const r = await run('discover', 'tenant.yaml', '--device-code');
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe('');
+    const lines = r.stderr.trimEnd().split('\n').filter((l) => !l.startsWith('notice: created a new master key'));
+    expect(lines[0]).toMatch(/devicelogin .*EMU12345/);
+    expect(lines.slice(1)).toEqual([
+      'error: the device-code sign-in was declined in the browser (authorization_declined, AADSTS65004)',
+      '  hint: run again and accept the permissions in the browser; the account must be allowed to consent for the directory (e.g. a Global Administrator)',
+    ]);
+    expect(em.graphRequests()).toEqual([]);
+  });
+
+  it('discover --device-code with tenant_id: organizations is refused by validation, before any sign-in', async () => {
+    removeSecret();
+    editSource({ tenant_id: 'organizations' });
+    const r = await run('discover', 'tenant.yaml', '--device-code');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^tenant\.yaml:\d+:\d+: error: source\.tenant_id 'organizations' is a multi-tenant alias; pbxsync signs in to one customer's directory$/m);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(em.log).toEqual([]);
   });
 
   it('azure consent-url prints the admin consent URL and the permissions, even before the secret is set', async () => {

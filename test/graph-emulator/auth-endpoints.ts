@@ -1,7 +1,8 @@
 /**
  * The authority (login.microsoftonline.com) as msal-node uses it: the OpenID configuration,
  * the token endpoint (client secret, client assertion signed with the app's certificate,
- * device code) and the device-code endpoint. Errors carry the AADSTS codes Entra ID uses.
+ * device code) and the device-code endpoint, with the admin's answer in the browser scripted
+ * (`deviceSignIn`). Errors carry the AADSTS codes Entra ID uses.
  */
 import { createHash, createPublicKey, randomBytes, verify, X509Certificate, constants } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -15,11 +16,33 @@ export interface IssuedToken {
   readonly expiresAt: number;
 }
 
+/**
+ * What the admin does in the browser with a device code: `approve` (signs in and accepts),
+ * `decline` (declines: `authorization_declined`), `deny` (the same as `access_denied`),
+ * `expire` (does not finish in time: `expired_token`), or `lose` (the code is not one the
+ * authority knows: `bad_verification_code`). `pendingPolls` polls answer
+ * `authorization_pending` first, as while the admin is still on the sign-in page.
+ */
+export interface DeviceSignIn {
+  readonly outcome: 'approve' | 'decline' | 'deny' | 'expire' | 'lose';
+  readonly pendingPolls: number;
+}
+
+interface IssuedDeviceCode {
+  readonly clientId: string;
+  polls: number;
+}
+
 export class AuthEndpoints {
   readonly tokens = new Map<string, IssuedToken>();
-  private readonly deviceCodes = new Map<string, string>(); // device_code → client id
+  private readonly deviceCodes = new Map<string, IssuedDeviceCode>();
   /** Lifetime of issued tokens, in seconds. */
   tokenLifetime = 3600;
+  deviceSignIn: DeviceSignIn = { outcome: 'approve', pendingPolls: 0 };
+  /** `expires_in` of device codes, in seconds (Entra: 900). */
+  deviceCodeLifetime = 900;
+  /** Polling `interval` of device codes, in seconds; 0 lets tests poll without waiting. */
+  deviceCodeInterval = 1;
   /** Origin the OpenID configuration names for the endpoints (default: the emulator's). */
   endpointOrigin: string | undefined;
 
@@ -74,13 +97,13 @@ export class AuthEndpoints {
     const app = this.directory.apps.get(form.get('client_id') ?? '');
     if (!app) return unknownApp(res, form.get('client_id') ?? '', this.directory.tenantId);
     const code = randomBytes(16).toString('hex');
-    this.deviceCodes.set(code, app.clientId);
+    if (this.deviceSignIn.outcome !== 'lose') this.deviceCodes.set(code, { clientId: app.clientId, polls: 0 });
     sendJson(res, 200, {
       user_code: 'EMU12345',
       device_code: code,
       verification_uri: 'https://microsoft.com/devicelogin',
-      expires_in: 900,
-      interval: 1,
+      expires_in: this.deviceCodeLifetime,
+      interval: this.deviceCodeInterval,
       message: 'To sign in, use a web browser to open the page https://microsoft.com/devicelogin and enter the code EMU12345 to authenticate.',
     });
   }
@@ -101,10 +124,25 @@ export class AuthEndpoints {
   }
 
   private deviceToken(res: ServerResponse, form: URLSearchParams): void {
-    const clientId = this.deviceCodes.get(form.get('device_code') ?? '');
-    const app = clientId === undefined ? undefined : this.directory.apps.get(clientId);
-    if (!app) return sendAadError(res, 400, 'expired_token', 70020, 'The provided value for the input parameter device_code is not valid.');
-    this.deviceCodes.delete(form.get('device_code')!);
+    const code = form.get('device_code') ?? '';
+    const issued = this.deviceCodes.get(code);
+    const app = issued === undefined ? undefined : this.directory.apps.get(issued.clientId);
+    if (!issued || !app) return sendAadError(res, 400, 'bad_verification_code', 70018, "The provided value for the input parameter 'device_code' is not valid.");
+    if (app.publicClient === false) {
+      return sendAadError(res, 401, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
+    }
+    if (issued.polls++ < this.deviceSignIn.pendingPolls) return sendAadError(res, 400, 'authorization_pending', 70016, 'OAuth 2.0 device flow error. Authorization is pending. Continue polling.');
+    this.deviceCodes.delete(code);
+    const outcome = this.deviceSignIn.outcome;
+    if (outcome === 'decline' || outcome === 'deny') {
+      return sendAadError(res, 400, outcome === 'decline' ? 'authorization_declined' : 'access_denied', 65004, 'User declined to consent to access the app.');
+    }
+    if (outcome === 'expire') return sendAadError(res, 400, 'expired_token', 70019, 'Verification code expired.');
+    this.signedIn(res, app, form);
+  }
+
+  /** The delegated token answer: access, refresh and id token, as msal stores them. */
+  private signedIn(res: ServerResponse, app: EmulatedApp, form: URLSearchParams): void {
     const oid = '00000000-0000-4000-8000-00000000ad01';
     const tid = this.directory.tenantId;
     const now = Math.floor(Date.now() / 1000);

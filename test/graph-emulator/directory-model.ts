@@ -19,6 +19,8 @@ export interface EmulatedApp {
   certificatePem?: string;
   /** `granted`; `missing-token`: AADSTS65001 at token time; `missing-graph`: tokens without roles, 403 at Graph. */
   consent: 'granted' | 'missing-token' | 'missing-graph';
+  /** "Allow public client flows" of the registration; false refuses device-code sign-in. Default true. */
+  publicClient?: boolean;
 }
 
 interface Tombstone {

@@ -1,11 +1,19 @@
 /**
  * Fault injection: throttling (429 with `Retry-After` as seconds, fractional seconds or an
- * HTTP-date), 503/504, and dropped connections (the socket is destroyed without an answer).
- * A rule hits every Nth matching request, or a seeded random share of them, so runs are
- * reproducible.
+ * HTTP-date), 503/504, dropped connections (the socket is destroyed without an answer),
+ * error answers of any status and HTML pages in place of JSON. A rule hits every Nth
+ * matching request, or a seeded random share of them, so runs are reproducible.
  */
-/** `drop`: no answer at all; `truncate`: a 200 whose body stops halfway, then the socket closes. */
-export type FaultKind = 'throttle' | 'unavailable' | 'gateway-timeout' | 'drop' | 'truncate';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sendAadError, sendGraphError } from './http-util.js';
+
+/**
+ * `drop`: no answer at all; `truncate`: a 200 whose body stops halfway, then the socket closes;
+ * `error`: the service's own error body with `status` and `code` (e.g. a 500, or a 400 Graph
+ * gives a link it refuses); `html`: a web page with `status` instead of JSON, as a proxy, a
+ * captive portal or a host that is not the service would answer.
+ */
+export type FaultKind = 'throttle' | 'unavailable' | 'gateway-timeout' | 'drop' | 'truncate' | 'error' | 'html';
 
 export interface FaultRule {
   readonly kind: FaultKind;
@@ -22,11 +30,20 @@ export interface FaultRule {
   readonly retryAfter?: string;
   /** Stop after this many hits. */
   readonly limit?: number;
+  /** HTTP status of an `error` (default 500) or `html` (default 200) answer. */
+  readonly status?: number;
+  /** Error code of an `error` answer (Graph's `error.code`, or the authority's `error`). */
+  readonly code?: string;
+  /** Content type of an `html` answer (default text/html), e.g. a page mislabelled as JSON. */
+  readonly contentType?: string;
 }
 
 export interface FaultHit {
   readonly kind: FaultKind;
   readonly retryAfter?: string;
+  readonly status?: number;
+  readonly code?: string;
+  readonly contentType?: string;
 }
 
 interface ActiveRule {
@@ -59,7 +76,9 @@ export class FaultInjector {
       const fires = rule.every !== undefined ? active.seen % rule.every === 0 : active.random() < (rule.share ?? 0);
       if (fires && hit === undefined) {
         active.hits++;
-        hit = { kind: rule.kind, ...(rule.retryAfter !== undefined ? { retryAfter: rule.retryAfter } : {}) };
+        const { retryAfter, status, code, contentType } = rule;
+        // Only the fields the rule sets: the hit's type has no room for `undefined`.
+        hit = { kind: rule.kind, ...(Object.fromEntries(Object.entries({ retryAfter, status, code, contentType }).filter(([, v]) => v !== undefined)) as Omit<FaultHit, 'kind'>) };
       }
     }
     return hit;
@@ -84,4 +103,16 @@ function mulberry32(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** Answers an `error` or `html` fault the way the service (or a stranger in its place) would. */
+export function sendFault(req: IncomingMessage, res: ServerResponse, service: 'graph' | 'auth', hit: FaultHit): void {
+  if (hit.kind === 'html') {
+    res.writeHead(hit.status ?? 200, { 'content-type': hit.contentType ?? 'text/html; charset=utf-8' });
+    res.end('<!DOCTYPE html><html><head><title>Not Found</title></head><body><h1>The page you asked for is not here.</h1></body></html>');
+    return;
+  }
+  const status = hit.status ?? 500;
+  if (service === 'auth') return sendAadError(res, status, hit.code ?? 'server_error', 50000, 'There was an error issuing a token or an authorization code.');
+  sendGraphError(req, res, status, hit.code ?? 'generalException', status >= 500 ? 'An unexpected error occurred.' : 'The request was refused.');
 }

@@ -18,6 +18,11 @@ export interface GraphOptions {
   deltaPageSize: number;
   /** Error code of an expired delta token: 410 with this code. */
   expiredDeltaCode: 'syncStateNotFound' | 'resyncRequired';
+  /**
+   * How an expired delta token is refused when not the usual 410: Graph has also been seen
+   * answering a stale link with 400 (any code) or 404.
+   */
+  staleDeltaAnswer?: { readonly status: 400 | 404; readonly code: string };
 }
 
 interface Skip {
@@ -72,12 +77,7 @@ export class GraphEndpoints {
   private delta(path: string, query: URLSearchParams): unknown {
     const props = selectedProperties(query);
     const skip = readSkip(query);
-    const deltaToken = query.get('$deltatoken');
-    const since = deltaToken !== null ? decodeToken<{ v: number }>(deltaToken)?.v : skip.v;
-    if ((deltaToken !== null && since === undefined) || (since !== undefined && since < this.dir.oldestValidDelta)) {
-      const code = this.options.expiredDeltaCode;
-      throw new ODataError(410, code, code === 'resyncRequired' ? 'Resync required. Replace any local cached copies of the directory objects with the versions in the directory.' : 'The requested sync state was not found; the delta token has expired.');
-    }
+    const since = this.deltaSince(query, skip);
     const at = skip.at ?? this.dir.version;
     const entries: ({ user: GraphUser } | { removed: { id: string; reason: string } })[] = since === undefined
       ? [...this.dir.users.values()].sort((a, b) => (a.id < b.id ? -1 : 1)).map((user) => ({ user }))
@@ -91,6 +91,22 @@ export class GraphEndpoints {
       return { ...context, '@odata.nextLink': link(this.base(), `/v1.0${path}`, query, { $skiptoken: encodeToken({ o: skip.o + this.options.deltaPageSize, ...(since !== undefined ? { v: since } : {}), at }) }), value };
     }
     return { ...context, '@odata.deltaLink': link(this.base(), `/v1.0${path}`, query, { $deltatoken: encodeToken({ v: at }) }), value };
+  }
+
+  /**
+   * The version a delta request continues from (undefined: a full read). A token that does
+   * not decode is a 400, as Graph answers a garbled link; one older than the oldest valid
+   * version is refused as configured (410 by default).
+   */
+  private deltaSince(query: URLSearchParams, skip: Skip): number | undefined {
+    const deltaToken = query.get('$deltatoken');
+    const since = deltaToken !== null ? decodeToken<{ v: number }>(deltaToken)?.v : skip.v;
+    if (deltaToken !== null && typeof since !== 'number') throw new ODataError(400, 'Request_BadRequest', 'Invalid $deltatoken.');
+    if (since === undefined || since >= this.dir.oldestValidDelta) return since;
+    const stale = this.options.staleDeltaAnswer;
+    if (stale) throw new ODataError(stale.status, stale.code, stale.status === 404 ? 'The delta link is not known.' : 'The delta link is not valid for this request.');
+    const code = this.options.expiredDeltaCode;
+    throw new ODataError(410, code, code === 'resyncRequired' ? 'Resync required. Replace any local cached copies of the directory objects with the versions in the directory.' : 'The requested sync state was not found; the delta token has expired.');
   }
 
   private groups(query: URLSearchParams): unknown {

@@ -11,7 +11,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AuthEndpoints } from './auth-endpoints.js';
 import { EmulatedDirectory } from './directory-model.js';
-import { FaultInjector, retryAfterHeader } from './faults.js';
+import { FaultInjector, retryAfterHeader, sendFault } from './faults.js';
 import { GraphEndpoints, type GraphOptions } from './graph-endpoints.js';
 import { sendAadError, sendGraphError, sendJson } from './http-util.js';
 import { ODataError } from './odata.js';
@@ -72,9 +72,15 @@ export class GraphEmulator {
     return this.log.filter((r) => r.service === 'graph');
   }
 
-  /** Every delta token issued so far answers 410 from now on. */
-  expireDeltaTokens(): void {
-    this.directory.oldestValidDelta = this.directory.version + 1;
+  /**
+   * Every delta token issued so far is refused from now on: 410 with `expiredDeltaCode`, or,
+   * given `answer`, that status and code (Graph has refused stale links with 400 and 404 too).
+   */
+  expireDeltaTokens(answer?: GraphOptions['staleDeltaAnswer']): void {
+    // A version of its own, so that the links issued after this are valid again.
+    this.directory.oldestValidDelta = ++this.directory.version;
+    if (answer) this.graph.options.staleDeltaAnswer = answer;
+    else delete this.graph.options.staleDeltaAnswer;
   }
 
   async stop(): Promise<void> {
@@ -113,6 +119,7 @@ export class GraphEmulator {
       setTimeout(() => req.socket.destroy(), 5);
       return;
     }
+    if (fault?.kind === 'error' || fault?.kind === 'html') return sendFault(req, res, service, fault);
     if (fault) {
       const status = fault.kind === 'throttle' ? 429 : fault.kind === 'unavailable' ? 503 : 504;
       const headers = fault.kind === 'gateway-timeout' ? {} : retryAfterHeader(fault);

@@ -3,6 +3,7 @@
  * emulator. Waits go through an injected clock that records them instead of sleeping, so the
  * tests assert how often and how long the source waited, never how long the test took.
  */
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/app/logger.js';
@@ -217,6 +218,22 @@ describe('unreachable or untrusted hosts', () => {
     } finally {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
+  });
+
+  it.each(['graph_endpoint', 'authority_host'] as const)('%s on a port that speaks plain HTTP, not TLS', async (key) => {
+    const plain = createHttpServer((_req, res) => res.end('hello'));
+    await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
+    const { port } = plain.address() as { port: number };
+    try {
+      const host = `https://127.0.0.1:${port}`;
+      const err = await failure(read(azureConfig(em, key === 'graph_endpoint' ? { graphEndpoint: host } : { authorityHost: host })));
+      const what = key === 'graph_endpoint' ? 'Microsoft Graph' : 'the Entra ID authority';
+      expect(err.message).toMatch(new RegExp(`^the TLS handshake with ${what} at https://127\\.0\\.0\\.1:${port} failed \\((ERR_SSL_\\w+|EPROTO)\\)$`));
+      expect(err.hint).toContain(`source.${key}`);
+    } finally {
+      plain.closeAllConnections();
+      await new Promise<void>((resolve) => plain.close(() => resolve()));
     }
   });
 

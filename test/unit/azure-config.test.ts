@@ -81,6 +81,24 @@ groups: [Phones]`));
     expect(errors(r)).toEqual(['8:19 source.authority_host must be an https:// URL', '9:19 source.graph_endpoint must be scheme://host[:port] without a path']);
   });
 
+  it.each(['common', 'organizations', 'consumers', 'Common', 'ORGANIZATIONS'])('refuses the multi-tenant alias tenant_id: %s at source.tenant_id', (alias) => {
+    const r = check(tenant('client_secret: ${S}').replace(/tenant_id: \S+/, `tenant_id: ${alias}`), { S: 'x' });
+    expect(errors(r)).toEqual([`5:14 source.tenant_id '${alias.toLowerCase()}' is a multi-tenant alias; pbxsync signs in to one customer's directory`]);
+    expect(r.problems[0]!.hint).toBe("use the customer's directory (tenant) id or one of its verified domains; `common` is only for interactive multi-tenant sign-in");
+  });
+
+  it('refuses an alias that comes from the environment without echoing any other value', () => {
+    const r = check(tenant('client_secret: ${S}').replace(/tenant_id: \S+/, 'tenant_id: ${ACME_TENANT}'), { S: 'hunter2-from-env', ACME_TENANT: 'Organizations' });
+    expect(errors(r)).toEqual(["5:14 source.tenant_id 'organizations' is a multi-tenant alias; pbxsync signs in to one customer's directory"]);
+    expect(JSON.stringify(r.problems)).not.toMatch(/hunter2|Organizations/);
+  });
+
+  it('takes a tenant id or a domain that merely contains an alias word', () => {
+    for (const id of ['common.onmicrosoft.com', 'organizations-inc.com', '3f2504e0-4f89-41d3-9a0c-0305e82c3301']) {
+      expect(errors(check(tenant('client_secret: ${S}').replace(/tenant_id: \S+/, `tenant_id: ${id}`), { S: 'x' }))).toEqual([]);
+    }
+  });
+
   it('builds the admin consent URL the way Microsoft documents it', () => {
     expect(adminConsentUrl({ authorityHost: 'https://login.microsoftonline.com', tenantId: 'acme.onmicrosoft.com', clientId: '0c8a5f3e-7d2b-4b1e-9f6a-51c3d2e4a7b9' })).toBe(
       'https://login.microsoftonline.com/acme.onmicrosoft.com/adminconsent?client_id=0c8a5f3e-7d2b-4b1e-9f6a-51c3d2e4a7b9',

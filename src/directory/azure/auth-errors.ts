@@ -1,11 +1,13 @@
 /**
  * msal and authority errors as one line and a hint. Entra ID names the problem with an
  * `AADSTSnnnnn` code inside `error_description`; the ones an operator can fix are mapped,
- * naming the app and the tenant (never the secret). Anything else keeps Entra's own words.
+ * naming the app and the tenant (never the secret); the rest get a generic line from
+ * `msal-fallback-errors.ts`.
  */
 import { AuthError } from '@azure/msal-node';
 import { UserError } from '../../errors.js';
 import { adminConsentUrl } from './consent.js';
+import { msalFallbackError } from './msal-fallback-errors.js';
 import type { MsalNetworkClient } from './msal-network.js';
 import { unreachableError } from './network-errors.js';
 import type { AzureSourceConfig } from './token-source.js';
@@ -23,7 +25,7 @@ export function authError(err: unknown, source: AzureSourceConfig, network: Msal
   }
   if (err instanceof UserError) return err;
   if (!(err instanceof AuthError)) return undefined;
-  return fromAadsts(err, source, network.lastErrorDescription);
+  return fromAadsts(err, source, network.lastErrorDescription) ?? msalFallbackError(err, network.lastErrorDescription);
 }
 
 function fromAadsts(err: AuthError, source: AzureSourceConfig, lastDescription: string): UserError | undefined {

@@ -3,8 +3,10 @@
  * it stands for are cached together (in the state store), so that a re-read with nothing
  * changed is one Graph request. Changed users are merged into the cached ones (Graph may
  * send only the changed properties); `@removed` users (soft- or hard-deleted) are dropped and
- * so become leavers. An expired or reset delta token (410 Gone, `syncStateNotFound`,
- * `resyncRequired`) restarts with a full delta read, with a notice.
+ * so become leavers. A cached link Graph will not take any more restarts with a full delta
+ * read, with a notice: an expired or reset token (410 Gone, `syncStateNotFound`,
+ * `resyncRequired`), or a stale or garbled one that Graph refuses with 400 or 404. The full
+ * read's new link then replaces the bad one, so no run after it trips over it again.
  */
 import type { DirectoryUser } from '../../model/directory-user.js';
 import { isJsonObject, toGraphUser } from '../graph-mapping.js';
@@ -43,8 +45,9 @@ export async function deltaSync(
     try {
       return finish(await follow(api, usable.deltaLink, usable.users, onPage), identity, true);
     } catch (err) {
-      if (!isResync(err)) throw err;
-      notice(`notice: the directory's delta token is no longer valid (${(err as GraphHttpError).code || (err as GraphHttpError).status}); reading every user again`);
+      const why = linkRefused(err);
+      if (why === undefined) throw err;
+      notice(`notice: ${why}; reading every user again`);
     }
   }
   return finish(await follow(api, `/users/delta?$select=${USER_SELECT}`, {}, onPage), identity, false);
@@ -85,8 +88,18 @@ function withoutAnnotations(entry: RawUser): RawUser {
   return Object.fromEntries(Object.entries(entry).filter(([k]) => !k.startsWith('@') && !k.includes('@odata.')));
 }
 
-function isResync(err: unknown): boolean {
-  return err instanceof GraphHttpError && (err.status === 410 || RESYNC_CODES.has(err.code.toLowerCase()));
+/**
+ * Why Graph will not continue from the cached link, or undefined when the failure is not about
+ * the link: consent (401/403) and unreachable or throttled hosts are `UserError`s other than
+ * `GraphHttpError`, and a 5xx left after the retries is neither 400, 404 nor 410. Every page
+ * of an incremental read descends from the cached token, so a refusal of any of them counts.
+ */
+function linkRefused(err: unknown): string | undefined {
+  if (!(err instanceof GraphHttpError)) return undefined;
+  if (err.status === 410 || RESYNC_CODES.has(err.code.toLowerCase())) return `the directory's delta token is no longer valid (${err.code || err.status})`;
+  // Graph answers a stale or garbled $deltatoken/$skiptoken with 400 (codes vary) or 404.
+  if (err.status === 400 || err.status === 404) return `Graph refused the cached delta link (${[err.status, err.code].filter(Boolean).join(' ')})`;
+  return undefined;
 }
 
 function isDeltaCache(value: unknown): value is DeltaCache {

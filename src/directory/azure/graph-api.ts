@@ -3,7 +3,7 @@
  * the SDK's AuthenticationHandler (fed by msal) and `GraphTransport` (CA-aware fetch + retry).
  * Errors come out as one-line `UserError`s where the operator can act (consent, permissions,
  * unreachable host), or as `GraphHttpError` for the callers that handle a status themselves
- * (404 for an unknown group, 410 for an expired delta token).
+ * (404 for an unknown group; 400, 404 or 410 for a delta link Graph refuses).
  */
 import { AuthenticationHandler, Client, GraphError, type AuthenticationProvider } from '@microsoft/microsoft-graph-client';
 import { UserError } from '../../errors.js';
@@ -71,7 +71,7 @@ export class GraphApi {
     this.transport.lastFailure = undefined;
     try {
       const body: unknown = await this.client.api(pathOrUrl).headers({ ...headers }).get();
-      if (!isJsonObject(body)) throw new Error(`Graph answered ${pathOrUrl} with something other than a JSON object`);
+      if (!isJsonObject(body)) throw notGraph('JSON that is not an object');
       return body;
     } catch (err) {
       throw this.mapError(err, pathOrUrl);
@@ -87,7 +87,7 @@ export class GraphApi {
     let next: string | undefined = first;
     while (next !== undefined) {
       const page: GraphPage = await this.get(next, headers);
-      if (!Array.isArray(page.value)) throw new Error(`Graph page of ${first} has no "value" array`);
+      if (!Array.isArray(page.value)) throw notGraph('JSON without the "value" array of a Graph collection');
       yield page;
       const link = page['@odata.nextLink'];
       next = typeof link === 'string' ? link : undefined;
@@ -99,6 +99,8 @@ export class GraphApi {
     if (failure instanceof UserError) return failure;
     if (failure !== undefined) return unreachableError(failure, 'Microsoft Graph', this.origin, this.source.requestTimeoutMs) ?? asError(failure);
     if (err instanceof UserError || !(err instanceof GraphError)) return asError(err);
+    // The SDK names a body it could not parse by the parser's error.
+    if (err.code === 'SyntaxError') return notGraph(`HTTP ${err.statusCode} and a body that does not parse as JSON`);
     const code = err.code ?? '';
     const app = `app ${this.source.clientId} in tenant ${this.source.tenantId}`;
     if (err.statusCode === 403) {
@@ -109,6 +111,17 @@ export class GraphApi {
     }
     return new GraphHttpError(err.statusCode, code, `Graph GET ${pathOf(what)} failed: ${err.statusCode} ${code}: ${err.message}`);
   }
+}
+
+/**
+ * JSON that Graph would not send: most likely another JSON service at source.graph_endpoint.
+ * Names no path: it may hold group names or ids from the tenant file.
+ */
+function notGraph(what: string): UserError {
+  return new UserError(
+    `the host in source.graph_endpoint answered a Graph request with ${what}`,
+    "check source.graph_endpoint (https://graph.microsoft.com, or the national cloud's Graph host)",
+  );
 }
 
 function pathOf(url: string): string {

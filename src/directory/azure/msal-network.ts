@@ -54,6 +54,8 @@ export class MsalNetworkClient implements INetworkModule {
       const headers: Record<string, string> = {};
       res.headers.forEach((value, name) => (headers[name.toLowerCase()] = value));
       const body = parseBody(text);
+      // msal would take `{}` for a token answer without a token, and send Graph an empty one.
+      if (body === undefined) throw notJson(url, res.status, headers['content-type']);
       if (res.status >= 400) this.lastErrorDescription = describeError(body);
       return { status: res.status, headers, body: body as T };
     } catch (err) {
@@ -63,13 +65,31 @@ export class MsalNetworkClient implements INetworkModule {
   }
 }
 
-/** msal reads `error`/`error_description` from a body; a non-JSON answer (a proxy's page) becomes an empty object. */
-function parseBody(text: string): unknown {
+/** The JSON object msal reads (`error`/`error_description` included), or undefined for anything else. */
+function parseBody(text: string): object | undefined {
   try {
-    return JSON.parse(text) as unknown;
+    const body = JSON.parse(text) as unknown;
+    return typeof body === 'object' && body !== null ? body : undefined;
   } catch {
-    return {};
+    return undefined;
   }
+}
+
+/**
+ * A web page (a proxy's, a captive portal's, or a host that is no authority) where the
+ * authority answers JSON. Names the request by its kind: its path holds the tenant id.
+ */
+function notJson(url: string, status: number, contentType: string | undefined): UserError {
+  const path = new URL(url).pathname;
+  const what = path.endsWith('openid-configuration') ? 'the OpenID configuration request' : path.endsWith('/devicecode') ? 'the device-code request' : path.endsWith('/token') ? 'the token request' : 'a request';
+  const type = contentType?.split(';')[0]?.trim() || 'no content type';
+  const body = /json/i.test(type) ? 'that does not parse as JSON' : 'instead of JSON';
+  return new UserError(
+    `the host in source.authority_host answered ${what} with HTTP ${status} ${type} ${body}`,
+    status >= 500
+      ? 'retry later; if it persists, check the proxy or gateway between pbxsync and the authority'
+      : "check source.authority_host (https://login.microsoftonline.com, or the national cloud's login host); a proxy or captive portal may be answering in its place",
+  );
 }
 
 function describeError(body: unknown): string {

@@ -1,17 +1,16 @@
 /**
  * Access tokens for Graph from Entra ID through msal-node: app-only (client credentials with a
- * secret or a certificate) for plans, or delegated through the device-code flow for
- * `discover --device-code`. msal caches the token in memory, so a read asks the authority
+ * secret or a certificate) for plans; the delegated device-code flow of `discover
+ * --device-code` is in `device-code-token.ts`. msal caches the token in memory, so a read asks the authority
  * once. msal talks only to the configured authority host (`knownAuthorities` skips the
  * instance discovery call to login.microsoftonline.com) through `MsalNetworkClient`.
  */
 import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { ConfidentialClientApplication, LogLevel, PublicClientApplication, type Configuration } from '@azure/msal-node';
+import { ConfidentialClientApplication, LogLevel, type Configuration } from '@azure/msal-node';
 import { UserError } from '../../errors.js';
 import type { SourceConfig } from '../../model/tenant-config.js';
 import { authError } from './auth-errors.js';
-import { DELEGATED_SCOPES } from './consent.js';
 import type { MsalNetworkClient } from './msal-network.js';
 
 export type AzureSourceConfig = Extract<SourceConfig, { type: 'azure' }>;
@@ -37,28 +36,8 @@ export function appTokenSource(source: AzureSourceConfig, network: MsalNetworkCl
   };
 }
 
-/** `prompt` shows msal's instructions ("To sign in, use a web browser to open ..."). */
-export function deviceCodeTokenSource(source: AzureSourceConfig, network: MsalNetworkClient, prompt: (message: string) => void): TokenSource {
-  const app = new PublicClientApplication(msalConfig(source, network, {}));
-  const scopes = DELEGATED_SCOPES.map((s) => `${source.graphEndpoint}/${s}`);
-  let token: Promise<string> | undefined;
-  return {
-    token: () => {
-      token ??= app
-        .acquireTokenByDeviceCode({ scopes, deviceCodeCallback: (r) => prompt(r.message) })
-        .then((result) => {
-          if (!result) throw new Error('msal returned no token');
-          return result.accessToken;
-        })
-        .catch((err: unknown) => {
-          throw authError(err, source, network) ?? err;
-        });
-      return token;
-    },
-  };
-}
-
-function msalConfig(source: AzureSourceConfig, network: MsalNetworkClient, auth: Partial<Configuration['auth']>): Configuration {
+/** msal's configuration for either client: the authority, our network client, no internal retries. */
+export function msalConfig(source: AzureSourceConfig, network: MsalNetworkClient, auth: Partial<Configuration['auth']>): Configuration {
   return {
     auth: {
       clientId: source.clientId,
