@@ -20,10 +20,10 @@ let dir: string;
 let env: NodeJS.ProcessEnv;
 const run = (...args: string[]) => pbxsyncAsync(args, { cwd: dir, env });
 
-/** The plan of the untouched example (snapshot source), in a fresh copy. */
+/** The plan of the untouched example (snapshot source), in a fresh copy, with the same master key. */
 async function snapshotPlan(): Promise<string> {
   const copy = await initialisedExample();
-  const r = await pbxsyncAsync(['plan', 'tenant.yaml'], { cwd: copy.dir, env: copy.env });
+  const r = await pbxsyncAsync(['plan', 'tenant.yaml'], { cwd: copy.dir, env: { ...copy.env, PBXSYNC_MASTER_KEY_FILE: env.PBXSYNC_MASTER_KEY_FILE } });
   expect(r.status).toBe(0);
   return r.stdout;
 }
@@ -53,7 +53,7 @@ function removeSecret(): void {
 function expectOneLineError(r: { status: number | null; stdout: string; stderr: string }, message: RegExp): void {
   expect(r.status).toBe(1);
   expect(r.stdout).toBe('');
-  const lines = r.stderr.trimEnd().split('\n').filter((l) => !l.startsWith('notice: created a new master key'));
+  const lines = r.stderr.trimEnd().split('\n');
   expect(lines[0]).toMatch(message);
   expect(lines.slice(1).every((l) => l.startsWith('  hint: '))).toBe(true);
   expect(r.stderr).not.toMatch(/\n\s+at /);
@@ -85,6 +85,10 @@ describe('plan and apply from Entra ID', () => {
     expect(again.stdout).toContain('No changes.');
     expect(em.graphRequests().length - before).toBeLessThanOrEqual(2);
     expect(readFileSync(join(dir, 'acme.pbxsync-state.json'), 'utf8')).not.toContain(SECRET);
+    // The delta cache lives in its own file, never in the state an apply must not lose.
+    expect(readFileSync(join(dir, 'acme.pbxsync-state.json'), 'utf8')).not.toContain('deltaLink');
+    expect(readFileSync(join(dir, 'acme.pbxsync-cache.json'), 'utf8')).toContain('deltaLink');
+    expect(readFileSync(join(dir, 'acme.pbxsync-cache.json'), 'utf8')).not.toContain(SECRET);
   });
 
   it('a user removed from the directory is a leaver after the delta re-sync', async () => {
@@ -118,7 +122,7 @@ describe('plan and apply from Entra ID', () => {
 
   it('a delta link Graph refuses (a garbled token in the state file) costs one full read; the next plan is incremental again', async () => {
     expect((await run('plan', 'tenant.yaml')).status).toBe(0);
-    const stateFile = join(dir, 'acme.pbxsync-state.json');
+    const stateFile = join(dir, 'acme.pbxsync-cache.json');
     writeFileSync(stateFile, readFileSync(stateFile, 'utf8').replace(/\$deltatoken=[^"&]*/, '$deltatoken=Z2FyYmxlZA'));
     const plan = await run('plan', 'tenant.yaml');
     expect(plan.status).toBe(0);
@@ -157,7 +161,7 @@ describe('discover and consent', () => {
 
     const copy = await initialisedExample();
     cpSync(join(dir, 'saved.json'), join(copy.dir, 'directory.json'));
-    const fromSaved = await pbxsyncAsync(['plan', 'tenant.yaml'], { cwd: copy.dir, env: copy.env });
+    const fromSaved = await pbxsyncAsync(['plan', 'tenant.yaml'], { cwd: copy.dir, env: { ...copy.env, PBXSYNC_MASTER_KEY_FILE: env.PBXSYNC_MASTER_KEY_FILE } });
     expect(fromSaved.stdout).toBe(await snapshotPlan());
   });
 
@@ -185,7 +189,7 @@ describe('discover and consent', () => {
     const r = await run('discover', 'tenant.yaml', '--device-code');
     expect(r.status).toBe(1);
     expect(r.stdout).toBe('');
-    const lines = r.stderr.trimEnd().split('\n').filter((l) => !l.startsWith('notice: created a new master key'));
+    const lines = r.stderr.trimEnd().split('\n');
     expect(lines[0]).toMatch(/devicelogin .*EMU12345/);
     expect(lines.slice(1)).toEqual([
       'error: the device-code sign-in was declined in the browser (authorization_declined, AADSTS65004)',
