@@ -97,6 +97,7 @@ const HINTS: Readonly<Record<string, string>> = {
   EPERM: 'check the permissions of the folder',
   EROFS: 'the file system is read-only',
   ENOENT: 'create the folder first, or fix the path',
+  ENOTDIR: 'a part of the path is a file, not a folder: fix the path',
   EISDIR: 'the path names a folder; give the path of a file',
   EEXIST: 'a file appeared under the temporary name (someone is interfering with the folder): retry',
   ELOOP: 'a symlink stands in the way; remove it',

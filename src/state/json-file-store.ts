@@ -10,7 +10,7 @@ import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { KeyvStoreAdapter } from 'keyv';
 import { UserError } from '../errors.js';
-import { writePrivateFileSync } from '../fs/private-file.js';
+import { fileWriteError, writePrivateFileSync } from '../fs/private-file.js';
 import { lockFileAt } from '../pbx/file-lock.js';
 
 type Entries = Record<string, unknown>;
@@ -59,7 +59,13 @@ export class JsonFileStore extends EventEmitter implements KeyvStoreAdapter {
 
   /** Read, change and write under the file's lock; nothing is written when `change` says false. */
   private async update(change: (entries: Entries) => boolean, start?: Entries): Promise<boolean> {
-    mkdirSync(dirname(this.path), { recursive: true });
+    try {
+      mkdirSync(dirname(this.path), { recursive: true });
+    } catch (err) {
+      // mkdir says EEXIST when a part of the path is a file: the problem is that it is no folder.
+      const notFolder = (err as NodeJS.ErrnoException).code === 'EEXIST' ? Object.assign(new Error('not a folder'), { code: 'ENOTDIR' }) : err;
+      throw fileWriteError(this.path, this.what, notFolder);
+    }
     const lock = await lockFileAt(`${this.path}.lock`, this.path, { timeoutMs: LOCK_TIMEOUT_MS, tenant: `the ${this.what} ${this.path}` });
     try {
       const entries = start ?? this.read();
@@ -86,7 +92,8 @@ export class JsonFileStore extends EventEmitter implements KeyvStoreAdapter {
       if (statSync(this.path).isDirectory()) throw new UserError(`the ${this.what} ${this.path} is a folder`, 'point state.url at a file (file:PATH), or move the folder away');
       text = readFileSync(this.path, 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return Object.create(null) as Entries; // no such file (yet)
       if (err instanceof UserError) throw err;
       throw new UserError(`cannot read the ${this.what} ${this.path} (${(err as NodeJS.ErrnoException).code ?? String(err)})`, 'check the path and its permissions');
     }
