@@ -26,8 +26,9 @@ export function urlFor(database: string, base = PG_URL): string {
 
 export async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url });
-  await client.connect();
   try {
+    // Inside the try: a failed login must end its half-open connection too (see openSockets).
+    await client.connect();
     return await fn(client);
   } finally {
     await client.end();
@@ -87,4 +88,63 @@ export async function dumpPg(url: string): Promise<Record<string, unknown[]>> {
     }
     return out;
   });
+}
+
+/**
+ * Client sockets this test process has open. A half-authenticated PostgreSQL login is not in
+ * pg_stat_activity, but it holds a server backend until authentication_timeout and stalls
+ * every DROP DATABASE on the server meanwhile; its socket shows here.
+ */
+export function openSockets(): number {
+  return process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length;
+}
+
+/**
+ * Polls `probe` until it returns something other than undefined/false, failing after
+ * `timeoutMs`: the tests wait for a signal (a row in pg_stat_activity, a closed socket),
+ * never for a fixed time.
+ */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** Waits until this process has at most `count` client sockets open (they close asynchronously). */
+export async function socketsBackTo(count: number, timeoutMs = 10_000): Promise<void> {
+  await waitFor(`open client sockets to drop to ${count} (now ${openSockets()})`, () => openSockets() <= count, timeoutMs);
+}
+
+export interface Backend {
+  readonly pid: number;
+  readonly state: string | null;
+  readonly query: string;
+  readonly wait_event_type: string | null;
+}
+
+/** The sessions connected to `url`'s database under `applicationName` (exact, or a LIKE pattern). */
+export async function backendsOf(url: string, applicationName: string): Promise<Backend[]> {
+  return withClient(url, async (c) =>
+    (
+      await c.query<Backend>(
+        `SELECT pid, state, query, wait_event_type FROM pg_stat_activity
+         WHERE datname = current_database() AND application_name LIKE $1 AND pid <> pg_backend_pid() ORDER BY pid`,
+        [applicationName],
+      )
+    ).rows,
+  );
+}
+
+/** Waits (bounded) for the session under `applicationName` that `match` picks, and returns it. */
+export async function waitForBackend(url: string, applicationName: string, what: string, match: (b: Backend) => boolean): Promise<Backend> {
+  return waitFor(what, async () => (await backendsOf(url, applicationName)).find(match));
+}
+
+/** Ends a server session, as a restart or an administrator would. */
+export async function terminateBackend(url: string, pid: number): Promise<void> {
+  await withClient(url, (c) => c.query('SELECT pg_terminate_backend($1)', [pid]));
 }
