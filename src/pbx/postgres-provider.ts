@@ -2,7 +2,8 @@
  * `PbxProvider` over a PostgreSQL database holding Kamailio 5.6's tables, as created by
  * Kamailio's own PostgreSQL scripts (`kamdbctl create`, or `pbxsync pbx init postgres://…`).
  */
-import pg from 'pg';
+import type pg from 'pg';
+import { UserError } from '../errors.js';
 import type { PbxTenantState } from '../model/pbx-state.js';
 import type { RowOps } from '../model/row-ops.js';
 import { PbxBusyError, PbxChangedError } from './errors.js';
@@ -10,7 +11,19 @@ import { fingerprintRows } from './fingerprint.js';
 import { assertSchema, type SchemaHints } from './kamailio-schema.js';
 import { advisoryLock } from './postgres-lock.js';
 import { initFromSqlDir, DEFAULT_SQL_DIR } from './postgres-init.js';
-import { pgGuard } from './postgres-errors.js';
+import {
+  CONNECT_TIMEOUT_MS,
+  cannotCreateTables,
+  connectPg,
+  connectionLost,
+  endClient,
+  isConnectionLoss,
+  isLost,
+  newPgClient,
+  pgGuard,
+  untilLost,
+  type LostDuring,
+} from './postgres-errors.js';
 import { readFacts, readRows, writeOps } from './postgres-rows.js';
 import { parsePgUrl, type PgTarget } from './postgres-url.js';
 import type { LockOptions, PbxLock, PbxProvider } from './provider.js';
@@ -24,6 +37,8 @@ export interface PostgresProviderOptions {
   readonly sqlDir?: string;
   /** How long the write transaction waits for other writers' table locks (default 30 s). */
   readonly busyTimeoutMs?: number;
+  /** How long a connect may take before the server counts as not answering (default 30 s). */
+  readonly connectTimeoutMs?: number;
 }
 
 /**
@@ -35,10 +50,14 @@ export interface PostgresProviderOptions {
 const TABLE_LOCK = 'LOCK TABLE subscriber, dbaliases, usr_preferences, domain, domain_attrs IN SHARE ROW EXCLUSIVE MODE';
 
 export class PostgresPbxProvider implements PbxProvider {
+  /** The connected client, once a connect has finished (and until close() or its loss). */
   private client: pg.Client | null = null;
+  /** A connect in flight: shared by concurrent callers, and ended by a close() meanwhile. */
+  private opening: { readonly client: pg.Client; readonly ready: Promise<pg.Client> } | null = null;
   private readonly target: PgTarget;
   private readonly now: () => Date;
   private readonly hints: SchemaHints;
+  private readonly connectTimeoutMs: number;
 
   constructor(
     url: string,
@@ -47,21 +66,27 @@ export class PostgresPbxProvider implements PbxProvider {
     this.target = parsePgUrl(url);
     this.now = options.now ?? (() => new Date());
     this.hints = { init: 'create them with `pbxsync pbx init postgres://…` (or `kamdbctl create`) first' };
+    this.connectTimeoutMs = options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;
   }
 
   async init(): Promise<void> {
     const db = await this.connect();
-    await pgGuard(this.target, () => initFromSqlDir(db, this.options.sqlDir ?? DEFAULT_SQL_DIR, this.hints));
+    await this.guard(db, 'init', () =>
+      initFromSqlDir(db, this.options.sqlDir ?? DEFAULT_SQL_DIR, this.hints).catch((err: unknown) => {
+        // init's only writes are CREATEs: "insufficient privilege" here is about creating tables.
+        throw (err as { code?: string }).code === '42501' ? cannotCreateTables(this.target) : err;
+      }),
+    );
   }
 
   async checkSchema(): Promise<void> {
     const db = await this.connect();
-    await pgGuard(this.target, async () => assertSchema(await readFacts(db), this.hints));
+    await this.guard(db, 'read', async () => assertSchema(await readFacts(db), this.hints));
   }
 
   async read(domain: string): Promise<PbxTenantState> {
     const db = await this.connect();
-    const rows = await this.transaction(db, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', async () => {
+    const rows = await this.transaction(db, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', 'read', async () => {
       assertSchema(await readFacts(db), this.hints);
       return readRows(db, domain);
     });
@@ -71,7 +96,7 @@ export class PostgresPbxProvider implements PbxProvider {
   async apply(ops: RowOps, expectedFingerprint?: string): Promise<void> {
     const db = await this.connect();
     const stamp = kamailioTimestamp(this.now());
-    await this.transaction(db, 'BEGIN', async () => {
+    await this.transaction(db, 'BEGIN', 'apply', async () => {
       assertSchema(await readFacts(db), this.hints);
       await db.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(this.options.busyTimeoutMs ?? 30_000))}`);
       await db.query(TABLE_LOCK);
@@ -84,38 +109,100 @@ export class PostgresPbxProvider implements PbxProvider {
   }
 
   async lock(domain: string, options: LockOptions): Promise<PbxLock> {
-    return advisoryLock(this.target, domain, options);
+    return advisoryLock(this.target, domain, options, this.connectTimeoutMs);
   }
 
+  /**
+   * Ends the connection, and a connect still in flight: preparePlan closes the provider when
+   * the state store fails while `read()` is still connecting, and a connection completed
+   * after that would keep the process from exiting. The provider may be used again after.
+   */
   async close(): Promise<void> {
-    const client = this.client;
+    const { client, opening } = this;
     this.client = null;
-    await client?.end().catch(() => undefined);
+    this.opening = null;
+    await Promise.all([endClient(client), endClient(opening?.client)]);
+    await opening?.ready.catch(() => undefined);
   }
 
-  private async connect(): Promise<pg.Client> {
-    if (this.client) return this.client;
-    const client = new pg.Client({ connectionString: this.target.connectionString, application_name: 'pbxsync' });
-    // Without a listener, a connection lost while idle would crash the process.
-    client.on('error', () => undefined);
-    await pgGuard(this.target, () => client.connect());
+  private connect(): Promise<pg.Client> {
+    // A connection lost while idle (server restart) is replaced rather than failing every call.
+    if (this.client && !isLost(this.client)) return Promise.resolve(this.client);
+    if (!this.opening) {
+      const stale = this.client;
+      this.client = null;
+      void endClient(stale);
+      const client = newPgClient(this.target, 'pbxsync', this.connectTimeoutMs);
+      this.opening = { client, ready: this.open(client) };
+    }
+    return this.opening.ready;
+  }
+
+  /** Connects `client`, unless close() ended it meanwhile: then it is not kept, and the caller fails. */
+  private async open(client: pg.Client): Promise<pg.Client> {
+    const closed = () => this.opening?.client !== client;
+    try {
+      await connectPg(client, this.target);
+    } catch (err) {
+      if (closed()) throw closedWhileConnecting(this.target);
+      this.opening = null;
+      throw err;
+    }
+    if (closed()) {
+      await endClient(client);
+      throw closedWhileConnecting(this.target);
+    }
+    this.opening = null;
     this.client = client;
     return client;
   }
 
-  /** BEGIN … COMMIT, or ROLLBACK on any error; a lock wait past lock_timeout is "busy". */
-  private async transaction<T>(db: pg.Client, begin: string, body: () => Promise<T>): Promise<T> {
+  /**
+   * `body` on `db`: a lost connection becomes one line saying what it means for the rows,
+   * other user-fixable pg errors one line each, anything else is rethrown untouched.
+   */
+  private async guard<T>(db: pg.Client, during: LostDuring, body: () => Promise<T>): Promise<T> {
     return pgGuard(this.target, async () => {
-      await db.query(begin);
       try {
-        const result = await body();
+        return await untilLost(db, body());
+      } catch (err) {
+        if (lostWith(err, db)) throw connectionLost(this.target, during);
+        throw err;
+      }
+    });
+  }
+
+  /**
+   * BEGIN … COMMIT, or ROLLBACK on any error; a lock wait past lock_timeout is "busy". When
+   * the connection is lost, what is known depends on whether COMMIT had been sent: before,
+   * the server rolled back (nothing written); while it was in flight, nobody here can know.
+   */
+  private async transaction<T>(db: pg.Client, begin: string, during: 'apply' | 'read', body: () => Promise<T>): Promise<T> {
+    let commitSent = false;
+    return this.guard(db, during, async () => {
+      try {
+        await db.query(begin);
+        const result = await untilLost(db, body());
+        if (isLost(db)) throw new Error('Connection terminated unexpectedly');
+        commitSent = true;
         await db.query('COMMIT');
         return result;
       } catch (err) {
+        if (lostWith(err, db)) throw commitSent && during === 'apply' ? connectionLost(this.target, 'commit') : err;
         await db.query('ROLLBACK').catch(() => undefined);
         if ((err as { code?: string }).code === '55P03') throw new PbxBusyError(this.target.database);
         throw err;
       }
     });
   }
+}
+
+/** Whether `err` (not one of pbxsync's own verdicts) comes from `db`'s connection being gone. */
+function lostWith(err: unknown, db: pg.Client): boolean {
+  return !(err instanceof UserError) && (isConnectionLoss(err) || isLost(db));
+}
+
+/** Not a UserError: only a caller that keeps using a closed provider sees it. */
+function closedWhileConnecting(target: PgTarget): Error {
+  return new Error(`the connection to ${target.database} was closed by close() while it was being opened`);
 }
