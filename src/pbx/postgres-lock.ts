@@ -46,20 +46,21 @@ async function holderOf(client: pg.Client, key: number): Promise<LockHolder | nu
   return { who, since: row.query_start ? row.query_start.toISOString() : null };
 }
 
-export async function advisoryLock(target: PgTarget, domain: string, options: LockOptions, connectTimeoutMs: number): Promise<PbxLock> {
+export async function advisoryLock(target: PgTarget, domain: string, options: LockOptions, connectTimeoutMs: number): Promise<PgTenantLock> {
   // An idle connection that dies (server restart) must not crash the process (newPgClient
   // listens for 'error'): the apply's own connection reports the problem.
   const client = newPgClient(target, applicationName(options.tenant ?? domain), connectTimeoutMs);
   await connectPg(client, target);
   const key = lockKey(domain);
   try {
-    return await waitForLock(domain, options, () =>
+    // waitForLock hands back what the attempt below made: a connectionLock.
+    return (await waitForLock(domain, options, () =>
       lockGuard(target, client, async () => {
         const got = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [LOCK_NAMESPACE, key]);
         if (got.rows[0]?.ok) return { lock: connectionLock(client, key) };
         return { holder: await holderOf(client, key) };
       }),
-    );
+    )) as PgTenantLock;
   } catch (err) {
     await endClient(client);
     throw err;
@@ -78,9 +79,15 @@ async function lockGuard<T>(target: PgTarget, client: pg.Client, attempt: () => 
   });
 }
 
-function connectionLock(client: pg.Client, key: number): PbxLock {
+/** The tenant lock, and whether its session is gone: the server then no longer holds it for us. */
+export interface PgTenantLock extends PbxLock {
+  lost(): boolean;
+}
+
+function connectionLock(client: pg.Client, key: number): PgTenantLock {
   let held = true;
   return {
+    lost: () => isLost(client),
     release: async () => {
       if (!held) return;
       held = false;

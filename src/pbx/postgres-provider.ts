@@ -9,7 +9,7 @@ import type { RowOps } from '../model/row-ops.js';
 import { PbxBusyError, PbxChangedError } from './errors.js';
 import { fingerprintRows } from './fingerprint.js';
 import { assertSchema, type SchemaHints } from './kamailio-schema.js';
-import { advisoryLock } from './postgres-lock.js';
+import { advisoryLock, type PgTenantLock } from './postgres-lock.js';
 import { initFromSqlDir, DEFAULT_SQL_DIR } from './postgres-init.js';
 import {
   CONNECT_TIMEOUT_MS,
@@ -25,7 +25,7 @@ import {
   type LostDuring,
 } from './postgres-errors.js';
 import { readFacts, readRows, writeOps } from './postgres-rows.js';
-import { parsePgUrl, type PgTarget } from './postgres-url.js';
+import { describePg, parsePgUrl, type PgTarget } from './postgres-url.js';
 import type { LockOptions, PbxLock, PbxProvider } from './provider.js';
 import { kamailioTimestamp } from './sqlite-provider.js';
 import { holdTransaction } from './test-hold.js';
@@ -58,6 +58,8 @@ export class PostgresPbxProvider implements PbxProvider {
   private readonly now: () => Date;
   private readonly hints: SchemaHints;
   private readonly connectTimeoutMs: number;
+  /** Tenant locks taken through this provider and not yet released, by domain. */
+  private readonly locks = new Map<string, { readonly lock: PgTenantLock; readonly tenant: string }>();
 
   constructor(
     url: string,
@@ -71,11 +73,26 @@ export class PostgresPbxProvider implements PbxProvider {
 
   async init(): Promise<void> {
     const db = await this.connect();
+    const dir = this.options.sqlDir ?? DEFAULT_SQL_DIR;
     await this.guard(db, 'init', () =>
-      initFromSqlDir(db, this.options.sqlDir ?? DEFAULT_SQL_DIR, this.hints).catch((err: unknown) => {
-        // init's only writes are CREATEs: "insufficient privilege" here is about creating tables.
-        throw (err as { code?: string }).code === '42501' ? cannotCreateTables(this.target) : err;
+      initFromSqlDir(db, dir, this.hints).catch((err: unknown) => {
+        throw this.initError(err, dir);
       }),
+    );
+  }
+
+  /**
+   * init runs in one transaction of CREATEs, so: "insufficient privilege" (42501) is about
+   * creating tables, and another class-42 error (syntax, an unknown or duplicate object) means
+   * scripts PostgreSQL cannot run, e.g. --sql-dir pointing at Kamailio's MySQL ones.
+   */
+  private initError(err: unknown, dir: string): unknown {
+    const { code, message } = err as { code?: unknown; message?: unknown };
+    if (code === '42501') return cannotCreateTables(this.target);
+    if (typeof code !== 'string' || !code.startsWith('42')) return err;
+    return new UserError(
+      `Kamailio's PostgreSQL scripts in ${dir} failed on the PBX database ${describePg(this.target)}: ${String(message)}; nothing was created`,
+      `point --sql-dir at the postgres scripts of Kamailio 5.6 (Debian: ${DEFAULT_SQL_DIR})`,
     );
   }
 
@@ -105,11 +122,35 @@ export class PostgresPbxProvider implements PbxProvider {
       }
       await writeOps(db, ops, stamp);
       await holdTransaction();
+      this.assertLockHeld(ops.domain);
     });
   }
 
   async lock(domain: string, options: LockOptions): Promise<PbxLock> {
-    return advisoryLock(this.target, domain, options, this.connectTimeoutMs);
+    const lock = await advisoryLock(this.target, domain, options, this.connectTimeoutMs);
+    const key = domain.toLowerCase();
+    const entry = { lock, tenant: options.tenant ?? domain };
+    this.locks.set(key, entry);
+    return {
+      release: async () => {
+        if (this.locks.get(key) === entry) this.locks.delete(key);
+        await lock.release();
+      },
+    };
+  }
+
+  /**
+   * Just before COMMIT: the tenant lock taken for this apply must still be held. Its session
+   * can end (server restart during the confirmation, an idle timeout, an administrator) while
+   * the apply's own connection is replaced, and another pbxsync may then hold the lock.
+   */
+  private assertLockHeld(domain: string): void {
+    const entry = this.locks.get(domain.toLowerCase());
+    if (!entry?.lock.lost()) return;
+    throw new UserError(
+      `the lock on tenant ${entry.tenant} was lost (its session on the PBX database ${describePg(this.target)} ended); nothing was written`,
+      'another pbxsync may have taken it since: run it again',
+    );
   }
 
   /**

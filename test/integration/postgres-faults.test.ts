@@ -291,6 +291,54 @@ describe.skipIf(!PG_URL)(`PostgreSQL connection faults${PG_URL ? '' : ` (${PG_SK
   });
 });
 
+describe.skipIf(!PG_URL)(`PostgreSQL tenant lock lost, init scripts that fail, URLs pg cannot take${PG_URL ? '' : ` (${PG_SKIP_REASON})`}`, () => {
+  it('an apply refuses to commit once the tenant lock\'s session is gone (another pbxsync may hold it now)', async () => {
+    const { url, before } = await seeded();
+    const pbx = provider(url);
+    const lock = await pbx.lock('a.example', { timeoutMs: 0, tenant: 'acme' });
+    cleanups.push(() => lock.release());
+    const baseline = openSockets();
+    const [session] = await backendsOf(url, 'pbxsync apply%');
+    await terminateBackend(url, session!.pid);
+    await socketsBackTo(baseline - 1);
+    const e = expectOneLine(await pbx.apply(CHANGES).catch((err: unknown) => err), /^the lock on tenant acme was lost .*; nothing was written$/);
+    expect(e.hint).toMatch(/run it again/);
+    expect(await dumpPg(url)).toEqual(before);
+    // Released, the lock no longer stands in the way; a new one works as before.
+    await lock.release();
+    const again = await pbx.lock('a.example', { timeoutMs: 0, tenant: 'acme' });
+    await pbx.apply(CHANGES);
+    await again.release();
+  });
+
+  it('init with scripts PostgreSQL cannot run (e.g. --sql-dir at the MySQL ones): one line, nothing created', async () => {
+    const { cpSync, mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'pbxsync-sql-'));
+    cpSync(KAMAILIO_SQL_DIR, dir, { recursive: true });
+    writeFileSync(join(dir, 'auth_db-create.sql'), 'CREATE TABLE subscriber (id INT(10) UNSIGNED AUTO_INCREMENT PRIMARY KEY NOT NULL) ENGINE=InnoDB;\n');
+    const url = await createDatabase();
+    const pbx = provider(url, { sqlDir: dir });
+    const e = expectOneLine(await pbx.init().catch((err: unknown) => err), /^Kamailio's PostgreSQL scripts in \S+ failed on the PBX database \S+: syntax error .*; nothing was created$/);
+    expect(e.hint).toMatch(/--sql-dir/);
+    const tables = await withClient(url, (c) => c.query(`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public'`));
+    expect(tables.rows[0].n).toBe(0);
+  });
+
+  it('a URL pg cannot decode is one line, not a URIError', () => {
+    for (const url of ['postgres://us%zzer@localhost/db', 'postgres://localhost/d%zzb', 'postgres://u:pa%zzss@localhost/db']) {
+      expectOneLine((() => {
+        try {
+          return new PostgresPbxProvider(url);
+        } catch (err) {
+          return err;
+        }
+      })(), /^the PostgreSQL PBX URL/);
+    }
+  });
+});
+
 describe.skipIf(!PG_URL)(`PostgreSQL connection to a server that does not answer${PG_URL ? '' : ` (${PG_SKIP_REASON})`}`, () => {
   /** Accepts connections and never says a word, like a hung server or a firewall that lets SYN through. */
   async function silentServer(): Promise<{ url: string; server: Server }> {
