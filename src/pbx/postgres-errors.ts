@@ -40,7 +40,11 @@ function explain(code: string, t: PgTarget, what: string): UserError | null {
     case '28000':
       return new UserError(`the ${where} refused the login of ${t.user}`, `check the user in ${key} and the server's pg_hba.conf`);
     case '3D000':
-      return new UserError(`the ${where} does not exist`, `create it (createdb ${t.database}), then run \`pbxsync pbx init\``);
+      // The state table is created on first use; Kamailio's tables need `pbx init`.
+      return new UserError(
+        `the ${where} does not exist`,
+        what === 'PBX database' ? `create it (createdb ${t.database}), then run \`pbxsync pbx init\`` : `create it (createdb ${t.database}); pbxsync creates its table there on first use`,
+      );
     case '42501':
       return what === 'PBX database'
         ? new UserError(`${t.user} may not read or write Kamailio's tables in ${where}`, `GRANT SELECT, INSERT, UPDATE, DELETE on them (and USAGE on their sequences) to ${t.user}`)
