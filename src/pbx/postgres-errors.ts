@@ -54,13 +54,18 @@ function explain(code: string, t: PgTarget, what: string): UserError | null {
     case '57P02':
     case '57P03':
       return new UserError(`the ${where} is shutting down or starting up`, 'retry once it is up');
-    // PostgreSQL text cannot hold NUL (U+0000); 22P05 is a character the database's encoding lacks.
-    // Raised before anything is stored: the statement, and so its transaction, fails whole.
+    // PostgreSQL text cannot hold NUL (U+0000). This and 22P05 are raised before anything is
+    // stored, so the statement (and the apply's transaction) fails whole.
     case '22021':
-    case '22P05':
       return new UserError(
         `a value contains a character PostgreSQL cannot store (NUL) in the ${where}; nothing was written`,
         'remove NUL (\\u0000) characters from the directory attribute or tenant setting the value comes from',
+      );
+    // A character the database's encoding lacks (e.g. an emoji in a LATIN1 database).
+    case '22P05':
+      return new UserError(
+        `a value contains a character the encoding of the ${where} cannot store; nothing was written`,
+        'use a UTF8 database (createdb -E UTF8), or remove the character from where the value comes from',
       );
     default:
       return null;

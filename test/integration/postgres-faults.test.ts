@@ -231,6 +231,16 @@ describe.skipIf(!PG_URL)(`PostgreSQL connection faults${PG_URL ? '' : ` (${PG_SK
     expect(await dumpPg(url)).toEqual(before);
   });
 
+  it('a character the database\'s encoding lacks: one line, nothing written', async () => {
+    const url = await createDatabase({ kamailio: true, encoding: 'LATIN1' });
+    const pbx = provider(url);
+    await pbx.apply(userOps('a.example', 1));
+    const before = await dumpPg(url);
+    const error = await pbx.apply(ops('a.example', { insertSubscribers: [{ username: 'smile\u{1F600}', password: '', ha1: 'h', ha1b: 'hb' }] })).catch((e: unknown) => e);
+    expectOneLine(error, /^a value contains a character the encoding of the PBX database \S+ cannot store; nothing was written$/);
+    expect(await dumpPg(url)).toEqual(before);
+  });
+
   it('init: a connection lost half-way is one line, and init can simply run again', async () => {
     const url = await createDatabase();
     const blocker = await holder(url);
@@ -279,12 +289,12 @@ describe.skipIf(!PG_URL)(`PostgreSQL connection faults${PG_URL ? '' : ` (${PG_SK
       const all = await backendsOf(url, 'pbxsync apply%');
       return all.length === 2 ? all : undefined;
     });
-    // The waiter's session is the newer one (higher pid is not guaranteed: pick the one not holding the lock).
-    const waiter = await withClient(url, async (c) =>
+    // The waiter is the session that does not hold the advisory lock.
+    const holding = await withClient(url, async (c) =>
       (await c.query<{ pid: number }>(`SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = ANY($1::int[])`, [sessions.map((s) => s.pid)])).rows[0],
     );
-    const other = sessions.find((s) => s.pid !== waiter!.pid)!;
-    await terminateBackend(url, other.pid);
+    const waiter = sessions.find((s) => s.pid !== holding!.pid)!;
+    await terminateBackend(url, waiter.pid);
     expectOneLine(await waiting, /^the connection to the PBX database \S+ was lost/);
     await held.release();
     await socketsBackTo(baseline);

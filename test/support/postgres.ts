@@ -41,10 +41,12 @@ const created: string[] = [];
  * CREATE DATABASE copies template1 and fails (55006) while another session happens to be
  * connected to it; test files run in parallel, so try again a few times.
  */
-async function createWithRetry(name: string): Promise<void> {
+async function createWithRetry(name: string, encoding?: string): Promise<void> {
+  // Another encoding than template1's needs template0 and a locale that fits any encoding.
+  const options = encoding ? ` ENCODING '${encoding}' TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C'` : '';
   for (let attempt = 1; ; attempt++) {
     try {
-      await withClient(PG_URL, (c) => c.query(`CREATE DATABASE ${name}`));
+      await withClient(PG_URL, (c) => c.query(`CREATE DATABASE ${name}${options}`));
       return;
     } catch (err) {
       if ((err as { code?: string }).code !== '55006' || attempt >= 10) throw err;
@@ -53,10 +55,10 @@ async function createWithRetry(name: string): Promise<void> {
   }
 }
 
-/** A new empty database; with `kamailio: true`, Kamailio's scripts are loaded into it. */
-export async function createDatabase(options: { kamailio?: boolean } = {}): Promise<string> {
+/** A new empty database (UTF8 unless `encoding` says otherwise); with `kamailio: true`, Kamailio's scripts are loaded into it. */
+export async function createDatabase(options: { kamailio?: boolean; encoding?: 'LATIN1' } = {}): Promise<string> {
   const name = `pbxsync_t_${randomBytes(5).toString('hex')}`;
-  await createWithRetry(name);
+  await createWithRetry(name, options.encoding);
   created.push(name);
   const url = urlFor(name);
   if (options.kamailio) await loadKamailioScripts(url);
