@@ -6,9 +6,9 @@
  * lock connection's last query (the successful `pg_try_advisory_lock`) tells since when.
  */
 import { createHash } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 import { selfDescription, waitForLock } from './lock-wait.js';
-import { pgGuard } from './postgres-errors.js';
+import { END_GRACE_MS, connectPg, connectionLost, endClient, isConnectionLoss, isLost, newPgClient, pgGuard, within } from './postgres-errors.js';
 import type { PgTarget } from './postgres-url.js';
 import type { LockHolder, LockOptions, PbxLock } from './provider.js';
 
@@ -46,37 +46,56 @@ async function holderOf(client: pg.Client, key: number): Promise<LockHolder | nu
   return { who, since: row.query_start ? row.query_start.toISOString() : null };
 }
 
-export async function advisoryLock(target: PgTarget, domain: string, options: LockOptions): Promise<PbxLock> {
-  const client = new pg.Client({ connectionString: target.connectionString, application_name: applicationName(options.tenant ?? domain) });
-  // An idle connection that dies (server restart) must not crash the process: the apply's own
-  // connection reports the problem.
-  client.on('error', () => undefined);
-  await pgGuard(target, () => client.connect());
+export async function advisoryLock(target: PgTarget, domain: string, options: LockOptions, connectTimeoutMs: number): Promise<PgTenantLock> {
+  // An idle connection that dies (server restart) must not crash the process (newPgClient
+  // listens for 'error'): the apply's own connection reports the problem.
+  const client = newPgClient(target, applicationName(options.tenant ?? domain), connectTimeoutMs);
+  await connectPg(client, target);
   const key = lockKey(domain);
   try {
-    const lock = await waitForLock(domain, options, () =>
-      pgGuard(target, async () => {
+    // waitForLock hands back what the attempt below made: a connectionLock.
+    return (await waitForLock(domain, options, () =>
+      lockGuard(target, client, async () => {
         const got = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS ok', [LOCK_NAMESPACE, key]);
         if (got.rows[0]?.ok) return { lock: connectionLock(client, key) };
         return { holder: await holderOf(client, key) };
       }),
-    );
-    return lock;
+    )) as PgTenantLock;
   } catch (err) {
-    await client.end().catch(() => undefined);
+    await endClient(client);
     throw err;
   }
 }
 
-function connectionLock(client: pg.Client, key: number): PbxLock {
+/** One attempt's errors in one line; the connection dying between attempts is "lost". */
+async function lockGuard<T>(target: PgTarget, client: pg.Client, attempt: () => Promise<T>): Promise<T> {
+  return pgGuard(target, async () => {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (isConnectionLoss(err) || isLost(client)) throw connectionLost(target, 'lock');
+      throw err;
+    }
+  });
+}
+
+/** The tenant lock, and whether its session is gone: the server then no longer holds it for us. */
+export interface PgTenantLock extends PbxLock {
+  lost(): boolean;
+}
+
+function connectionLock(client: pg.Client, key: number): PgTenantLock {
   let held = true;
   return {
+    lost: () => isLost(client),
     release: async () => {
       if (!held) return;
       held = false;
-      // Closing the session releases the lock anyway; unlocking first is merely polite.
-      await client.query('SELECT pg_advisory_unlock($1, $2)', [LOCK_NAMESPACE, key]).catch(() => undefined);
-      await client.end().catch(() => undefined);
+      // Closing the session releases the lock anyway; unlocking first makes it free by the
+      // time release() returns. Not on a dead connection (nothing left to unlock), and not
+      // for long on a hung one: endClient then cuts the socket.
+      if (!isLost(client)) await within(END_GRACE_MS, client.query('SELECT pg_advisory_unlock($1, $2)', [LOCK_NAMESPACE, key]));
+      await endClient(client);
     },
   };
 }
