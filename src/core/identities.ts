@@ -120,14 +120,14 @@ function assignExtensions(input: IdentityInput, users: readonly DirectoryUser[],
   const unavailable = new Set<string>([...holder.keys(), ...retired, ...released, ...current.foreignAliases.keys()]);
   for (const ext of result.values()) unavailable.add(ext);
   const pool = new ExtensionPool(config.extensions.start, config.extensions.end, config.extensions.reserved, unavailable);
+  const without: string[] = [];
   for (const u of users) {
     if (result.has(u.id)) continue;
     const ext = pool.take();
-    if (ext === null) {
-      errors.push(`no free extension left for ${u.userPrincipalName}: the range ${rangeText(config)} is exhausted`);
-      result.set(u.id, '');
-    } else result.set(u.id, ext);
+    if (ext === null) without.push(u.userPrincipalName);
+    result.set(u.id, ext ?? '');
   }
+  if (without.length > 0) errors.push(exhausted(config, without));
   return { extensions: result, released: released.sort(compareExtensions) };
 }
 
@@ -152,6 +152,12 @@ function pinProblem(
   }
   if (other === undefined && retired.has(ext)) return 'belonged to a deleted user and the tenant does not allow reuse';
   return null;
+}
+
+/** One problem for all the users the range has no number for, however many they are. */
+function exhausted(config: TenantConfig, upns: readonly string[]): string {
+  const who = upns.length === 1 ? upns[0]! : `${upns.length} users (${upns.slice(0, 3).join(', ')}${upns.length > 3 ? ', …' : ''})`;
+  return `no free extension left for ${who}: the range ${rangeText(config)} is exhausted`;
 }
 
 function rangeText(config: TenantConfig): string {

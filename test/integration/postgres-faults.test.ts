@@ -94,7 +94,7 @@ describe.skipIf(!PG_URL)(`PostgreSQL connection faults${PG_URL ? '' : ` (${PG_SK
     wrong.password = 'not-the-password-s3cret';
     for (const url of [withoutPassword(), wrong.toString(), urlFor('pbxsync_no_such_db')]) {
       const pbx = provider(url);
-      expectOneLine(await pbx.read('a.example').catch((e: unknown) => e), /^(the PBX database|cannot connect)/);
+      expectOneLine(await pbx.read('a.example', 't').catch((e: unknown) => e), /^(the PBX database|cannot connect)/);
       // No close(): the failed connect itself must leave nothing behind.
       await socketsBackTo(baseline);
       const lock = await pbx.lock('a.example', { timeoutMs: 0 }).catch((e: unknown) => e);
@@ -107,7 +107,7 @@ describe.skipIf(!PG_URL)(`PostgreSQL connection faults${PG_URL ? '' : ` (${PG_SK
     const url = await createDatabase({ kamailio: true });
     const baseline = openSockets();
     const pbx = provider(url);
-    const reading = pbx.read('a.example').then(
+    const reading = pbx.read('a.example', 't').then(
       () => 'resolved',
       (e: unknown) => e,
     );
@@ -123,7 +123,7 @@ describe.skipIf(!PG_URL)(`PostgreSQL connection faults${PG_URL ? '' : ` (${PG_SK
     await blocker.query('BEGIN; LOCK TABLE subscriber IN ACCESS EXCLUSIVE MODE');
     const baseline = openSockets();
     const pbx = provider(url);
-    const reading = pbx.read('a.example').catch((e: unknown) => e);
+    const reading = pbx.read('a.example', 't').catch((e: unknown) => e);
     await waitForBackend(url, 'pbxsync', 'the read to wait for the table lock', (b) => b.wait_event_type === 'Lock');
     await pbx.close();
     expect(await reading).toBeInstanceOf(Error);
@@ -136,7 +136,7 @@ describe.skipIf(!PG_URL)(`PostgreSQL connection faults${PG_URL ? '' : ` (${PG_SK
   it('two reads at once share one connection', async () => {
     const url = await createDatabase({ kamailio: true });
     const pbx = provider(url);
-    await Promise.all([pbx.read('a.example'), pbx.read('b.example')]);
+    await Promise.all([pbx.read('a.example', 't'), pbx.read('b.example', 't')]);
     expect(await backendsOf(url, 'pbxsync')).toHaveLength(1);
   });
 
@@ -167,7 +167,7 @@ describe.skipIf(!PG_URL)(`PostgreSQL connection faults${PG_URL ? '' : ` (${PG_SK
     const e = expectOneLine(error, /^the connection to the PBX database \S+ was lost during the apply; nothing was written$/);
     expect(e.hint).toMatch(/retry/);
     expect(await dumpPg(url)).toEqual(before);
-    expect((await pbx.read('a.example')).subscribers).toHaveLength(3);
+    expect((await pbx.read('a.example', 't')).subscribers).toHaveLength(3);
   });
 
   it('a connection lost while an apply\'s statement runs: one line, nothing written', async () => {
@@ -207,7 +207,7 @@ describe.skipIf(!PG_URL)(`PostgreSQL connection faults${PG_URL ? '' : ` (${PG_SK
     const blocker = await holder(url);
     await blocker.query('BEGIN; LOCK TABLE subscriber IN ACCESS EXCLUSIVE MODE');
     const pbx = provider(url);
-    const reading = pbx.read('a.example').catch((e: unknown) => e);
+    const reading = pbx.read('a.example', 't').catch((e: unknown) => e);
     const waiting = await waitForBackend(url, 'pbxsync', 'the read to wait for the table lock', (b) => b.wait_event_type === 'Lock');
     await terminateBackend(url, waiting.pid);
     expectOneLine(await reading, /^the connection to the PBX database \S+ was lost while reading$/);
@@ -216,11 +216,11 @@ describe.skipIf(!PG_URL)(`PostgreSQL connection faults${PG_URL ? '' : ` (${PG_SK
   it('an idle connection that dies is replaced on the next call', async () => {
     const { url } = await seeded();
     const pbx = provider(url);
-    await pbx.read('a.example');
+    await pbx.read('a.example', 't');
     const [idle] = await backendsOf(url, 'pbxsync');
     await terminateBackend(url, idle!.pid);
     await waitFor('the session to be gone', async () => (await backendsOf(url, 'pbxsync')).length === 0);
-    expect((await pbx.read('a.example')).subscribers).toHaveLength(3);
+    expect((await pbx.read('a.example', 't')).subscribers).toHaveLength(3);
   });
 
   it('a NUL character in a value: one line, nothing written', async () => {
@@ -372,7 +372,7 @@ describe.skipIf(!PG_URL)(`PostgreSQL connection to a server that does not answer
     const { url } = await silentServer();
     const baseline = openSockets();
     const pbx = provider(url, { connectTimeoutMs: 300 });
-    expectOneLine(await pbx.read('a.example').catch((e: unknown) => e), /^cannot connect to the PBX database \S+: 127\.0\.0\.1 does not answer$/);
+    expectOneLine(await pbx.read('a.example', 't').catch((e: unknown) => e), /^cannot connect to the PBX database \S+: 127\.0\.0\.1 does not answer$/);
     expectOneLine(await pbx.lock('a.example', { timeoutMs: 0 }).catch((e: unknown) => e), /^cannot connect to the PBX database \S+: 127\.0\.0\.1 does not answer$/);
     await socketsBackTo(baseline);
   });
@@ -381,7 +381,7 @@ describe.skipIf(!PG_URL)(`PostgreSQL connection to a server that does not answer
     const { url } = await silentServer();
     const baseline = openSockets();
     const pbx = provider(url, { connectTimeoutMs: 60_000 });
-    const reading = pbx.read('a.example').catch((e: unknown) => e);
+    const reading = pbx.read('a.example', 't').catch((e: unknown) => e);
     await waitFor('the socket to open', () => openSockets() > baseline);
     await pbx.close();
     expect(await reading).toBeInstanceOf(Error);
