@@ -16,8 +16,11 @@ import { spreadsheetRows } from './spreadsheet-rows.js';
 
 export interface ApplyResult {
   readonly spreadsheet: string | null;
-  /** The state store could not be brought up to date (the PBX was): why. */
-  readonly stateError: UserError | null;
+  /**
+   * What failed after the PBX commit (the state store, the spreadsheet): the PBX rows are
+   * applied either way, and each problem says so.
+   */
+  readonly afterCommit: readonly UserError[];
 }
 
 export async function executeApply(prepared: PreparedPlan, log: Logger, options: { spreadsheet: boolean }): Promise<ApplyResult> {
@@ -38,16 +41,23 @@ export async function executeApply(prepared: PreparedPlan, log: Logger, options:
     await prepared.pbx.apply(ops, plan.pbxFingerprint);
   }
   const stateError = await saveState(prepared);
-  if (!options.spreadsheet) return { spreadsheet: null, stateError };
+  const afterCommit = stateError ? [stateError] : [];
+  if (!options.spreadsheet) return { spreadsheet: null, afterCommit };
   const path = config.spreadsheet.path;
-  await writeSpreadsheet(path, {
-    tenant: config.name,
-    domain: config.domain,
-    rows: spreadsheetRows(plan, credentials),
-    phoneSetup: config.spreadsheet.phoneSetup,
-  });
+  try {
+    await writeSpreadsheet(path, {
+      tenant: config.name,
+      domain: config.domain,
+      rows: spreadsheetRows(plan, credentials),
+      phoneSetup: config.spreadsheet.phoneSetup,
+    });
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+    const hint = `${err.hint ? `${err.hint}; then ` : ''}run the apply again: with nothing left to change, it only writes the spreadsheet`;
+    return { spreadsheet: null, afterCommit: [...afterCommit, new UserError(`the PBX was updated, but the credentials spreadsheet could not be written: ${err.message}`, hint)] };
+  }
   log.info(`wrote ${path} (mode 0600)`);
-  return { spreadsheet: path, stateError };
+  return { spreadsheet: path, afterCommit };
 }
 
 /** Writes the record to the state store when it differs from what the store holds. */

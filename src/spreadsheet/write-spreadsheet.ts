@@ -9,15 +9,12 @@
  * displayed text stays exactly the original: no apostrophe or other character is added.
  * exceljs 4.4 cannot write the `quotePrefix` style attribute, and with `@` it is not needed.
  *
- * The file holds passwords: it is written to a temporary file (mode 0600) in the same folder,
- * flushed, renamed over the target and chmod-ed to 0600, so it is never readable by others
- * and a reader never sees half a file.
+ * The file holds passwords: it is written whole or not at all, mode 0600 from its creation
+ * (see `fs/private-file.ts`), so it is never readable by others and a reader never sees half
+ * a file.
  */
-import { randomBytes } from 'node:crypto';
-import { chmod, open, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
 import ExcelJS from 'exceljs';
-import { UserError } from '../errors.js';
+import { writePrivateFile } from '../fs/private-file.js';
 import type { SpreadsheetInput, SpreadsheetRow } from './spreadsheet-row.js';
 
 export const SUBSCRIBERS_SHEET = 'Subscribers';
@@ -51,7 +48,7 @@ export async function writeSpreadsheet(path: string, input: SpreadsheetInput): P
   addSubscribersSheet(workbook, input.rows);
   addPhoneSetupSheet(workbook, input);
   const buffer = await workbook.xlsx.writeBuffer();
-  await writePrivateFile(path, new Uint8Array(buffer));
+  await writePrivateFile(path, new Uint8Array(buffer), { what: 'credentials spreadsheet' });
 }
 
 /**
@@ -135,33 +132,4 @@ function writeTable(sheet: ExcelJS.Worksheet, table: readonly (readonly string[]
 /** Characters in the longest line (code points, not UTF-16 units). */
 function displayWidth(text: string): number {
   return Math.max(...text.split('\n').map((line) => [...line].length));
-}
-
-async function writePrivateFile(path: string, data: Uint8Array): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    const handle = await open(tmp, 'wx', 0o600);
-    try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(tmp, path);
-    await chmod(path, 0o600); // a strict umask may have left less than 0600
-  } catch (error) {
-    await rm(tmp, { force: true });
-    throw asUserError(path, error);
-  }
-}
-
-const USER_FIXABLE = new Set(['ENOENT', 'EACCES', 'EPERM', 'EROFS', 'EISDIR', 'EBUSY', 'ENOSPC']);
-
-function asUserError(path: string, error: unknown): unknown {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === undefined || !USER_FIXABLE.has(code)) return error;
-  return new UserError(
-    `${path}: cannot write the credentials spreadsheet (${code})`,
-    code === 'ENOENT' ? 'create the folder first, or change spreadsheet.path' : 'check the folder permissions, and close the file if a program has it open',
-  );
 }

@@ -5,8 +5,7 @@
  * PBXSYNC_TEST_HOLD_TX_MS, see src/pbx/test-hold.ts).
  */
 import Database from 'better-sqlite3';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { lockFilePath } from '../../src/pbx/file-lock.js';
@@ -16,12 +15,17 @@ import { bigTenant, editTenantFile, generatedUsers } from '../support/big-tenant
 import { pbxsync } from '../support/cli.js';
 import { PG_SKIP_REASON, PG_URL, createDatabase, dropDatabases, dumpPg } from '../support/postgres.js';
 import { startPbxsync } from '../support/spawn-cli.js';
+import { tempDir } from '../support/tmp.js';
 
 afterAll(dropDatabases);
 
-/** Users in the crash test: the kill comes while every one of them is being rewritten. */
-const USERS = 600;
-const JOINERS = 60;
+/**
+ * Users in the crash test: the kill comes while every one of them is being rewritten. The
+ * test-only hold (PBXSYNC_TEST_HOLD_TX_MS) makes the kill land inside the open transaction
+ * whatever the size, so the tenant is kept small enough for a busy machine.
+ */
+const USERS = 150;
+const JOINERS = 30;
 
 interface Backend {
   readonly name: string;
@@ -37,7 +41,7 @@ const sqlite: Backend = {
   name: 'SQLite',
   skip: null,
   async fresh() {
-    const path = join(mkdtempSync(join(tmpdir(), 'pbxsync-shared-')), 'pbx.sqlite');
+    const path = join(tempDir('pbxsync-shared-'), 'pbx.sqlite');
     const pbx = new SqlitePbxProvider(path);
     await pbx.init();
     await pbx.close();
@@ -114,7 +118,7 @@ describe.each([sqlite, postgres])('$name', (backend) => {
     expect(rows['domain']).toHaveLength(1);
   });
 
-  it.skipIf(backend.skip)(title('a SIGKILL inside the transaction changes nothing; the next apply converges'), async () => {
+  it.skipIf(backend.skip)(title('a SIGKILL inside the transaction changes nothing; the next apply converges'), { timeout: 180_000 }, async () => {
     const url = await backend.fresh();
     const t = bigTenant(USERS, { pbxUrl: url });
     const initial = pbxsync(['apply', 'tenant.yaml', '--auto-approve'], { cwd: t.dir, env: t.env });

@@ -5,9 +5,9 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir } from '../support/tmp.js';
 
 export interface TlsMaterial {
   readonly key: string;
@@ -18,7 +18,7 @@ export interface TlsMaterial {
 }
 
 export function selfSignedCertificate(commonName = 'pbxsync graph emulator'): TlsMaterial {
-  const dir = mkdtempSync(join(tmpdir(), 'graph-emulator-'));
+  const dir = tempDir('graph-emulator-');
   const keyFile = join(dir, 'key.pem');
   const certFile = join(dir, 'cert.pem');
   execFileSync('openssl', [

@@ -1,15 +1,16 @@
 /** The SQLite tenant lock: a lock file next to the database, with the holder inside. */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PbxLockTimeoutError } from '../../src/pbx/errors.js';
 import { lockFile, lockFilePath } from '../../src/pbx/file-lock.js';
 import { SqlitePbxProvider } from '../../src/pbx/sqlite-provider.js';
+import { tempDir } from '../support/tmp.js';
 
 function dbPath(): string {
-  return join(mkdtempSync(join(tmpdir(), 'pbxsync-lock-')), 'pbx.sqlite');
+  return join(tempDir('pbxsync-lock-'), 'pbx.sqlite');
 }
 
 /** The pid of a process that has exited: nobody can hold a lock with it. */

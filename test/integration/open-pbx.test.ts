@@ -1,5 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
@@ -7,6 +6,7 @@ import { PbxUrlError } from '../../src/pbx/errors.js';
 import { openPbx, sqlitePathOf } from '../../src/pbx/open-pbx.js';
 import { PostgresPbxProvider } from '../../src/pbx/postgres-provider.js';
 import { SqlitePbxProvider } from '../../src/pbx/sqlite-provider.js';
+import { tempDir } from '../support/tmp.js';
 
 const BASE = '/srv/tenants';
 
@@ -30,7 +30,7 @@ describe('sqlitePathOf', () => {
 
 describe('openPbx', () => {
   it('opens an SQLite provider lazily, without creating the file', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pbxsync-open-'));
+    const dir = tempDir('pbxsync-open-');
     const pbx = await openPbx('sqlite:pbx.sqlite', dir);
     expect(pbx).toBeInstanceOf(SqlitePbxProvider);
     expect((pbx as SqlitePbxProvider).path).toBe(join(dir, 'pbx.sqlite'));

@@ -26,6 +26,7 @@ import {
   withClient,
 } from '../support/postgres.js';
 import { ops, userOps } from '../support/row-ops.js';
+import { tempDir } from '../support/tmp.js';
 
 afterAll(dropDatabases);
 
@@ -322,10 +323,9 @@ describe.skipIf(!PG_URL)(`PostgreSQL tenant lock lost, init scripts that fail, U
   });
 
   it('init with scripts PostgreSQL cannot run (e.g. --sql-dir at the MySQL ones): one line, nothing created', async () => {
-    const { cpSync, mkdtempSync, writeFileSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
+    const { cpSync, writeFileSync } = await import('node:fs');
     const { join } = await import('node:path');
-    const dir = mkdtempSync(join(tmpdir(), 'pbxsync-sql-'));
+    const dir = tempDir('pbxsync-sql-');
     cpSync(KAMAILIO_SQL_DIR, dir, { recursive: true });
     writeFileSync(join(dir, 'auth_db-create.sql'), 'CREATE TABLE subscriber (id INT(10) UNSIGNED AUTO_INCREMENT PRIMARY KEY NOT NULL) ENGINE=InnoDB;\n');
     const url = await createDatabase();

@@ -11,6 +11,7 @@ import { PostgresPbxProvider } from '../../src/pbx/postgres-provider.js';
 import type { LockHolder } from '../../src/pbx/provider.js';
 import { KAMAILIO_SQL_DIR, PG_SKIP_REASON, PG_URL, createDatabase, dropDatabases, dumpPg, urlFor, withClient } from '../support/postgres.js';
 import { ops, userOps } from '../support/row-ops.js';
+import { tempDir } from '../support/tmp.js';
 
 const FIXED_NOW = new Date('2024-05-06T07:08:09.123Z');
 
@@ -152,10 +153,8 @@ describe.skipIf(!PG_URL)(`PostgresPbxProvider${PG_URL ? '' : ` (${PG_SKIP_REASON
 
   it('gives the same fingerprint as the SQLite provider for the same rows', async () => {
     const { SqlitePbxProvider } = await import('../../src/pbx/sqlite-provider.js');
-    const { mkdtempSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');
-    const sqlite = new SqlitePbxProvider(join(mkdtempSync(join(tmpdir(), 'pbxsync-fp-')), 'pbx.sqlite'), { now: () => FIXED_NOW });
+    const sqlite = new SqlitePbxProvider(join(tempDir('pbxsync-fp-'), 'pbx.sqlite'), { now: () => FIXED_NOW });
     await sqlite.init();
     const { pbx } = await ready();
     const write = { ...userOps('a.example', 20, 4), createDomain: { did: 'a', attrs: { k: 'v' } } };

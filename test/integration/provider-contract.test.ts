@@ -4,8 +4,6 @@
  * and reads that never write (a read-only SQLite file must do for `plan`).
  */
 import Database from 'better-sqlite3';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PostgresPbxProvider } from '../../src/pbx/postgres-provider.js';
@@ -13,6 +11,7 @@ import type { PbxProvider } from '../../src/pbx/provider.js';
 import { SqlitePbxProvider } from '../../src/pbx/sqlite-provider.js';
 import { PG_SKIP_REASON, PG_URL, createDatabase, dropDatabases } from '../support/postgres.js';
 import { ops, userOps } from '../support/row-ops.js';
+import { tempDir } from '../support/tmp.js';
 
 afterAll(dropDatabases);
 
@@ -27,7 +26,7 @@ const backends: Backend[] = [
     name: 'SQLite',
     skip: null,
     async open() {
-      const pbx = new SqlitePbxProvider(join(mkdtempSync(join(tmpdir(), 'pbxsync-contract-')), 'pbx.sqlite'));
+      const pbx = new SqlitePbxProvider(join(tempDir('pbxsync-contract-'), 'pbx.sqlite'));
       await pbx.init();
       return pbx;
     },
@@ -91,7 +90,7 @@ describe.each(backends)('$name provider', (backend) => {
 
 describe('SQLite reads never write', () => {
   it('leaves the journal mode of a file made by other tools alone, and applies switch it to WAL', async () => {
-    const path = join(mkdtempSync(join(tmpdir(), 'pbxsync-contract-')), 'pbx.sqlite');
+    const path = join(tempDir('pbxsync-contract-'), 'pbx.sqlite');
     const init = new SqlitePbxProvider(path);
     await init.init();
     await init.close();

@@ -1,5 +1,4 @@
-import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it, vi } from 'vitest';
@@ -11,6 +10,7 @@ import { fingerprintRows } from '../../src/pbx/fingerprint.js';
 import { EXPECTED_TABLE_VERSIONS } from '../../src/pbx/kamailio-schema.js';
 import { SqlitePbxProvider } from '../../src/pbx/sqlite-provider.js';
 import { ops, userOps } from '../support/row-ops.js';
+import { tempDir } from '../support/tmp.js';
 
 /** Kamailio 5.6's utils/kamctl/db_sqlite scripts, verbatim, as an independent reference. */
 const KAMAILIO_56_SQL = `
@@ -85,7 +85,7 @@ afterAll(() => {
 });
 
 function tempPath(name = 'pbx.sqlite'): string {
-  const dir = mkdtempSync(join(tmpdir(), 'pbxsync-sqlite-'));
+  const dir = tempDir('pbxsync-sqlite-');
   tempDirs.push(dir);
   return join(dir, name);
 }

@@ -3,7 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 
 const live = new Set<ChildProcess>();
 
-export function track(child: ChildProcess): ChildProcess {
+export function track<T extends ChildProcess>(child: T): T {
   live.add(child);
   child.once('exit', () => live.delete(child));
   return child;

@@ -4,6 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { track } from './children.js';
 import { ROOT, type CliResult } from './cli.js';
 
 export function pbxsyncAsync(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; input?: string }): Promise<CliResult> {
@@ -13,7 +14,7 @@ export function pbxsyncAsync(args: string[], opts: { cwd: string; env?: NodeJS.P
 
 /** Any command, with exactly the environment given. */
 export function spawnAsync(command: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; input?: string }): Promise<CliResult> {
-  const child = spawn(command, args, { cwd: opts.cwd, env: opts.env });
+  const child = track(spawn(command, args, { cwd: opts.cwd, env: opts.env }));
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

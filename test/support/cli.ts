@@ -1,9 +1,9 @@
 /** Spawns the built CLI (dist/) the way a user would, in a scratch copy of an example tenant. */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { tempDir } from './tmp.js';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 const BIN = join(ROOT, 'bin', 'pbxsync.js');
@@ -15,7 +15,7 @@ export interface CliResult {
 }
 
 export function scratchDir(prefix = 'pbxsync-e2e-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  return tempDir(prefix);
 }
 
 /** Writes a new random master key file (0600), as `pbxsync key generate` would. */

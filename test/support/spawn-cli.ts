@@ -1,6 +1,7 @@
 /** The built CLI as a running process: for tests that must act while an apply is under way. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { track } from './children.js';
 import { ROOT } from './cli.js';
 
 export interface RunningCli {
@@ -15,11 +16,13 @@ export interface RunningCli {
 }
 
 export function startPbxsync(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }): RunningCli {
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'pbxsync.js'), ...args], {
-    cwd: opts.cwd,
-    env: { PATH: process.env.PATH, HOME: opts.cwd, NO_COLOR: '1', ...opts.env },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  const child = track(
+    spawn(process.execPath, [join(ROOT, 'bin', 'pbxsync.js'), ...args], {
+      cwd: opts.cwd,
+      env: { PATH: process.env.PATH, HOME: opts.cwd, NO_COLOR: '1', ...opts.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    }),
+  );
   // A process that exits without reading its input must not fail the test runner.
   child.stdin!.on('error', () => undefined);
   let out = '';

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CredentialDeriver } from '../../src/credentials/credentials.js';
@@ -8,6 +7,7 @@ import { derivePassword, digestHashes, PASSWORD_LENGTH } from '../../src/credent
 import { generateKeyFile, keyIdOf, loadMasterKey } from '../../src/credentials/master-key.js';
 import { hashSoftphonePassword, verifySoftphonePassword } from '../../src/credentials/softphone-hash.js';
 import { UserError } from '../../src/errors.js';
+import { tempDir } from '../support/tmp.js';
 
 const key = Buffer.alloc(32, 7);
 const id = '5f1c2d3e-0000-4000-8000-000000000001';
@@ -66,7 +66,7 @@ describe('softphone hash', () => {
 
 describe('loadMasterKey', () => {
   it('never creates a key: without one it stops with a hint, and `generateKeyFile` makes one 0600, once', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'pbxsync-key-'));
+    const dir = tempDir('pbxsync-key-');
     const env = { PBXSYNC_MASTER_KEY_FILE: join(dir, 'sub', 'master.key') };
     expect(() => loadMasterKey(env)).toThrow(/^no master key: PBXSYNC_MASTER_KEY_FILE names .* which does not exist; nothing was changed$/);
     expect(existsSync(env.PBXSYNC_MASTER_KEY_FILE)).toBe(false);
@@ -90,7 +90,7 @@ describe('loadMasterKey', () => {
   it('prefers PBXSYNC_MASTER_KEY and refuses short keys and loose files', () => {
     expect(loadMasterKey({ PBXSYNC_MASTER_KEY: Buffer.alloc(32, 1).toString('base64') }).key).toEqual(Buffer.alloc(32, 1));
     expect(() => loadMasterKey({ PBXSYNC_MASTER_KEY: 'c2hvcnQ=' })).toThrow(UserError);
-    const dir = mkdtempSync(join(tmpdir(), 'pbxsync-key-'));
+    const dir = tempDir('pbxsync-key-');
     const file = join(dir, 'k');
     writeFileSync(file, Buffer.alloc(32, 1).toString('base64'), { mode: 0o644 });
     expect(() => loadMasterKey({ PBXSYNC_MASTER_KEY_FILE: file })).toThrow(/readable by others/);

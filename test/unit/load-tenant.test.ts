@@ -13,6 +13,7 @@ import { formatProblem, type Problem } from '../../src/config/problem.js';
 import { overridesMatchingNobody } from '../../src/config/semantic-rules.js';
 import { UserError } from '../../src/errors.js';
 import type { DirectoryUser } from '../../src/model/directory-user.js';
+import { tempDir } from '../support/tmp.js';
 
 const FILE = '/srv/tenants/acme/acme.yaml';
 const DIR = '/srv/tenants/acme';
@@ -179,7 +180,7 @@ credentials: {store_plaintext: true}
   });
 
   it('reads the file from disk and resolves paths against its folder', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'pbxsync-load-'));
+    const dir = tempDir('pbxsync-load-');
     try {
       const path = join(dir, 'acme.yaml');
       await writeFile(path, MINIMAL);

@@ -1,14 +1,14 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/app/logger.js';
 import { readDirectory } from '../../src/app/read-directory.js';
 import { UserError } from '../../src/errors.js';
 import type { TenantConfig } from '../../src/model/tenant-config.js';
+import { tempDir } from '../support/tmp.js';
 
 function snapshotTenant(domains: unknown): TenantConfig {
-  const dir = mkdtempSync(join(tmpdir(), 'read-directory-'));
+  const dir = tempDir('read-directory-');
   const path = join(dir, 'directory.json');
   const user = { id: '11111111-2222-4333-8444-555555555555', userPrincipalName: 'ann@acme.com', displayName: 'Ann' };
   writeFileSync(path, JSON.stringify({ value: [user], ...(domains === undefined ? {} : { domains }) }));

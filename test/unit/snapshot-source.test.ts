@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -7,13 +6,14 @@ import { UserError } from '../../src/errors.js';
 import type { DirectoryUser } from '../../src/model/directory-user.js';
 import { readSnapshot, saveSnapshot, SnapshotSource } from '../../src/directory/snapshot-source.js';
 import { jsonErrorPosition } from '../../src/directory/json-error-position.js';
+import { tempDir } from '../support/tmp.js';
 
 const CONTEXT = 'https://graph.microsoft.com/v1.0/$metadata#users';
 const ACME = fileURLToPath(new URL('../../examples/acme/directory.json', import.meta.url));
 
 let dir: string;
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'pbxsync-snapshot-'));
+  dir = tempDir('pbxsync-snapshot-');
 });
 afterEach(() => {
   rmSync(dir, { recursive: true, force: true });

@@ -1,10 +1,10 @@
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import { EMPTY_STORED_STATE, type StoredTenantState } from '../../src/model/stored-state.js';
 import { cacheFilePath, openCacheStore, openStateStore } from '../../src/state/state-store.js';
+import { tempDir } from '../support/tmp.js';
 
 const state: StoredTenantState = {
   version: 2,
@@ -13,7 +13,7 @@ const state: StoredTenantState = {
   retired: ['1002'],
 };
 
-const folder = () => mkdtempSync(join(tmpdir(), 'pbxsync-state-'));
+const folder = () => tempDir('pbxsync-state-');
 
 describe('file state store', () => {
   it('round-trips per tenant, as readable JSON with mode 0600', async () => {

@@ -1,5 +1,4 @@
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 // jszip comes with exceljs (not a direct dependency); the tests use it to read the raw XML.
@@ -8,13 +7,14 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import type { SpreadsheetInput, SpreadsheetRow } from '../../src/spreadsheet/spreadsheet-row.js';
 import { cellText, PHONE_SETUP_SHEET, sortRows, SUBSCRIBERS_SHEET, writeSpreadsheet } from '../../src/spreadsheet/write-spreadsheet.js';
+import { tempDir } from '../support/tmp.js';
 
 const HEADERS = ['Display name', 'UPN', 'Email', 'Extension', 'SIP username', 'SIP domain', 'SIP password', 'Softphone password', 'Department', 'Status'];
 const PROBES = ['=1+2', '@SUM(A1)', '+1', '-1', '\tx', '=HYPERLINK("http://evil.example/","x")', '=cmd|\' /C calc\'!A0'];
 
 let dir: string;
 beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'pbxsync-xlsx-'));
+  dir = tempDir('pbxsync-xlsx-');
 });
 afterEach(() => {
   rmSync(dir, { recursive: true, force: true });

@@ -4,7 +4,8 @@ import { preparePlan } from '../../app/prepare-plan.js';
 import { UserError } from '../../errors.js';
 import { renderPlanText } from '../../render/render-text.js';
 import { confirm } from '../confirm.js';
-import { EXIT_OK } from '../exit-codes.js';
+import { EXIT_ERROR, EXIT_OK } from '../exit-codes.js';
+import { reportError } from '../report-error.js';
 import { out, stderrLogger, styleFor } from '../output.js';
 import { safetyText } from '../safety-text.js';
 
@@ -43,9 +44,9 @@ export default async function apply(file: string, options: ApplyOptions, command
         ? `\nApply complete: no changes.${result.spreadsheet ? ` Credentials: ${result.spreadsheet}` : ''}\n`
         : `\nApply complete: ${s.create} created, ${s.update} updated, ${s.disable} disabled, ${s.delete} deleted.${result.spreadsheet ? ` Credentials: ${result.spreadsheet}` : ''}\n`,
     );
-    // The PBX is up to date; a state store that could not follow is an error the run must show.
-    if (result.stateError) throw result.stateError;
-    return EXIT_OK;
+    // The PBX is up to date; what could not follow (state store, spreadsheet) fails the run, each in its line.
+    for (const problem of result.afterCommit) reportError(problem, styleFor(process.stderr, globals.color));
+    return result.afterCommit.length > 0 ? EXIT_ERROR : EXIT_OK;
   } finally {
     await prepared.close();
   }
