@@ -3,6 +3,7 @@
  * and plan work on `pbx.url: postgres://…`, and with `state.url: postgres://…` a second
  * machine (another copy of the tenant folder) sees the same state.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { editTenantFile } from '../support/big-tenant.js';
@@ -43,5 +44,23 @@ describe.skipIf(!PG_URL)(`pbxsync on a PostgreSQL PBX${PG_URL ? '' : ` (${PG_SKI
     expect(plan.status).toBe(0);
     const state = await withClient(url, (c) => c.query(`SELECT key FROM pbxsync_state`));
     expect(state.rows.map((r) => r.key)).toContain('pbxsync:tenant:acme');
+  });
+
+  it('stores directory text with control characters on PostgreSQL too (NUL removed, with a warning), and converges', async () => {
+    const url = await createDatabase({ kamailio: true });
+    const t = exampleTenant();
+    editTenantFile(join(t.dir, 'tenant.yaml'), (doc) => doc.setIn(['pbx', 'url'], '${PBX_URL}'));
+    const file = join(t.dir, 'directory.json');
+    const pages = JSON.parse(readFileSync(file, 'utf8')) as { value: Record<string, unknown>[] }[];
+    const alice = pages[0]!.value.find((u) => u.userPrincipalName === 'alice.johnson@acme.com')!;
+    alice.displayName = 'Alice\u0000 Johnson\u001b]0;owned\u0007';
+    writeFileSync(file, JSON.stringify(pages));
+    const env = { ...t.env, PBX_URL: url };
+    const apply = pbxsync(['apply', 'tenant.yaml', '--auto-approve'], { cwd: t.dir, env });
+    expect(apply.status, apply.stderr).toBe(0);
+    expect(apply.stdout).toMatch(/displayName held control characters or broken surrogate pairs, removed before storing/);
+    const stored = await withClient(url, (c) => c.query(`SELECT value FROM usr_preferences WHERE attribute = 'display_name' AND username = 'alice.johnson'`));
+    expect(stored.rows).toEqual([{ value: 'Alice Johnson]0;owned' }]);
+    expect(pbxsync(['plan', 'tenant.yaml', '--detailed-exitcode'], { cwd: t.dir, env }).status).toBe(0);
   });
 });

@@ -84,10 +84,12 @@ describe('makePlan', () => {
     expect(() => plan(cfg, [alice, bob], first.pbx, first.stored)).toThrow(/extension 1001 pinned for bob.brown@acme.com is held by another account/);
   });
 
-  it('fails when the range is exhausted instead of wrapping around', () => {
+  it('fails when the range is exhausted instead of wrapping around, in one line however many miss out', () => {
     const cfg = config({ extensions: { start: 1001, end: 1002, reserved: [], reuse: 'never' } });
     expect(() => plan(cfg, [alice, bob, carol])).toThrow(PlanError);
-    expect(() => plan(cfg, [alice, bob, carol])).toThrow(/no free extension left for carol.clark@acme.com: the range 1001–1002 is exhausted/);
+    expect(() => plan(cfg, [alice, bob, carol])).toThrow(/^no free extension left for carol.clark@acme.com: the range 1001–1002 is exhausted$/);
+    const many = Array.from({ length: 500 }, (_, i) => user(`Many ${String(i).padStart(3, '0')}`));
+    expect(() => plan(cfg, many)).toThrow(/^no free extension left for 498 users \(many\.002@acme\.com, many\.003@acme\.com, many\.004@acme\.com, …\): the range 1001–1002 is exhausted$/);
   });
 
   it('disables a leaver (row gone, extension and settings kept) and brings them back with the same passwords', () => {
