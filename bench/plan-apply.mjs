@@ -45,11 +45,12 @@ async function run(n) {
   const pbx = new SqlitePbxProvider(join(dir, 'pbx.sqlite'));
   await pbx.init();
   const cfg = config(dir);
-  const creds = new CredentialDeriver(Buffer.alloc(32, 9), cfg.name, cfg.domain, false);
+  const creds = new CredentialDeriver(Buffer.alloc(32, 9), cfg.name, cfg.domain);
+  const keyId = 'k1-0000000000000000';
   const directory = users(n);
   const t = {};
   let t0 = performance.now();
-  const plan = makePlan({ config: cfg, directory, pbx: await pbx.read(cfg.domain), stored: EMPTY_STORED_STATE, credentials: creds });
+  const plan = makePlan({ config: cfg, directory, pbx: await pbx.read(cfg.domain, cfg.name), stored: EMPTY_STORED_STATE, credentials: creds, keyId });
   t.plan = performance.now() - t0;
   t0 = performance.now();
   const accounts = plan.changes.filter((c) => c.kind === 'create' && c.entity === 'subscriber').map((c) => c.after);
@@ -63,7 +64,7 @@ async function run(n) {
   await pbx.apply(ops, plan.pbxFingerprint);
   t.apply = performance.now() - t0;
   t0 = performance.now();
-  const again = makePlan({ config: cfg, directory, pbx: await pbx.read(cfg.domain), stored: plan.nextState, credentials: creds });
+  const again = makePlan({ config: cfg, directory, pbx: await pbx.read(cfg.domain, cfg.name), stored: plan.nextState, credentials: creds, keyId });
   t.replan = performance.now() - t0;
   if (again.changes.length !== 0) throw new Error(`re-plan not empty: ${again.changes.length} changes`);
   await pbx.close();

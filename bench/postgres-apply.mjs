@@ -19,7 +19,7 @@ const ADMIN_URL = process.env.PBXSYNC_BENCH_POSTGRES_URL ?? process.env.PBXSYNC_
 const SQL_DIR = process.env.PBXSYNC_TEST_KAMAILIO_SQL_DIR ?? '/usr/share/kamailio/postgres';
 
 const uuid = (i) => `00000000-0000-0000-0000-${String(i).padStart(12, '0')}`;
-const empty = { domain: DOMAIN, createDomain: null, deleteSubscribers: [], deleteAliases: [], deletePreferencesOf: [], deletePreferences: [], insertSubscribers: [], insertAliases: [], insertPreferences: [] };
+const empty = { domain: DOMAIN, did: 'bench', createDomain: null, deleteSubscribers: [], deleteAliases: [], deletePreferencesOf: [], deletePreferences: [], renameAccounts: [], insertSubscribers: [], insertAliases: [], insertPreferences: [] };
 
 function insertOps(users) {
   const ids = Array.from({ length: users }, (_, i) => i);
@@ -76,7 +76,7 @@ async function runOne(backend, users) {
   const { pbx, drop } = await open(backend);
   await pbx.init();
   const insert = await timed(() => pbx.apply(insertOps(users)));
-  const read = await timed(() => pbx.read(DOMAIN));
+  const read = await timed(() => pbx.read(DOMAIN, 'bench'));
   const remove = await timed(() => pbx.apply(deleteOps(users), read.result.fingerprint));
   await pbx.close();
   await drop();

@@ -17,11 +17,13 @@ function insertOps(users) {
   const ids = Array.from({ length: users }, (_, i) => i);
   return {
     domain: DOMAIN,
+    did: 'bench',
     createDomain: { did: 'bench', attrs: { pbxsync_tenant: 'bench' } },
     deleteSubscribers: [],
     deleteAliases: [],
     deletePreferencesOf: [],
     deletePreferences: [],
+    renameAccounts: [],
     insertSubscribers: ids.map((i) => ({ username: `user${i}`, password: '', ha1: 'a'.repeat(32), ha1b: 'b'.repeat(32) })),
     insertAliases: ids.map((i) => ({ aliasUsername: String(100000 + i), username: `user${i}` })),
     insertPreferences: ids.flatMap((i) =>
@@ -60,7 +62,7 @@ async function runOne(users) {
   const ops = insertOps(users);
   const inputRssMb = process.memoryUsage().rss / 1024 / 1024;
   const insert = await timed(() => pbx.apply(ops));
-  const read = await timed(() => pbx.read(DOMAIN));
+  const read = await timed(() => pbx.read(DOMAIN, 'bench'));
   const remove = await timed(() => pbx.apply(deleteOps(users), read.result.fingerprint));
   await pbx.close();
   rmSync(dir, { recursive: true, force: true });
