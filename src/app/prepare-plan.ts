@@ -70,12 +70,12 @@ export async function preparePlan(file: string, env: NodeJS.ProcessEnv, log: Log
   const saved = options.savedPlan === undefined ? undefined : readSavedPlan(options.savedPlan, config, key.key, key.id);
   const directory = saved === undefined ? await readUsers(config, log, options.read) : [];
 
-  const pbx = await openPbx(config.pbx.url, dirname(config.file));
+  const pbx = await openPbx(config.pbx.url, dirname(config.file), { label: config.labels.pbxUrl });
   const lock = await lockTenant(pbx, config, log, options).catch(async (err: unknown) => {
     await pbx.close();
     throw err;
   });
-  const state = openStateStore(config.state.url);
+  const state = openStateStore(config.state.url, config.labels.stateUrl);
   const close = () => closeAll(pbx, state, lock);
   try {
     const { current, stored } = await readBoth(pbx, state, config);

@@ -31,7 +31,7 @@ export async function readDirectory(config: TenantConfig, options: OpenSourceOpt
 
 export function checkDomainVerified(config: TenantConfig, verified: readonly string[]): void {
   if (verified.includes(config.domain)) return;
-  const where = config.source.type === 'azure' ? `the Entra ID directory ${config.source.tenantId}` : `the directory snapshot ${config.source.path}`;
+  const where = config.source.type === 'azure' ? `the Entra ID directory ${config.source.labels.tenantId}` : `the directory snapshot ${config.source.path}`;
   const known = verified.length > 0 ? ` (verified there: ${verified.join(', ')})` : '';
   throw new UserError(
     `the tenant's SIP domain ${config.domain} is not a verified domain of ${where}${known}`,
@@ -55,7 +55,7 @@ export interface ReadOptions {
  */
 export async function readTenantDirectory(config: TenantConfig, log: Logger, options: ReadOptions = {}): Promise<DirectoryRead> {
   const { deltaCache = true, onRead, ...rest } = options;
-  const cache = deltaCache && config.source.type === 'azure' ? openCacheStore(config.state.url) : undefined;
+  const cache = deltaCache && config.source.type === 'azure' ? openCacheStore(config.state.url, config.labels.stateUrl) : undefined;
   try {
     const read = await readDirectory(config, { log, ...rest, ...(cache ? { cache } : {}) });
     onRead?.(read);

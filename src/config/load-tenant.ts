@@ -8,12 +8,16 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import type { TenantConfig } from '../model/tenant-config.js';
-import { expandEnv, type Env } from './expand-env.js';
+import { expandEnv, type Env, type Expansion } from './expand-env.js';
 import { normaliseTenant, type RawTenant } from './normalise.js';
 import { compareProblems, formatProblem, hasErrors, type PathProblem, type Problem, type YamlPath } from './problem.js';
 import { validateTenantSchema } from './schema-validate.js';
 import { checkSemantics } from './semantic-rules.js';
 import { parseYaml, rememberLocator, toProblem } from './yaml-positions.js';
+import { DEFAULT_POLICY, type IspPolicy } from '../policy/isp-policy.js';
+import { loadIspPolicy } from '../policy/load-isp-config.js';
+import { tenantExpandPolicy } from '../policy/tenant-env-policy.js';
+import { redactExpansions, withLabels } from './expansion-labels.js';
 
 export interface LoadResult {
   /** Present only when there is no error (warnings may still come along). */
@@ -30,15 +34,19 @@ export class TenantFileError extends UserError {
   }
 }
 
-/** `path` is reported in problems as given; the config holds its absolute form. */
-export async function loadTenant(path: string, env: NodeJS.ProcessEnv = process.env): Promise<LoadResult> {
+/**
+ * `path` is reported in problems as given; the config holds its absolute form. The ISP's
+ * policy (what the file may reference) comes from PBXSYNC_ISP_CONFIG unless given.
+ */
+export async function loadTenant(path: string, env: NodeJS.ProcessEnv = process.env, isp?: IspPolicy): Promise<LoadResult> {
+  const policy = isp ?? (await loadIspPolicy(env));
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
     return { problems: [readProblem(path, err)] };
   }
-  return checkTenantText(text, path, resolve(path), env);
+  return checkTenantText(text, path, resolve(path), env, policy);
 }
 
 /** Like `loadTenant`, but throws `TenantFileError` when the file has errors. */
@@ -56,27 +64,29 @@ export async function loadTenantOrThrow(
  * `overridesMatchingNobody`). `file` is the name to report, `absolutePath` anchors
  * relative paths inside the file.
  */
-export function checkTenantText(text: string, file: string, absolutePath: string, env: Env): LoadResult {
+export function checkTenantText(text: string, file: string, absolutePath: string, env: Env, isp: IspPolicy = DEFAULT_POLICY): LoadResult {
   const parsed = parseYaml(text, file);
   const problems = [...parsed.problems];
   const add = (found: PathProblem[]) => problems.push(...found.map((p) => toProblem(p, parsed.locator)));
-  const done = (config?: TenantConfig): LoadResult =>
-    config && !hasErrors(problems) ? { config, problems: tidy(problems) } : { problems: tidy(problems) };
+  let expansions: readonly Expansion[] = [];
+  // No message may show what a reference expanded to: the reference stands in for it.
+  const done = (config?: TenantConfig): LoadResult => {
+    const shown = tidy(redactExpansions(problems, expansions));
+    return config && !hasErrors(problems) ? { config, problems: shown } : { problems: shown };
+  };
   if (hasErrors(problems)) return done();
 
   // A string whose ${VAR} failed keeps its text; its schema complaints would only be noise.
-  const expanded = expandEnv(parsed.value, env);
+  const expanded = expandEnv(parsed.value, env, tenantExpandPolicy(isp));
+  expansions = expanded.expansions;
   add(expanded.problems);
-  add(
-    validateTenantSchema(expanded.value)
-      .filter((p) => !isAmong(p.path, expanded.failedPaths))
-      .map((p) => (isAmong(p.path, expanded.expandedPaths) ? withEnvHint(p) : p)),
-  );
+  add(validateTenantSchema(expanded.value).filter((p) => !isAmong(p.path, expanded.failedPaths)));
   if (hasErrors(problems)) return done();
 
-  const { config, problems: normaliseProblems } = normaliseTenant(expanded.value as RawTenant, absolutePath);
-  add(normaliseProblems);
-  add(checkSemantics(config, expanded.expandedPaths));
+  const normalised = normaliseTenant(expanded.value as RawTenant, absolutePath);
+  add(normalised.problems);
+  const config = withLabels(normalised.config, expanded.expansions);
+  add(checkSemantics(config, isp));
   rememberLocator(config, parsed.locator);
   return done(config);
 }
@@ -93,12 +103,6 @@ function readProblem(path: string, err: unknown): Problem {
   const hint = code === undefined ? undefined : hints[code];
   if (hint !== undefined) p.hint = hint;
   return p;
-}
-
-/** `start: ${START}` gives the string "1000": say why a number is refused. */
-function withEnvHint(p: PathProblem): PathProblem {
-  if (p.hint !== undefined) return p;
-  return { ...p, hint: 'this value comes from ${...}, and an expanded value is always a string' };
 }
 
 function isAmong(path: YamlPath, paths: readonly YamlPath[]): boolean {

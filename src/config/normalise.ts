@@ -110,6 +110,7 @@ export function normaliseTenant(raw: RawTenant, file: string): { config: TenantC
       phoneSetup: phoneSetup(raw.spreadsheet?.phone_setup ?? {}, domain),
     },
     state: { url: resolveUrlPath(raw.state?.url ?? `file:${raw.tenant}.pbxsync-state.json`, 'file:', dir) },
+    labels: { pbxUrl: raw.pbx.url, stateUrl: raw.state?.url ?? `file:${raw.tenant}.pbxsync-state.json` },
     credentials: {
       storePlaintext: raw.credentials?.store_plaintext ?? false,
       ...(raw.credentials?.key_id !== undefined ? { keyId: raw.credentials.key_id } : {}),
@@ -125,6 +126,7 @@ function normaliseSource(raw: RawSource, dir: string): SourceConfig {
     type: 'azure',
     tenantId: raw.tenant_id,
     clientId: raw.client_id,
+    labels: { tenantId: raw.tenant_id, clientId: raw.client_id },
     authorityHost: stripTrailingSlash(raw.authority_host ?? DEFAULT_AUTHORITY_HOST),
     graphEndpoint: stripTrailingSlash(raw.graph_endpoint ?? DEFAULT_GRAPH_ENDPOINT),
     groups: raw.groups ?? [],

@@ -2,30 +2,24 @@
  * Validates the (env-expanded) tenant file against `schemas/tenant.schema.json` with ajv
  * and turns ajv's errors into human messages located by path.
  */
-import { readFileSync } from 'node:fs';
-import Ajv2020 from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
 import type { ErrorObject, ValidateFunction } from 'ajv';
+import { schemaValidator } from './json-schemas.js';
 import { describePath, type PathProblem, type YamlPath } from './problem.js';
 
 /** dist/config/ and src/config/ both sit two levels below the project root. */
 export const TENANT_SCHEMA_URL = new URL('../../schemas/tenant.schema.json', import.meta.url);
 
-let compiled: ValidateFunction | undefined;
-
-function validator(): ValidateFunction {
-  if (!compiled) {
-    const schema = JSON.parse(readFileSync(TENANT_SCHEMA_URL, 'utf8')) as object;
-    const ajv = new Ajv2020.default({ allErrors: true, strict: true, verbose: true });
-    addFormats.default(ajv);
-    compiled = ajv.compile(schema);
-  }
-  return compiled;
-}
-
 /** All schema problems of `value`, deduplicated; empty when it is valid. */
 export function validateTenantSchema(value: unknown): PathProblem[] {
-  const validate = validator();
+  return validateAgainstSchema('tenant.schema.json', value);
+}
+
+/** The same human problems, for any schema of `schemas/` (the ISP configuration, …). */
+export function validateAgainstSchema(file: string, value: unknown): PathProblem[] {
+  return schemaProblems(schemaValidator(file, { verbose: true }), value);
+}
+
+function schemaProblems(validate: ValidateFunction, value: unknown): PathProblem[] {
   if (validate(value)) return [];
   const { errors, problems } = pruneOneOfErrors(validate.errors ?? [], value);
   for (const e of errors) {

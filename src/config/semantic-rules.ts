@@ -6,11 +6,14 @@ import type { DirectoryUser } from '../model/directory-user.js';
 import type { ExtensionRange, TenantConfig, UserOverride } from '../model/tenant-config.js';
 import { describePath, type PathProblem, type Problem, type YamlPath } from './problem.js';
 import { locatorFor, toProblem, type Locator } from './yaml-positions.js';
+import { checkDestinations } from '../policy/check-destinations.js';
+import { DEFAULT_POLICY, type IspPolicy } from '../policy/isp-policy.js';
 
-/** `expandedPaths`: the paths whose value came from `${VAR}` (see `expandEnv`). */
-export function checkSemantics(config: TenantConfig, expandedPaths: readonly YamlPath[] = []): PathProblem[] {
+/** `isp`: what the ISP allows the file to reference (hosts, files, certificate authorities). */
+export function checkSemantics(config: TenantConfig, isp: IspPolicy = DEFAULT_POLICY): PathProblem[] {
   return [
-    ...checkAzureSource(config, expandedPaths),
+    ...checkAzureSource(config),
+    ...checkDestinations(config, isp),
     ...checkDomains(config),
     ...checkRange(config),
     ...checkReserved(config),
@@ -23,23 +26,18 @@ const error = (path: PathProblem['path'], message: string, hint?: string): PathP
   hint === undefined ? { severity: 'error', path, message } : { severity: 'error', path, message, hint };
 
 /**
- * The azure source's tenant and hosts, and its client secret, which must come from the
- * environment: a file is committed and reviewed, so a secret written in it would leak.
+ * The azure source's tenant and the shape of its hosts (whether they are allowed at all is
+ * the ISP's policy, see `checkDestinations`; that the client secret comes from the
+ * environment is the expansion policy's, see `tenant-env-policy.ts`).
  */
-function checkAzureSource(config: TenantConfig, expandedPaths: readonly YamlPath[]): PathProblem[] {
+function checkAzureSource(config: TenantConfig): PathProblem[] {
   const source = config.source;
   if (source.type !== 'azure') return [];
-  const problems = [
+  return [
     ...checkTenantAlias(source.tenantId),
     ...checkAzureHost('authority_host', source.authorityHost),
     ...checkAzureHost('graph_endpoint', source.graphEndpoint),
   ];
-  if (source.credential.kind !== 'secret') return problems;
-  const path = ['source', 'client_secret'];
-  if (!expandedPaths.some((p) => p.length === 2 && p[0] === 'source' && p[1] === 'client_secret')) {
-    problems.push(error(path, 'source.client_secret is written in the file; it must come from the environment', 'write client_secret: ${ACME_GRAPH_SECRET} and set that variable (in CI: from the secret store)'));
-  }
-  return problems;
 }
 
 /** Entra ID's authority aliases for "any tenant": they name no directory of their own. */

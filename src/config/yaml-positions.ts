@@ -55,6 +55,8 @@ export function parseYaml(text: string, file: string): ParsedYaml {
     ...doc.warnings.map((e) => syntaxProblem(e, 'warning', doc, file, lineCounter)),
   ];
   if (doc.errors.length > 0) return { value: undefined, problems, locator };
+  problems.push(...prototypeKeys(doc, file, lineCounter));
+  if (problems.some((p) => p.severity === 'error')) return { value: undefined, problems, locator };
   try {
     return { value: doc.toJS(), problems, locator };
   } catch (err) {
@@ -70,6 +72,28 @@ export function toProblem(p: PathProblem, locator: Locator): Problem {
   const out: Problem = { severity: p.severity, file: locator.file, line, col, message: p.message };
   if (p.hint !== undefined) out.hint = p.hint;
   return out;
+}
+
+/**
+ * Keys that JavaScript treats specially (`__proto__` sets an object's prototype when copied,
+ * `constructor` and `prototype` shadow what code relies on): a file that names them gets an
+ * error at the key, and its content is never turned into objects. So the loaded config is
+ * plain data only.
+ */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+function prototypeKeys(doc: Document, file: string, lc: LineCounter): Problem[] {
+  const problems: Problem[] = [];
+  visit(doc, {
+    Pair(_, pair) {
+      const key = keyText(pair);
+      if (key === undefined || !FORBIDDEN_KEYS.has(key)) return undefined;
+      const { line, col } = lc.linePos((pair.key as Node | null)?.range?.[0] ?? 0);
+      problems.push({ severity: 'error', file, line, col, message: `the key '${key}' is not allowed`, hint: 'it has a special meaning in JavaScript; no pbxsync setting is called that' });
+      return undefined;
+    },
+  });
+  return problems;
 }
 
 function syntaxProblem(

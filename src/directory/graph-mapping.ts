@@ -9,6 +9,8 @@ export type Mapped<T> = { readonly ok: true; readonly value: T } | { readonly ok
 
 type Json = Record<string, unknown>;
 
+const OBJECT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 export function isJsonObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -23,7 +25,9 @@ export function isJsonObject(value: unknown): value is Json {
 export function mapGraphUser(raw: unknown): Mapped<DirectoryUser> {
   return mapped(() => {
     const obj = asObject(raw);
-    const id = requiredString(obj, 'id');
+    const id = requiredString(obj, 'id').toLowerCase();
+    // Object ids are GUIDs; anything else (`__proto__`, a path) is refused, never used as a key.
+    if (!OBJECT_ID.test(id)) throw new ShapeProblem('has an "id" that is not a directory object id (a GUID)');
     const upn = requiredString(obj, 'userPrincipalName');
     if (!/^[^@]+@[^@]+$/.test(upn)) throw new ShapeProblem(`userPrincipalName ${JSON.stringify(upn)} is not name@domain`);
     return {

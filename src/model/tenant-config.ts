@@ -33,6 +33,8 @@ export type SourceConfig =
       readonly graphEndpoint: string;
       readonly groups: readonly string[];
       readonly scope: DirectoryScope;
+      /** How the two ids may be shown: as written (a `${…}` reference stays one). */
+      readonly labels: { readonly tenantId: string; readonly clientId: string };
       /** How the app proves its identity; `none` allows only `discover --device-code`. */
       readonly credential: AzureCredential;
       /** Absolute path of an extra CA (PEM) to trust, or undefined for the system CAs only. */
@@ -102,6 +104,8 @@ export interface TenantConfig {
   readonly safety: SafetyConfig;
   readonly spreadsheet: { readonly path: string; readonly phoneSetup: PhoneSetup };
   readonly state: { readonly url: string };
+  /** How the database URLs may be shown in messages: as written, `${…}` references and all. */
+  readonly labels: { readonly pbxUrl: string; readonly stateUrl: string };
   readonly credentials: {
     readonly storePlaintext: boolean;
     /** The master key's id the tenant file names (`credentials.key_id`), if any. */

@@ -32,13 +32,17 @@ function schemeOf(url: string): string | null {
 export interface OpenPbxOptions {
   /** Folder of Kamailio's PostgreSQL scripts, for `pbx init postgres://…`. */
   readonly sqlDir?: string;
+  /** The URL as the tenant file wrote it (`${…}` references and all), for messages. */
+  readonly label?: string;
 }
 
 /** PostgreSQL connects on first use too: `openPbx` never fails on an unreachable server. */
 export async function openPbx(url: string, baseDir: string, options: OpenPbxOptions = {}): Promise<PbxProvider> {
   const scheme = schemeOf(url);
   if (scheme === 'sqlite') return new SqlitePbxProvider(sqlitePathOf(url, baseDir));
-  if (scheme === 'postgres' || scheme === 'postgresql') return new PostgresPbxProvider(url, { sqlDir: options.sqlDir });
+  if (scheme === 'postgres' || scheme === 'postgresql') {
+    return new PostgresPbxProvider(url, { ...(options.sqlDir !== undefined ? { sqlDir: options.sqlDir } : {}), ...(options.label !== undefined ? { label: options.label } : {}) });
+  }
   if (scheme === null) {
     throw new PbxUrlError('the PBX URL has no scheme (expected sqlite: or postgres:)', SQLITE_HINT);
   }

@@ -9,7 +9,7 @@
  */
 import pg from 'pg';
 import { UserError } from '../errors.js';
-import { describePg, type PgTarget } from './postgres-url.js';
+import { describePg, pgDatabase, pgHost, pgServer, pgUser, type PgTarget } from './postgres-url.js';
 
 /** How a URL takes its password from the environment (a literal `${…}`, expanded by the tenant loader). */
 const ENV_EXAMPLE = 'postgres://user:${PBX_DB_PASSWORD}@host/db';
@@ -25,30 +25,30 @@ function explain(code: string, t: PgTarget, what: string): UserError | null {
   const key = what === 'PBX database' ? 'pbx.url' : 'state.url';
   switch (code) {
     case 'ECONNREFUSED':
-      return new UserError(`cannot connect to the ${where}: connection refused`, `is PostgreSQL running and listening on ${t.host}:${t.port}? check ${key}`);
+      return new UserError(`cannot connect to the ${where}: connection refused`, `is PostgreSQL running and listening on ${pgServer(t)}? check ${key}`);
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return new UserError(`cannot connect to the ${where}: unknown host ${t.host}`, `check the host name in ${key}`);
+      return new UserError(`cannot connect to the ${where}: unknown host ${pgHost(t)}`, `check the host name in ${key}`);
     case 'ETIMEDOUT':
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
-      return new UserError(`cannot connect to the ${where}: ${t.host} does not answer`, 'check the host, the port and the firewall between here and the database');
+      return new UserError(`cannot connect to the ${where}: ${pgHost(t)} does not answer`, 'check the host, the port and the firewall between here and the database');
     case 'ECONNRESET':
       return new UserError(`the ${where} closed the connection`, 'check the database server log; retry once it is up');
     case '28P01':
-      return new UserError(`the ${where} refused the login of ${t.user}: password authentication failed`, `check the password in ${key}; keep it in the environment: ${ENV_EXAMPLE}`);
+      return new UserError(`the ${where} refused the login of ${pgUser(t)}: password authentication failed`, `check the password in ${key}; keep it in the environment: ${ENV_EXAMPLE}`);
     case '28000':
-      return new UserError(`the ${where} refused the login of ${t.user}`, `check the user in ${key} and the server's pg_hba.conf`);
+      return new UserError(`the ${where} refused the login of ${pgUser(t)}`, `check the user in ${key} and the server's pg_hba.conf`);
     case '3D000':
       // The state table is created on first use; Kamailio's tables need `pbx init`.
       return new UserError(
         `the ${where} does not exist`,
-        what === 'PBX database' ? `create it (createdb ${t.database}), then run \`pbxsync pbx init\`` : `create it (createdb ${t.database}); pbxsync creates its table there on first use`,
+        what === 'PBX database' ? `create it (createdb ${pgDatabase(t)}), then run \`pbxsync pbx init\`` : `create it (createdb ${pgDatabase(t)}); pbxsync creates its table there on first use`,
       );
     case '42501':
       return what === 'PBX database'
-        ? new UserError(`${t.user} may not read or write Kamailio's tables in ${where}`, `GRANT SELECT, INSERT, UPDATE, DELETE on them (and USAGE on their sequences) to ${t.user}`)
-        : new UserError(`${t.user} may not read or write pbxsync's table in ${where}`, `GRANT SELECT, INSERT, UPDATE on it to ${t.user}`);
+        ? new UserError(`${pgUser(t)} may not read or write Kamailio's tables in ${where}`, `GRANT SELECT, INSERT, UPDATE, DELETE on them (and USAGE on their sequences) to ${pgUser(t)}`)
+        : new UserError(`${pgUser(t)} may not read or write pbxsync's table in ${where}`, `GRANT SELECT, INSERT, UPDATE on it to ${pgUser(t)}`);
     case '57P01':
       return new UserError(`the ${where} ended the connection (shutting down, or an administrator ended the session)`, 'retry once it is up');
     case '57P02':
@@ -82,7 +82,7 @@ export function pgUserError(err: unknown, target: PgTarget, what = 'PBX database
     }
     // The connect timeout: pg's client says "timeout expired", pg's pool "… due to connection timeout".
     if (/^timeout expired$|connection timeout/i.test(message)) {
-      return new UserError(`cannot connect to the ${what} ${describePg(target)}: ${target.host} does not answer`, 'check the host, the port and that PostgreSQL is not hung');
+      return new UserError(`cannot connect to the ${what} ${describePg(target)}: ${pgHost(target)} does not answer`, 'check the host, the port and that PostgreSQL is not hung');
     }
     if (/Connection terminated|not queryable/i.test(message)) {
       return new UserError(`the ${what} ${describePg(target)} closed the connection`, 'check the database server log; retry once it is up');
@@ -133,8 +133,8 @@ export function connectionLost(target: PgTarget, during: LostDuring): UserError 
 /** The role may not create tables where `init` (or the state store) needs them. */
 export function cannotCreateTables(target: PgTarget, what = 'PBX database'): UserError {
   return new UserError(
-    `${target.user} may not create tables in the ${what} ${describePg(target)}`,
-    `GRANT CREATE ON SCHEMA public TO ${target.user}, or create them as the database owner`,
+    `${pgUser(target)} may not create tables in the ${what} ${describePg(target)}`,
+    `GRANT CREATE ON SCHEMA public TO ${pgUser(target)}, or create them as the database owner`,
   );
 }
 

@@ -39,6 +39,8 @@ export interface PostgresProviderOptions {
   readonly busyTimeoutMs?: number;
   /** How long a connect may take before the server counts as not answering (default 30 s). */
   readonly connectTimeoutMs?: number;
+  /** The URL as the tenant file wrote it (`${…}` references and all), for messages. */
+  readonly label?: string;
 }
 
 /**
@@ -65,7 +67,7 @@ export class PostgresPbxProvider implements PbxProvider {
     url: string,
     private readonly options: PostgresProviderOptions = {},
   ) {
-    this.target = parsePgUrl(url);
+    this.target = parsePgUrl(url, options.label);
     this.now = options.now ?? (() => new Date());
     this.hints = { init: 'create them with `pbxsync pbx init postgres://…` (or `kamdbctl create`) first' };
     this.connectTimeoutMs = options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS;

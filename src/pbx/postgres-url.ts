@@ -12,9 +12,18 @@ export interface PgTarget {
   readonly host: string;
   readonly port: number;
   readonly database: string;
+  /**
+   * How to name the database when its URL came from the environment (e.g. `${PBX_URL}`):
+   * then messages show this reference instead of the user, host and database.
+   */
+  readonly label?: string;
 }
 
-export function parsePgUrl(url: string): PgTarget {
+/**
+ * `label`: the URL as the tenant file wrote it. When anything but its password came from the
+ * environment, messages name the database by it (an expanded host or user is not shown).
+ */
+export function parsePgUrl(url: string, label?: string): PgTarget {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -32,7 +41,13 @@ export function parsePgUrl(url: string): PgTarget {
     host: parsed.hostname || parsed.searchParams.get('host') || 'localhost',
     port: Number(parsed.port || 5432),
     database,
+    ...(label !== undefined && fromEnvironment(label) ? { label } : {}),
   };
+}
+
+/** Whether a URL as written takes more than its password from `${…}`. */
+function fromEnvironment(label: string): boolean {
+  return label.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/]*:)\$\{[A-Za-z_][A-Za-z0-9_]*\}@/i, '$1@').includes('${');
 }
 
 /** A URL part with its %-escapes undone; a stray `%` (e.g. `%zz`) is the user's to fix, not a URIError. */
@@ -46,5 +61,25 @@ function decoded(part: string, what: string): string {
 
 /** `user@host:port/database`: how a URL is named in messages (never with its password). */
 export function describePg(target: PgTarget): string {
-  return `${target.user}@${target.host}:${target.port}/${target.database}`;
+  return target.label ?? `${target.user}@${target.host}:${target.port}/${target.database}`;
+}
+
+/** The user, for messages (not shown when the URL came from the environment). */
+export function pgUser(target: PgTarget): string {
+  return target.label === undefined ? target.user : `the user of ${target.label}`;
+}
+
+/** `host:port`, for messages (not shown when the URL came from the environment). */
+export function pgServer(target: PgTarget): string {
+  return target.label === undefined ? `${target.host}:${target.port}` : `the server of ${target.label}`;
+}
+
+/** The host, for messages (not shown when the URL came from the environment). */
+export function pgHost(target: PgTarget): string {
+  return target.label === undefined ? target.host : `the host of ${target.label}`;
+}
+
+/** The database name, for messages (not shown when the URL came from the environment). */
+export function pgDatabase(target: PgTarget): string {
+  return target.label === undefined ? target.database : `the database of ${target.label}`;
 }

@@ -8,7 +8,7 @@ import Keyv from 'keyv';
 import pg from 'pg';
 import { UserError } from '../errors.js';
 import { CONNECT_TIMEOUT_MS, END_GRACE_MS, cannotCreateTables, endClient, pgUserError, within } from '../pbx/postgres-errors.js';
-import { describePg, parsePgUrl, type PgTarget } from '../pbx/postgres-url.js';
+import { describePg, parsePgUrl, pgUser, type PgTarget } from '../pbx/postgres-url.js';
 
 export const STATE_TABLE = 'pbxsync_state';
 
@@ -51,7 +51,7 @@ class StateStoreAdapter extends KeyvPostgres {
   private declare createError: unknown;
 
   override async connect(): Promise<(sql: string, values?: unknown) => Promise<Rows>> {
-    const target = parsePgUrl(String(this.opts.uri));
+    const target = parsePgUrl(String(this.opts.uri), (this.opts as { label?: string }).label);
     const clients = new Set<pg.Client>();
     this.clients = clients;
     const pool = new pg.Pool({
@@ -106,7 +106,7 @@ class StateStoreAdapter extends KeyvPostgres {
 function tableNotCreated(createError: unknown, target: PgTarget): UserError {
   const byOwner = `have the database owner create it: CREATE TABLE public.${STATE_TABLE}(key VARCHAR(255) PRIMARY KEY, value TEXT)`;
   if ((createError as { code?: string }).code === '42501') {
-    return new UserError(cannotCreateTables(target, WHAT).message, `GRANT CREATE ON SCHEMA public TO ${target.user}, or ${byOwner}`);
+    return new UserError(cannotCreateTables(target, WHAT).message, `GRANT CREATE ON SCHEMA public TO ${pgUser(target)}, or ${byOwner}`);
   }
   const mapped = pgUserError(createError, target, WHAT);
   if (mapped instanceof UserError) return mapped;
@@ -116,12 +116,15 @@ function tableNotCreated(createError: unknown, target: PgTarget): UserError {
 export interface PostgresStateOptions {
   /** How long a connect may take before the server counts as not answering (default 30 s). */
   readonly connectTimeoutMs?: number;
+  /** The URL as the tenant file wrote it (`${…}` references and all), for messages. */
+  readonly label?: string;
 }
 
 export function openPostgresKeyv(url: string, options: PostgresStateOptions = {}): Keyv {
-  parsePgUrl(url);
+  parsePgUrl(url, options.label);
   const store = new StateStoreAdapter({
     uri: url,
+    ...(options.label !== undefined ? { label: options.label } : {}),
     table: STATE_TABLE,
     application_name: 'pbxsync state',
     connectionTimeoutMillis: options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,

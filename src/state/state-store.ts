@@ -99,17 +99,18 @@ function unsupported(url: string): UserError {
   return new UserError(`state store '${scheme}:' is not supported`, 'use state.url: file:PATH or postgres://user@host/db');
 }
 
-export function openStateStore(url: string): StateStore {
+/** `label`: the URL as the tenant file wrote it (`${…}` references and all), for messages. */
+export function openStateStore(url: string, label?: string): StateStore {
   if (url.startsWith('file:')) {
     const path = stateFilePath(url);
     return new KeyvStateStore(fileKeyv(path, 'state file'), path);
   }
-  if (isPostgres(url)) return new KeyvStateStore(openPostgresKeyv(url), 'the state database');
+  if (isPostgres(url)) return new KeyvStateStore(openPostgresKeyv(url, label !== undefined ? { label } : {}), 'the state database');
   throw unsupported(url);
 }
 
-export function openCacheStore(stateUrl: string): CacheStore {
+export function openCacheStore(stateUrl: string, label?: string): CacheStore {
   if (stateUrl.startsWith('file:')) return new KeyvCacheStore(fileKeyv(cacheFilePath(stateFilePath(stateUrl)), 'cache file', true));
-  if (isPostgres(stateUrl)) return new KeyvCacheStore(openPostgresKeyv(stateUrl));
+  if (isPostgres(stateUrl)) return new KeyvCacheStore(openPostgresKeyv(stateUrl, label !== undefined ? { label } : {}));
   throw unsupported(stateUrl);
 }

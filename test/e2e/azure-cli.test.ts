@@ -209,7 +209,7 @@ describe('discover and consent', () => {
   });
 
   it('azure consent-url prints the admin consent URL and the permissions, even before the secret is set', async () => {
-    const r = await pbxsyncAsync(['azure', 'consent-url', 'tenant.yaml'], { cwd: dir, env: { PBXSYNC_MASTER_KEY_FILE: env.PBXSYNC_MASTER_KEY_FILE } });
+    const r = await pbxsyncAsync(['azure', 'consent-url', 'tenant.yaml'], { cwd: dir, env: { PBXSYNC_MASTER_KEY_FILE: env.PBXSYNC_MASTER_KEY_FILE, PBXSYNC_ISP_CONFIG: env.PBXSYNC_ISP_CONFIG } });
     expect(r.status).toBe(0);
     expect(r.stdout.split('\n')[0]).toBe(`${em.url}/${TENANT_ID}/adminconsent?client_id=${CLIENT_ID}`);
     for (const p of ['User.Read.All', 'GroupMember.Read.All', 'Domain.Read.All']) expect(r.stdout).toContain(`  ${p}\n`);

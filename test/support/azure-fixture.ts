@@ -31,7 +31,9 @@ export async function acmeEmulator(options: Partial<GraphOptions> = {}): Promise
 }
 
 export function azureConfig(em: GraphEmulator, over: Partial<AzureSourceConfig> = {}): AzureSourceConfig {
+  const ids = { tenantId: over.tenantId ?? TENANT_ID, clientId: over.clientId ?? CLIENT_ID };
   return {
+    labels: ids,
     type: 'azure',
     tenantId: TENANT_ID,
     clientId: CLIENT_ID,

@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { testIspConfig } from './isp.js';
 import { tempDir } from './tmp.js';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -24,11 +25,11 @@ export function writeKeyFile(path: string): string {
   return path;
 }
 
-/** A copy of examples/acme in a fresh folder, with its own master key file. */
+/** A copy of examples/acme in a fresh folder, with its own master key file, under the tests' ISP configuration. */
 export function exampleTenant(): { dir: string; env: NodeJS.ProcessEnv } {
   const dir = scratchDir();
   cpSync(join(ROOT, 'examples', 'acme'), dir, { recursive: true, filter: (src) => !/\.(sqlite|xlsx)$|state\.json$|cache\.json$/.test(src) });
-  return { dir, env: { PBXSYNC_MASTER_KEY_FILE: writeKeyFile(join(dir, 'master.key')) } };
+  return { dir, env: { PBXSYNC_MASTER_KEY_FILE: writeKeyFile(join(dir, 'master.key')), PBXSYNC_ISP_CONFIG: testIspConfig() } };
 }
 
 export function pbxsync(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; input?: string }): CliResult {

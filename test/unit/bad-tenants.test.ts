@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { describe, it, expect } from 'vitest';
 import { loadTenant } from '../../src/config/load-tenant.js';
 import { formatProblem } from '../../src/config/problem.js';
+import { loadIspPolicy } from '../../src/policy/load-isp-config.js';
+import { testIspConfig } from '../support/isp.js';
 
 const dir = fileURLToPath(new URL('../fixtures/bad-tenants/', import.meta.url));
 const files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
@@ -23,8 +25,8 @@ describe('bad tenant fixtures', () => {
   it.each(files)('%s reports its expected error', async (name) => {
     const path = join(dir, name);
     const want = expectation(readFileSync(path, 'utf8'));
-    // an empty environment: the fixtures' ${VAR}s are unset
-    const { config, problems } = await loadTenant(path, {});
+    // an empty environment (the fixtures' ${VAR}s are unset), under the tests' ISP configuration
+    const { config, problems } = await loadTenant(path, {}, await loadIspPolicy({ PBXSYNC_ISP_CONFIG: testIspConfig() }));
     const errors = problems.filter((p) => p.severity === 'error');
     expect(config).toBeUndefined();
     const shown = errors.map(formatProblem).join('\n');

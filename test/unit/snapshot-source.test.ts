@@ -69,10 +69,10 @@ describe('SnapshotSource', () => {
   });
 
   it('fills missing optional properties: null, enabled, Member, displayName from the UPN', async () => {
-    const path = file({ value: [{ id: 'a1', userPrincipalName: 'Room.B@Acme.com', mail: null }] });
+    const path = file({ value: [{ id: 'A1B2C3D4-0000-4000-8000-000000000001', userPrincipalName: 'Room.B@Acme.com', mail: null }] });
     const [user] = await new SnapshotSource(path).listUsers();
     expect(user).toEqual({
-      id: 'a1',
+      id: 'a1b2c3d4-0000-4000-8000-000000000001',
       userPrincipalName: 'Room.B@Acme.com',
       displayName: 'Room.B@Acme.com',
       mail: null,
@@ -152,7 +152,8 @@ describe('SnapshotSource errors', () => {
 
   it.each([
     [{ value: [{ userPrincipalName: 'a@acme.com' }] }, /user 1 has no "id"/],
-    [{ value: [graphUser(1), { id: 'x2', displayName: 'No UPN' }] }, /user 2 \(id x2\) has no "userPrincipalName"/],
+    [{ value: [graphUser(1), { id: '00000000-0000-4000-8000-0000000000ff', displayName: 'No UPN' }] }, /user 2 \(id 00000000-0000-4000-8000-0000000000ff\) has no "userPrincipalName"/],
+    [{ value: [graphUser(1, { id: '__proto__' })] }, /user 1 \(id __proto__\) has an "id" that is not a directory object id \(a GUID\)/],
     [{ value: [graphUser(1, { userPrincipalName: 'no-at-sign' })] }, /is not name@domain/],
     [{ value: [graphUser(1, { accountEnabled: 'yes' })] }, /"accountEnabled" is "yes", not true or false/],
     [{ value: [graphUser(1, { mail: 42 })] }, /"mail" is 42, not a string/],
@@ -193,8 +194,8 @@ describe('SnapshotSource errors', () => {
 
 describe('saveSnapshot', () => {
   const users: DirectoryUser[] = [
-    { id: 'id-1', userPrincipalName: 'zoe@acme.com', displayName: 'Zoë Ångström', mail: null, accountEnabled: false, userType: 'Member', department: null, givenName: 'Zoë', surname: 'Ångström' },
-    { id: 'id-2', userPrincipalName: 'g_x.com#EXT#@acme.onmicrosoft.com', displayName: '=1+2', mail: 'g@x.com', accountEnabled: true, userType: 'Guest', department: 'Sales', givenName: null, surname: null },
+    { id: '00000000-0000-4000-8000-0000000000a1', userPrincipalName: 'zoe@acme.com', displayName: 'Zoë Ångström', mail: null, accountEnabled: false, userType: 'Member', department: null, givenName: 'Zoë', surname: 'Ångström' },
+    { id: '00000000-0000-4000-8000-0000000000a2', userPrincipalName: 'g_x.com#EXT#@acme.onmicrosoft.com', displayName: '=1+2', mail: 'g@x.com', accountEnabled: true, userType: 'Guest', department: 'Sales', givenName: null, surname: null },
   ];
 
   it('writes a Graph page that reads back to the same users and domains', async () => {

@@ -17,9 +17,13 @@ export default async function consentUrl(file: string, _options: unknown, _comma
   const config = await loadWithoutSecrets(file);
   const source = config.source;
   if (source.type !== 'azure') throw new UserError(`${file}: source.type is ${source.type}; admin consent applies to an azure source`);
-  out(`${adminConsentUrl(source)}\n`);
-  out(`\nA Global Administrator (or Privileged Role Administrator) of tenant ${source.tenantId} opens this URL and accepts.\n`);
-  out(`Application permissions (Microsoft Graph) that app ${source.clientId} must list under API permissions:\n`);
+  // An id that came from the environment is never printed: the URL then shows its reference.
+  out(`${adminConsentUrl({ ...source, tenantId: source.labels.tenantId, clientId: source.labels.clientId }).replace(/%24%7B([A-Za-z0-9_]+)%7D/g, '$${$1}')}\n`);
+  if (source.labels.tenantId !== source.tenantId || source.labels.clientId !== source.clientId) {
+    out('(put the values of the ${…} references into the URL before sending it)\n');
+  }
+  out(`\nA Global Administrator (or Privileged Role Administrator) of tenant ${source.labels.tenantId} opens this URL and accepts.\n`);
+  out(`Application permissions (Microsoft Graph) that app ${source.labels.clientId} must list under API permissions:\n`);
   for (const p of APPLICATION_PERMISSIONS) out(`  ${p}\n`);
   return EXIT_OK;
 }

@@ -6,7 +6,7 @@
  */
 import { AuthError } from '@azure/msal-node';
 import { UserError } from '../../errors.js';
-import { adminConsentUrl } from './consent.js';
+import { consentHint } from './consent.js';
 import { msalFallbackError } from './msal-fallback-errors.js';
 import type { MsalNetworkClient } from './msal-network.js';
 import { unreachableError } from './network-errors.js';
@@ -31,7 +31,7 @@ export function authError(err: unknown, source: AzureSourceConfig, network: Msal
 function fromAadsts(err: AuthError, source: AzureSourceConfig, lastDescription: string): UserError | undefined {
   const text = `${err.errorMessage} ${err.subError} ${lastDescription}`;
   const code = /AADSTS(\d+)/.exec(text)?.[1];
-  const app = `app ${source.clientId} in tenant ${source.tenantId}`;
+  const app = `app ${source.labels.clientId} in tenant ${source.labels.tenantId}`;
   const tag = code ? ` (AADSTS${code})` : '';
   if (code && BAD_CREDENTIAL.has(code)) {
     const what = source.credential.kind === 'certificate' ? 'certificate' : 'client secret';
@@ -43,10 +43,10 @@ function fromAadsts(err: AuthError, source: AzureSourceConfig, lastDescription: 
     );
   }
   if (code && NO_CONSENT.has(code)) {
-    return new UserError(`${app} has no admin consent for Microsoft Graph${tag}`, `a directory admin of the tenant must grant it: ${adminConsentUrl(source)}`);
+    return new UserError(`${app} has no admin consent for Microsoft Graph${tag}`, `a directory admin of the tenant must grant it: ${consentHint(source)}`);
   }
   if (code === '90002' || code === '90023' || code === '900023') {
-    return new UserError(`tenant ${source.tenantId} was not found at ${source.authorityHost}${tag}`, 'check source.tenant_id (directory id or verified domain) and, for a national cloud, source.authority_host');
+    return new UserError(`tenant ${source.labels.tenantId} was not found at ${source.authorityHost}${tag}`, 'check source.tenant_id (directory id or verified domain) and, for a national cloud, source.authority_host');
   }
   if (err.errorCode === 'invalid_client' || err.errorCode === 'unauthorized_client' || err.errorCode === 'invalid_request') {
     return new UserError(`Entra ID refused a token to ${app}${tag}: ${firstSentence(err.errorMessage)}`, 'check source.tenant_id, source.client_id and the credential');

@@ -17,3 +17,12 @@ export const DELEGATED_SCOPES = APPLICATION_PERMISSIONS;
 export function adminConsentUrl(source: Pick<AzureSource, 'authorityHost' | 'tenantId' | 'clientId'>): string {
   return `${source.authorityHost}/${encodeURIComponent(source.tenantId)}/adminconsent?client_id=${encodeURIComponent(source.clientId)}`;
 }
+
+/**
+ * The admin-consent URL for a message: the URL itself when the tenant file wrote both ids,
+ * else a pointer to `pbxsync azure consent-url` (a message never shows an expanded value).
+ */
+export function consentHint(source: Pick<AzureSource, 'authorityHost' | 'tenantId' | 'clientId' | 'labels'>): string {
+  const written = source.labels.tenantId === source.tenantId && source.labels.clientId === source.clientId;
+  return written ? adminConsentUrl(source) : 'the admin-consent URL that `pbxsync azure consent-url FILE` prints';
+}

@@ -55,13 +55,14 @@ export async function deltaSync(
 
 /** Pages through a delta query from `start`, applied to a copy of `base`. */
 async function follow(api: GraphApi, start: string, base: Readonly<Record<string, RawUser>>, onPage: (n: number) => void) {
-  const users: Record<string, RawUser> = { ...base };
+  // No prototype: ids are keys here, and an id such as `__proto__` must stay a plain key.
+  const users: Record<string, RawUser> = Object.assign(Object.create(null) as Record<string, RawUser>, base);
   let deltaLink: string | undefined;
   let count = Object.keys(users).length;
   for await (const page of api.pages(start)) {
     for (const entry of page.value as unknown[]) {
       if (!isJsonObject(entry) || typeof entry.id !== 'string') throw new Error('Graph returned a delta entry without an id');
-      const known = entry.id in users;
+      const known = Object.hasOwn(users, entry.id);
       if (entry['@removed'] !== undefined) {
         if (known) count--;
         delete users[entry.id];

@@ -8,7 +8,7 @@
 import { AuthenticationHandler, Client, GraphError, type AuthenticationProvider } from '@microsoft/microsoft-graph-client';
 import { UserError } from '../../errors.js';
 import { isJsonObject } from '../graph-mapping.js';
-import { adminConsentUrl } from './consent.js';
+import { consentHint } from './consent.js';
 import { GraphTransport } from './graph-transport.js';
 import { isSameService, serviceHostNames } from './same-service.js';
 import type { HttpFetch } from './https-agent.js';
@@ -102,12 +102,12 @@ export class GraphApi {
     // The SDK names a body it could not parse by the parser's error.
     if (err.code === 'SyntaxError') return notGraph(`HTTP ${err.statusCode} and a body that does not parse as JSON`);
     const code = err.code ?? '';
-    const app = `app ${this.source.clientId} in tenant ${this.source.tenantId}`;
+    const app = `app ${this.source.labels.clientId} in tenant ${this.source.labels.tenantId}`;
     if (err.statusCode === 403) {
-      return new UserError(`Microsoft Graph denied ${app} access to ${pathOf(what)} (${code || 403})`, `grant the application permissions User.Read.All, GroupMember.Read.All and Domain.Read.All with admin consent: ${adminConsentUrl(this.source)}`);
+      return new UserError(`Microsoft Graph denied ${app} access to ${pathOf(what)} (${code || 403})`, `grant the application permissions User.Read.All, GroupMember.Read.All and Domain.Read.All with admin consent: ${consentHint(this.source)}`);
     }
     if (err.statusCode === 401) {
-      return new UserError(`Microsoft Graph refused the access token of ${app} (${code || 401}): ${err.message}`, `check source.graph_endpoint and source.tenant_id; admin consent: ${adminConsentUrl(this.source)}`);
+      return new UserError(`Microsoft Graph refused the access token of ${app} (${code || 401}): ${err.message}`, `check source.graph_endpoint and source.tenant_id; admin consent: ${consentHint(this.source)}`);
     }
     return new GraphHttpError(err.statusCode, code, `Graph GET ${pathOf(what)} failed: ${err.statusCode} ${code}: ${err.message}`);
   }

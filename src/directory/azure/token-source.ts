@@ -65,7 +65,7 @@ function credentialOptions(source: AzureSourceConfig): Partial<Configuration['au
     }
     case 'none':
       throw new UserError(
-        `the tenant file gives no credential for app ${source.clientId} (source.client_secret or source.certificate)`,
+        `the tenant file gives no credential for app ${source.labels.clientId} (source.client_secret or source.certificate)`,
         'set source.client_secret: ${VAR} or source.certificate; `pbxsync discover --device-code` signs in as an admin instead',
       );
   }

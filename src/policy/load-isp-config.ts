@@ -1,0 +1,85 @@
+/**
+ * Loads the ISP configuration named by PBXSYNC_ISP_CONFIG (YAML or JSON), through the same
+ * layers as tenant files: YAML with positions, keys that would touch prototypes refused, the
+ * JSON Schema `schemas/isp.schema.json`, then the policy. It is trusted (it is the ISP's, not
+ * a pull request's), so `${VAR}` is expanded anywhere in it.
+ */
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { expandEnv, type Env } from '../config/expand-env.js';
+import { formatProblem, hasErrors, type Problem } from '../config/problem.js';
+import { validateAgainstSchema } from '../config/schema-validate.js';
+import { parseYaml, toProblem } from '../config/yaml-positions.js';
+import { UserError } from '../errors.js';
+import { DEFAULT_POLICY, parseHostRule, type EnvField, type IspPolicy } from './isp-policy.js';
+
+export const ISP_CONFIG_ENV = 'PBXSYNC_ISP_CONFIG';
+
+interface RawIsp {
+  allow?: {
+    env?: string[];
+    env_in?: EnvField[];
+    hosts?: { authority?: string[]; graph?: string[]; database?: string[] };
+    ca_files?: string[];
+    paths?: string[];
+  };
+  files?: { pbx_mode?: '0600' | '0640' | '0660'; pbx_group?: string };
+}
+
+/** An ISP configuration with errors: every problem, as file:line:col. */
+export class IspConfigError extends UserError {
+  constructor(readonly problems: readonly Problem[]) {
+    super(problems.filter((p) => p.severity === 'error').map(formatProblem).join('\n') || 'invalid ISP configuration', `fix the ISP configuration named by ${ISP_CONFIG_ENV}`);
+    this.name = 'IspConfigError';
+  }
+}
+
+const cache = new Map<string, IspPolicy>();
+
+/** The policy in force: the ISP configuration's, or the defaults when PBXSYNC_ISP_CONFIG is unset. */
+export async function loadIspPolicy(env: Env): Promise<IspPolicy> {
+  const file = env[ISP_CONFIG_ENV];
+  if (file === undefined || file === '') return DEFAULT_POLICY;
+  const path = resolve(file);
+  const known = cache.get(path);
+  if (known) return known;
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new UserError(`cannot read the ISP configuration ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)}), named by ${ISP_CONFIG_ENV}`, `check ${ISP_CONFIG_ENV}, or unset it to use the defaults`);
+  }
+  const policy = ispPolicyFromText(text, file, path, env);
+  cache.set(path, policy);
+  return policy;
+}
+
+export function ispPolicyFromText(text: string, file: string, absolute: string, env: Env): IspPolicy {
+  const parsed = parseYaml(text, file);
+  const problems = [...parsed.problems];
+  if (!hasErrors(problems)) {
+    const expanded = expandEnv(parsed.value, env);
+    problems.push(...[...expanded.problems, ...validateAgainstSchema('isp.schema.json', expanded.value ?? {})].map((p) => toProblem(p, parsed.locator)));
+    if (!hasErrors(problems)) return toPolicy((expanded.value ?? {}) as RawIsp, absolute);
+  }
+  throw new IspConfigError(problems);
+}
+
+function toPolicy(raw: RawIsp, file: string): IspPolicy {
+  const allow = raw.allow ?? {};
+  const env = allow.env ?? [];
+  const hosts = allow.hosts ?? {};
+  return {
+    file,
+    env: { names: new Set(env.filter((e) => !e.endsWith('*'))), prefixes: env.filter((e) => e.endsWith('*')).map((e) => e.slice(0, -1)) },
+    envIn: new Set(allow.env_in ?? []),
+    hosts: {
+      authority: hosts.authority ? hosts.authority.map(parseHostRule) : DEFAULT_POLICY.hosts.authority,
+      graph: hosts.graph ? hosts.graph.map(parseHostRule) : DEFAULT_POLICY.hosts.graph,
+      database: (hosts.database ?? []).map(parseHostRule),
+    },
+    caFiles: allow.ca_files ?? [],
+    paths: allow.paths ?? [],
+    files: { pbxMode: Number.parseInt(raw.files?.pbx_mode ?? '0600', 8), ...(raw.files?.pbx_group !== undefined ? { pbxGroup: raw.files.pbx_group } : {}) },
+  };
+}
