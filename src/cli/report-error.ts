@@ -14,7 +14,7 @@ import type { Style } from '../render/style.js';
 
 export function reportError(err: unknown, style: Style): void {
   if (err instanceof TenantFileError) {
-    for (const p of err.problems) process.stderr.write(`${formatProblem(safeProblem(p))}\n`);
+    for (const p of err.problems) process.stderr.write(`${formatProblem(terminalProblem(p))}\n`);
     const errors = err.problems.filter((p) => p.severity === 'error').length;
     process.stderr.write(style.remove(`${errors} error${errors === 1 ? '' : 's'} in the tenant file; nothing was changed.`) + '\n');
     return;
@@ -36,7 +36,8 @@ function userMessage(err: UserError): string {
   return [`${err.problems.length} problems:`, ...shown, ...(more > 0 ? [`… and ${more} more`] : [])].join('\n  ');
 }
 
-function safeProblem(p: Problem): Problem {
+/** A tenant-file problem with its file, message and hint by the terminal rule (for `validate` too). */
+export function terminalProblem(p: Problem): Problem {
   const safe: Problem = { ...p, file: terminalText(p.file), message: terminalText(p.message) };
   return p.hint === undefined ? safe : { ...safe, hint: terminalText(p.hint) };
 }
