@@ -1,5 +1,6 @@
 /** Terminal concerns: colour only on a TTY unless NO_COLOR or --no-color, logs to stderr. */
 import type { Logger } from '../app/logger.js';
+import { terminalLines, terminalText } from '../render/safe-text.js';
 import { ansiStyle, plainStyle, type Style } from '../render/style.js';
 
 export function wantsColour(stream: NodeJS.WriteStream, flag: boolean | undefined, env: NodeJS.ProcessEnv): boolean {
@@ -13,16 +14,21 @@ export function styleFor(stream: NodeJS.WriteStream, flag: boolean | undefined, 
   return wantsColour(stream, flag, env) ? ansiStyle : plainStyle;
 }
 
+/**
+ * Notices and warnings on stderr. Their text is composed elsewhere and quotes the tenant
+ * file, the directory, a lock holder or an identity provider's message, so it goes out by the
+ * terminal rule; its own line breaks (a problem and its hint) stay.
+ */
 export function stderrLogger(quiet = false, style: Style = styleFor(process.stderr, undefined)): Logger {
   return {
     info: (m) => {
-      if (!quiet) process.stderr.write(`${m}\n`);
+      if (!quiet) process.stderr.write(`${terminalLines(m)}\n`);
     },
-    warn: (m) => process.stderr.write(`${style.warn(m)}\n`),
+    warn: (m) => process.stderr.write(`${style.warn(terminalLines(m))}\n`),
     progress: (label, done, total) => {
       if (quiet || !process.stderr.isTTY) return;
       const pct = total === 0 ? 100 : Math.floor((done / total) * 100);
-      process.stderr.write(`\r${label}: ${done}/${total} (${pct}%)${done === total ? '\n' : ''}`);
+      process.stderr.write(`\r${terminalText(label)}: ${done}/${total} (${pct}%)${done === total ? '\n' : ''}`);
     },
   };
 }

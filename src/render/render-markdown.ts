@@ -1,41 +1,47 @@
 /**
  * The plan as Markdown, for a pull-request comment: a summary line, a table of subscriber
- * changes, the record change and the warnings. Secrets show as `(sensitive)`.
+ * changes, the record change and the warnings. Secrets show as `(sensitive)`. Every piece of
+ * text that is not pbxsync's own goes through `markdownText` or `markdownCode` (see
+ * markdown-text.ts for what that stops and why), and never starts a line: each line begins
+ * with pbxsync's own marker, so nothing from the data can add a block, close the table or
+ * open a code block.
  */
 import type { Plan, SubscriberChange } from '../model/plan.js';
 import { changeFields } from './change-fields.js';
+import { markdownCode, markdownText as text } from './markdown-text.js';
 import { recordLines } from './record-text.js';
 import { summaryLine } from './render-text.js';
 
 const ACTION: Record<SubscriberChange['kind'], string> = { create: '➕ create', update: '🔄 update', disable: '⏸️ disable', delete: '🗑️ delete' };
 
 export function renderPlanMarkdown(plan: Plan): string {
-  const lines = [`### pbxsync plan: \`${plan.tenant}\` (${plan.domain})`, '', `**${summaryLine(plan)}**`, ''];
+  const lines = [`### pbxsync plan: ${markdownCode(plan.tenant)} (${text(plan.domain)})`, '', `**${summaryLine(plan)}**`, ''];
   const subscribers = plan.changes.filter((c): c is SubscriberChange => c.entity === 'subscriber');
-  if (plan.changes.some((c) => c.entity === 'domain')) lines.push(`The SIP domain \`${plan.domain}\` will be created.`, '');
+  if (plan.changes.some((c) => c.entity === 'domain')) lines.push(`The SIP domain ${markdownCode(plan.domain)} will be created.`, '');
   if (subscribers.length > 0) {
     lines.push('| action | extension | username | user | changes |', '|---|---|---|---|---|');
     for (const c of subscribers) lines.push(row(c));
     lines.push('');
   }
   for (const c of plan.changes) {
-    if (c.entity === 'record') lines.push("pbxsync's record of the tenant (in the PBX and the state store):", ...recordLines(c).map((l) => `- ${escape(l)}`), '');
+    if (c.entity === 'record') lines.push("pbxsync's record of the tenant (in the PBX and the state store):", ...recordLines(c).map((l) => `- ${text(l)}`), '');
   }
   if (plan.warnings.length > 0) {
     lines.push(`**Warnings (${plan.warnings.length}):**`, '');
     for (const w of plan.warnings) {
-      const at = w.location ? `\`${w.location.file}:${w.location.line}:${w.location.col}\` ` : '';
-      lines.push(`- ⚠️ ${at}${escape(w.message)}${w.hint ? ` — ${escape(w.hint)}` : ''}`);
+      const at = w.location ? `${markdownCode(`${w.location.file}:${w.location.line}:${w.location.col}`)} ` : '';
+      lines.push(`- ⚠️ ${at}${text(w.message)}${w.hint ? ` — ${text(w.hint)}` : ''}`);
     }
     lines.push('');
   }
-  if (!plan.safety.ok) lines.push(`> ⚠️ Exceeds the safety thresholds: ${plan.safety.reasons.map(escape).join('; ')}. Apply needs \`--allow-unsafe\`.`, '');
+  if (!plan.safety.ok) lines.push(`> ⚠️ Exceeds the safety thresholds: ${plan.safety.reasons.map(text).join('; ')}. Apply needs \`--allow-unsafe\`.`, '');
   return `${lines.join('\n')}\n`;
 }
 
 function row(c: SubscriberChange): string {
   const a = c.kind === 'delete' ? c.before : c.after;
-  return `| ${ACTION[c.kind]} | ${a.extensions.join(', ')} | \`${a.username}\` | ${escape(a.displayName)} | ${escape(details(c))} |`;
+  const cells = [ACTION[c.kind], text(a.extensions.join(', ')), markdownCode(a.username, { inTable: true }), text(a.displayName), text(details(c))];
+  return `| ${cells.join(' | ')} |`;
 }
 
 function details(c: SubscriberChange): string {
@@ -52,10 +58,5 @@ function details(c: SubscriberChange): string {
     case 'delete':
       return 'left the directory scope: removed';
   }
-}
-
-/** Keeps directory text from breaking the table or turning into markup. */
-function escape(text: string): string {
-  return text.replace(/[\\`*_[\]<>|]/g, (ch) => `\\${ch}`).replace(/\r?\n/g, ' ');
 }
 

@@ -1,11 +1,16 @@
-/** The human plan: one block per subscriber, Terraform-style markers, secrets as (sensitive). */
+/**
+ * The human plan: one block per subscriber, Terraform-style markers, secrets as (sensitive).
+ * Every piece of text that is not pbxsync's own goes through `terminalText` (or `quotedText`)
+ * before it is padded, coloured and joined: only pbxsync's line breaks and colours remain.
+ */
 import type { AccountView, Change, Plan, PlanWarning } from '../model/plan.js';
 import { changeFields, type FieldLine } from './change-fields.js';
 import { recordLines } from './record-text.js';
+import { quotedText, terminalText as t } from './safe-text.js';
 import { plainStyle, type Style } from './style.js';
 
 export function renderPlanText(plan: Plan, style: Style = plainStyle): string {
-  const lines: string[] = [style.bold(`Tenant ${plan.tenant} (${plan.domain})`), ''];
+  const lines: string[] = [style.bold(`Tenant ${t(plan.tenant)} (${t(plan.domain)})`), ''];
   for (const change of plan.changes) lines.push(...renderChange(change, style), '');
   if (plan.warnings.length > 0) {
     lines.push(style.warn('Warnings:'));
@@ -17,8 +22,8 @@ export function renderPlanText(plan: Plan, style: Style = plainStyle): string {
 }
 
 export function warningLines(w: PlanWarning, style: Style): string[] {
-  const at = w.location ? `${w.location.file}:${w.location.line}:${w.location.col}: ` : '';
-  return [`  ${style.warn('!')} ${at}${w.message}`, ...(w.hint ? [`      hint: ${w.hint}`] : [])];
+  const at = w.location ? `${t(w.location.file)}:${w.location.line}:${w.location.col}: ` : '';
+  return [`  ${style.warn('!')} ${at}${t(w.message)}`, ...(w.hint ? [`      hint: ${t(w.hint)}`] : [])];
 }
 
 export function summaryLine(plan: Plan): string {
@@ -30,9 +35,9 @@ export function summaryLine(plan: Plan): string {
 }
 
 function heading(marker: string, account: AccountView, note = ''): string {
-  const ext = (account.extensions.join(',') || '-').padEnd(6);
-  const who = account.upn === '' ? '(known from the record only)' : `${account.displayName} <${account.upn}>`;
-  return `  ${marker} ${ext} ${account.username}  ${who}${note}`;
+  const ext = (account.extensions.map(t).join(',') || '-').padEnd(6);
+  const who = account.upn === '' ? '(known from the record only)' : `${t(account.displayName)} <${t(account.upn)}>`;
+  return `  ${marker} ${ext} ${t(account.username)}  ${who}${note}`;
 }
 
 function createNote(change: Extract<Change, { kind: 'create'; entity: 'subscriber' }>): string {
@@ -44,9 +49,9 @@ function createNote(change: Extract<Change, { kind: 'create'; entity: 'subscribe
 function renderChange(change: Change, style: Style): string[] {
   switch (change.entity) {
     case 'domain':
-      return [style.add(`  + domain ${change.domain} (did ${change.did})`)];
+      return [style.add(`  + domain ${t(change.domain)} (did ${t(change.did)})`)];
     case 'record':
-      return [style.change("  ~ pbxsync's record of the tenant (kept in the PBX and the state store)"), ...recordLines(change).map((l) => `        ${l}`)];
+      return [style.change("  ~ pbxsync's record of the tenant (kept in the PBX and the state store)"), ...recordLines(change).map((l) => `        ${t(l)}`)];
     case 'subscriber':
       break;
     default: {
@@ -68,14 +73,14 @@ function renderChange(change: Change, style: Style): string[] {
 }
 
 function fieldLine(f: FieldLine, style: Style, created: boolean): string {
-  const name = `${f.field}:`.padEnd(22);
+  const name = `${`${t(f.field)}:`.padEnd(21)} `; // a long (or escaped) attribute name still gets its space
   if (f.sensitive) return `        ${name}${style.dim('(sensitive)')}`;
-  if (f.note !== undefined) return `        ${name}${style.dim(f.note)}`;
+  if (f.note !== undefined) return `        ${name}${style.dim(t(f.note))}`;
   if (created) return `        ${name}${quote(f.after)}`;
   return `        ${name}${quote(f.before)} ${style.dim('→')} ${quote(f.after)}`;
 }
 
 function quote(value: string | null): string {
-  return value === null ? '(none)' : JSON.stringify(value);
+  return value === null ? '(none)' : quotedText(value);
 }
 

@@ -28,12 +28,12 @@ describe('renderers', () => {
     expect(text.trimEnd().split('\n').pop()).toBe('Plan: 0 to create, 1 to update, 1 to disable, 0 to delete.');
   });
 
-  it('markdown: one table row per subscriber, directory text escaped, warnings shown', () => {
+  it('markdown: one table row per subscriber, directory text escaped (every ASCII punctuation character), warnings shown', () => {
     const md = renderPlanMarkdown(plans().first);
     expect(md).toContain('**Plan: 2 to create, 0 to update, 0 to disable, 0 to delete.**');
     expect(md.split('\n').filter((l) => l.startsWith('| ➕ create'))).toHaveLength(2);
-    expect(md).toContain('=1+2 \\| \\<b\\>Bob\\</b\\>');
-    expect(md).toContain('master key id k1-0123456789abcdef recorded');
-    expect(renderPlanMarkdown(plans().second)).toMatch(/^- ⚠️ `tenant\.yaml:7:3` users\.gone@acme\.com matches no directory user/m);
+    expect(md).toContain('| \\=1\\+2 \\| \\<b\\>Bob\\<\\/b\\> |');
+    expect(md).toContain('- master key id k1\\-0123456789abcdef recorded');
+    expect(renderPlanMarkdown(plans().second)).toMatch(/^- ⚠️ `tenant\.yaml:7:3` users\\\.gone\\@acme\\\.com matches no directory user/m);
   });
 });

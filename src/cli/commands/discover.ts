@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { preparePlan } from '../../app/prepare-plan.js';
 import type { DirectoryRead } from '../../app/read-directory.js';
 import { saveSnapshot } from '../../directory/snapshot-source.js';
-import { primaryExtension, type AccountView } from '../../model/plan.js';
+import { discoverTable } from '../../render/discover-table.js';
 import { EXIT_OK } from '../exit-codes.js';
 import { out, stderrLogger } from '../output.js';
 
@@ -30,7 +30,7 @@ export default async function discover(file: string, options: DiscoverOptions, _
   try {
     const { accounts, changes } = prepared.plan;
     const created = new Set(changes.flatMap((c) => (c.kind === 'create' && c.entity === 'subscriber' ? [c.after.objectId] : [])));
-    out(table(accounts, created));
+    out(discoverTable(accounts, created));
     out(`\n${accounts.length} users in scope of ${prepared.directory.length} read from the directory.\n`);
     if (options.save !== undefined && read !== undefined) {
       const path = resolve(options.save);
@@ -41,13 +41,4 @@ export default async function discover(file: string, options: DiscoverOptions, _
   } finally {
     await prepared.close();
   }
-}
-
-/** `created`: object ids the next apply would create; the others already have a subscriber. */
-function table(accounts: readonly AccountView[], created: ReadonlySet<string>): string {
-  const rows = accounts.map((a) => [primaryExtension(a), a.username, a.displayName, a.upn, created.has(a.objectId) ? 'new' : 'existing']);
-  const header = ['EXTENSION', 'USERNAME', 'NAME', 'UPN', 'STATUS'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
-  return [line(header), ...rows.map(line)].join('\n') + '\n';
 }
