@@ -23,6 +23,7 @@ import { openStateStore, type StateStore } from '../state/state-store.js';
 import type { Logger } from './logger.js';
 import { readTenantDirectory, type ReadOptions } from './read-directory.js';
 import { readSavedPlan } from './saved-plan.js';
+import { terminalText } from '../render/safe-text.js';
 
 export interface PreparedPlan {
   readonly config: TenantConfig;
@@ -113,7 +114,8 @@ async function lockTenant(pbx: PbxProvider, config: TenantConfig, log: Logger, o
     timeoutMs: options.lockTimeoutMs,
     tenant: config.name,
     onWait: (holder) =>
-      log.warn(`waiting for tenant ${config.name}, locked${holder ? ` by ${holder.who}${holder.since ? ` since ${holder.since}` : ''}` : ''} (up to --lock-timeout ${Math.round(options.lockTimeoutMs! / 1000)}s)`),
+      // The holder's description comes from a lock file or the database: shown as text, never as control codes.
+      log.warn(`waiting for tenant ${config.name}, locked${holder ? ` by ${terminalText(holder.who)}${holder.since ? ` since ${terminalText(holder.since)}` : ''}` : ''} (up to --lock-timeout ${Math.round(options.lockTimeoutMs! / 1000)}s)`),
   });
 }
 

@@ -13,13 +13,15 @@ import type { TenantConfig } from '../model/tenant-config.js';
 import { configSections, differingSections } from '../plan-file/config-digest.js';
 import { PLAN_DOCUMENT_FORMAT, PLAN_DOCUMENT_VERSION, planBody, readPlanDocument, toSnakeCase, type SavedPlan } from '../plan-file/plan-document.js';
 import { planSigningKey, signBody, verifyBody } from '../plan-file/plan-signature.js';
+import { terminalSafeJson } from '../render/json-text.js';
 import { pbxsyncVersion } from '../version.js';
 
 /** The plan document's text: snake_case JSON, signed. */
 export function planDocumentText(plan: Plan, config: TenantConfig, masterKey: Buffer): string {
   const key = planSigningKey(masterKey);
   const body = toSnakeCase(planBody(plan, { pbxsyncVersion: pbxsyncVersion(), configSections: configSections(config, key) })) as Record<string, unknown>;
-  return `${JSON.stringify({ ...body, signature: signBody(body, key) }, null, 2)}\n`;
+  // Safe to print or `cat`: no raw control, bidi or zero-width character (same JSON value).
+  return `${terminalSafeJson(JSON.stringify({ ...body, signature: signBody(body, key) }, null, 2))}\n`;
 }
 
 export function writeSavedPlan(path: string, text: string): void {

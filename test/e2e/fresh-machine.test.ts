@@ -143,7 +143,7 @@ describe('a machine that has never run pbxsync', () => {
     expect(JSON.parse(run('plan', 'tenant.yaml', '--json').stdout).warnings).toEqual([
       { code: 'override-matches-nobody', message: 'users.nobody@acme.com matches no directory user', hint: expect.any(String), location: { file: 'tenant.yaml', line: expect.any(Number), col: 3 } },
     ]);
-    expect(run('plan', 'tenant.yaml', '--markdown').stdout).toMatch(/^- ⚠️ `tenant\.yaml:\d+:3` users\.nobody@acme\.com matches no directory user/m);
+    expect(run('plan', 'tenant.yaml', '--markdown').stdout).toMatch(/^- ⚠️ `tenant\.yaml:\d+:3` users\\\.nobody\\@acme\\\.com matches no directory user/m);
   });
 
   it('ends quietly when the reader of its output goes away (plan --json | head -1)', () => {

@@ -63,10 +63,8 @@ describe('a hostile directory profile, end to end', () => {
     expect(JSON.stringify(JSON.parse(out.stdout))).toContain('Sch\u200Bmidt');
   });
 
-  // JSON.stringify leaves bidi, zero-width, U+2028/9 (and C1) raw. terminalSafeJson (src/render/json-text.ts)
-  // escapes them losslessly; it is not wired in yet (plan.ts / saved-plan.ts are outside this change).
-  // When it is, this test fails: turn `it.fails` into `it`.
-  it.fails('plan --json: no raw bidi or zero-width character either', () => {
+  // JSON.stringify leaves bidi, zero-width, U+2028/9 (and C1) raw; the plan document escapes them losslessly.
+  it('plan --json: no raw bidi or zero-width character either', () => {
     expect(firstUnsafe(run('plan', 'tenant.yaml', '--json').stdout)).toBeNull();
   });
 

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ispPolicyFromText } from '../../src/policy/load-isp-config.js';
 import { ROOT } from '../support/cli.js';
 
 describe('docs match the code', () => {
@@ -23,6 +24,13 @@ describe('docs match the code', () => {
     walk(schema, '');
     for (const [name, def] of Object.entries(schema.$defs as Record<string, Record<string, unknown>>)) walk(def, `$defs.${name}`);
     expect(missing).toEqual([]);
+  });
+
+  it('the example ISP configuration is valid', () => {
+    const file = join(ROOT, 'examples', 'isp', 'isp.yaml');
+    const policy = ispPolicyFromText(readFileSync(file, 'utf8'), file, file, {});
+    expect(policy.env.prefixes).toContain('ACME_');
+    expect(policy.hosts.database).toEqual([{ host: 'db.voice.example.net', port: 5432 }]);
   });
 
   it('the quickstart is two commands, and CI runs the test command', () => {

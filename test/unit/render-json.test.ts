@@ -20,8 +20,10 @@ describe('the plan document as JSON text', () => {
     expect(document).toContain('\\u001b]52;c;');
   });
 
-  it('has raw bidi, zero-width and C1 characters as JSON.stringify writes it', () => {
-    for (const ch of ['\u202e', '\u200b', '\u2028', '\u009b', '\u007f']) expect(document).toContain(ch);
+  it('has no raw bidi, zero-width or C1 character either: planDocumentText escapes them', () => {
+    expect(firstUnsafe(document)).toBeNull();
+    for (const ch of ['\u202e', '\u200b', '\u2028', '\u009b', '\u007f']) expect(document).not.toContain(ch);
+    expect(terminalSafeJson(document)).toBe(document);
   });
 
   it('terminalSafeJson leaves none of them raw, and the signature still verifies', () => {

@@ -6,6 +6,7 @@ import { renderPlanText } from '../../render/render-text.js';
 import { confirm } from '../confirm.js';
 import { EXIT_ERROR, EXIT_OK } from '../exit-codes.js';
 import { reportError } from '../report-error.js';
+import { terminalText } from '../../render/safe-text.js';
 import { out, stderrLogger, styleFor } from '../output.js';
 import { safetyText } from '../safety-text.js';
 
@@ -41,8 +42,8 @@ export default async function apply(file: string, options: ApplyOptions, command
     const s = plan.summary;
     out(
       plan.changes.length === 0
-        ? `\nApply complete: no changes.${result.spreadsheet ? ` Credentials: ${result.spreadsheet}` : ''}\n`
-        : `\nApply complete: ${s.create} created, ${s.update} updated, ${s.disable} disabled, ${s.delete} deleted.${result.spreadsheet ? ` Credentials: ${result.spreadsheet}` : ''}\n`,
+        ? `\nApply complete: no changes.${result.spreadsheet ? ` Credentials: ${terminalText(result.spreadsheet)}` : ''}\n`
+        : `\nApply complete: ${s.create} created, ${s.update} updated, ${s.disable} disabled, ${s.delete} deleted.${result.spreadsheet ? ` Credentials: ${terminalText(result.spreadsheet)}` : ''}\n`,
     );
     // The PBX is up to date; what could not follow (state store, spreadsheet) fails the run, each in its line.
     for (const problem of result.afterCommit) reportError(problem, styleFor(process.stderr, globals.color));

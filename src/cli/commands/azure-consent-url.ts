@@ -11,6 +11,7 @@ import type { TenantConfig } from '../../model/tenant-config.js';
 import { adminConsentUrl, APPLICATION_PERMISSIONS } from '../../directory/azure/consent.js';
 import { UserError } from '../../errors.js';
 import { EXIT_OK } from '../exit-codes.js';
+import { terminalText } from '../../render/safe-text.js';
 import { out, stderrLogger } from '../output.js';
 
 export default async function consentUrl(file: string, _options: unknown, _command: Command): Promise<number> {
@@ -22,8 +23,8 @@ export default async function consentUrl(file: string, _options: unknown, _comma
   if (source.labels.tenantId !== source.tenantId || source.labels.clientId !== source.clientId) {
     out('(put the values of the ${…} references into the URL before sending it)\n');
   }
-  out(`\nA Global Administrator (or Privileged Role Administrator) of tenant ${source.labels.tenantId} opens this URL and accepts.\n`);
-  out(`Application permissions (Microsoft Graph) that app ${source.labels.clientId} must list under API permissions:\n`);
+  out(`\nA Global Administrator (or Privileged Role Administrator) of tenant ${terminalText(source.labels.tenantId)} opens this URL and accepts.\n`);
+  out(`Application permissions (Microsoft Graph) that app ${terminalText(source.labels.clientId)} must list under API permissions:\n`);
   for (const p of APPLICATION_PERMISSIONS) out(`  ${p}\n`);
   return EXIT_OK;
 }
