@@ -32,12 +32,24 @@ function schemeOf(url: string): string | null {
 export interface OpenPbxOptions {
   /** Folder of Kamailio's PostgreSQL scripts, for `pbx init postgres://…`. */
   readonly sqlDir?: string;
+  /**
+   * SQLite only: the mode `pbx init` gives a new database file, and what existing files are
+   * checked against: 0o600 (default), or 0o640/0o660 with `fileGroup`.
+   */
+  readonly fileMode?: number;
+  /** SQLite only: the group (name) that gets the group bits: Kamailio's. */
+  readonly fileGroup?: string;
+  /** SQLite only: where warnings about files readable beyond that go (default: stderr). */
+  readonly onWarning?: (message: string) => void;
 }
 
 /** PostgreSQL connects on first use too: `openPbx` never fails on an unreachable server. */
 export async function openPbx(url: string, baseDir: string, options: OpenPbxOptions = {}): Promise<PbxProvider> {
   const scheme = schemeOf(url);
-  if (scheme === 'sqlite') return new SqlitePbxProvider(sqlitePathOf(url, baseDir));
+  if (scheme === 'sqlite') {
+    const { fileMode, fileGroup, onWarning } = options;
+    return new SqlitePbxProvider(sqlitePathOf(url, baseDir), { fileMode, fileGroup, onWarning });
+  }
   if (scheme === 'postgres' || scheme === 'postgresql') return new PostgresPbxProvider(url, { sqlDir: options.sqlDir });
   if (scheme === null) {
     throw new PbxUrlError('the PBX URL has no scheme (expected sqlite: or postgres:)', SQLITE_HINT);
