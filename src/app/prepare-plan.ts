@@ -23,6 +23,7 @@ import { openStateStore, type StateStore } from '../state/state-store.js';
 import type { Logger } from './logger.js';
 import { readTenantDirectory, type ReadOptions } from './read-directory.js';
 import { readSavedPlan } from './saved-plan.js';
+import { loadIspPolicy } from '../policy/load-isp-config.js';
 import { terminalText } from '../render/safe-text.js';
 
 export interface PreparedPlan {
@@ -71,7 +72,13 @@ export async function preparePlan(file: string, env: NodeJS.ProcessEnv, log: Log
   const saved = options.savedPlan === undefined ? undefined : readSavedPlan(options.savedPlan, config, key.key, key.id);
   const directory = saved === undefined ? await readUsers(config, log, options.read) : [];
 
-  const pbx = await openPbx(config.pbx.url, dirname(config.file), { label: config.labels.pbxUrl });
+  const { files } = await loadIspPolicy(env);
+  const pbx = await openPbx(config.pbx.url, dirname(config.file), {
+    label: config.labels.pbxUrl,
+    fileMode: files.pbxMode,
+    ...(files.pbxGroup !== undefined ? { fileGroup: files.pbxGroup } : {}),
+    onWarning: (message) => log.warn(`warning: ${message}`),
+  });
   const lock = await lockTenant(pbx, config, log, options).catch(async (err: unknown) => {
     await pbx.close();
     throw err;

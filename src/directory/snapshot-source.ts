@@ -16,10 +16,9 @@
  * Only the last page may lack `@odata.nextLink`; a last page that still has one means pages
  * were lost, and every missing user would become a leaver, so that is refused.
  */
-import { randomBytes } from 'node:crypto';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { UserError } from '../errors.js';
+import { writePrivateFileSync } from '../fs/private-file.js';
 import { DIRECTORY_USER_FIELDS, type DirectoryUser } from '../model/directory-user.js';
 import { isJsonObject, mapGraphDomain, mapGraphUser, toGraphUser } from './graph-mapping.js';
 import { jsonErrorPosition } from './json-error-position.js';
@@ -79,8 +78,9 @@ export async function readSnapshot(path: string): Promise<Snapshot> {
 
 /**
  * Writes `users` and `domains` (verified, any case) as a one-page snapshot that
- * `SnapshotSource` reads back to the same users and domains. Written to a temporary file
- * first, then renamed, so a reader never sees half a file.
+ * `SnapshotSource` reads back to the same users and domains. Mode 0600 (it holds directory
+ * data: names, addresses, departments), written whole or not at all, never through a symlink
+ * (see `fs/private-file.ts`).
  */
 export async function saveSnapshot(path: string, users: readonly DirectoryUser[], domains: readonly string[]): Promise<void> {
   const page = {
@@ -88,14 +88,7 @@ export async function saveSnapshot(path: string, users: readonly DirectoryUser[]
     value: users.map(toGraphUser),
     domains: [...new Set(domains.map((d) => d.toLowerCase()))].map((id) => ({ id, isVerified: true })),
   };
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    await writeFile(tmp, `${JSON.stringify(page, null, 2)}\n`, { flag: 'wx' });
-    await rename(tmp, path);
-  } catch (error) {
-    await rm(tmp, { force: true });
-    throw error;
-  }
+  writePrivateFileSync(path, `${JSON.stringify(page, null, 2)}\n`, { what: 'directory snapshot' });
 }
 
 interface Page {

@@ -7,6 +7,11 @@
  * failure (a full disk, a read-only folder) the temporary file is removed and the old file is
  * left exactly as it was. write-file-atomic was not used: its temporary names derive from the
  * pid and a counter, it opens them without O_EXCL, and it resolves the target through symlinks.
+ *
+ * No symlink is followed at the file's own name or its temporary name. The folders of the path
+ * are followed like any path's (Node has no openat): a symlinked folder puts the file in the
+ * folder it points to, which is fine, since whoever can replace a folder on the path decides
+ * where the file goes anyway; the file itself is still created new, private, and renamed there.
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, fchmodSync, fsyncSync, linkSync, openSync, renameSync, rmSync, writeSync, constants } from 'node:fs';
@@ -27,9 +32,8 @@ export function temporaryName(path: string): string {
 }
 
 export function writePrivateFileSync(path: string, data: string | Uint8Array, options: PrivateFileOptions): void {
-  const tmp = temporaryName(path);
+  const tmp = writeTemporary(path, data, options);
   try {
-    writeTemporary(tmp, data, options.mode ?? 0o600);
     renameSync(tmp, path);
     syncFolder(dirname(path));
   } catch (error) {
@@ -40,12 +44,12 @@ export function writePrivateFileSync(path: string, data: string | Uint8Array, op
 
 /**
  * Like `writePrivateFileSync`, but only when `path` does not exist yet (a hard link fails on
- * any existing name, symlinks included): false when it does. Readers never see it half-written.
+ * any existing name, symlinks included, and never follows one): false when it does. Readers
+ * never see it half-written.
  */
 export function createPrivateFileSync(path: string, data: string | Uint8Array, options: PrivateFileOptions): boolean {
-  const tmp = temporaryName(path);
+  const tmp = writeTemporary(path, data, options);
   try {
-    writeTemporary(tmp, data, options.mode ?? 0o600);
     linkSync(tmp, path);
     syncFolder(dirname(path));
     return true;
@@ -57,15 +61,31 @@ export function createPrivateFileSync(path: string, data: string | Uint8Array, o
   }
 }
 
-function writeTemporary(tmp: string, data: string | Uint8Array, mode: number): void {
-  const fd = openSync(tmp, CREATE_EXCLUSIVE, mode);
+/**
+ * The data, on disk, in a new temporary file next to `path`; returns its name. A file that
+ * is already there under that name (it cannot be guessed, but) is not ours: it is neither
+ * written nor removed, and the error is not mistaken for `path` existing.
+ */
+function writeTemporary(path: string, data: string | Uint8Array, options: PrivateFileOptions): string {
+  const tmp = temporaryName(path);
+  const mode = options.mode ?? 0o600;
+  let fd: number;
+  try {
+    fd = openSync(tmp, CREATE_EXCLUSIVE, mode);
+  } catch (error) {
+    throw fileWriteError(path, options.what, error);
+  }
   try {
     fchmodSync(fd, mode); // the umask may have taken bits away; never more than asked
     writeAll(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
     fsyncSync(fd);
-  } finally {
+  } catch (error) {
     closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw fileWriteError(path, options.what, error);
   }
+  closeSync(fd);
+  return tmp;
 }
 
 export async function writePrivateFile(path: string, data: string | Uint8Array, options: PrivateFileOptions): Promise<void> {

@@ -4,11 +4,15 @@
  * file's read-modify-write. Created atomically with their content (written to a temporary
  * file, then hard-linked into place: link fails if the name exists), so a reader never sees a
  * half-written holder. A lock left by a process that died on this host is stale and taken
- * over; one from another host is only ever reported.
+ * over; one from another host is only ever reported. Lock files are mode 0600 (they name who
+ * runs pbxsync, nothing secret, but nobody else has any business in them). A symlink at a lock
+ * file's name is never read through nor followed: it is refused at once (see `readLock`).
  */
-import { linkSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
+import { linkSync, renameSync, unlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { UserError } from '../errors.js';
 import { createPrivateFileSync, temporaryName } from '../fs/private-file.js';
+import { readNoFollowSync } from '../fs/read-no-follow.js';
 import { selfDescription, waitForLock } from './lock-wait.js';
 import type { LockHolder, LockOptions, PbxLock } from './provider.js';
 
@@ -26,9 +30,33 @@ export function lockFilePath(dbPath: string, domain: string): string {
   return `${dbPath}.${domain.replace(/[^a-zA-Z0-9.-]/g, '_')}.lock`;
 }
 
+/**
+ * The holder inside a lock file; null when there is none (gone) or it cannot be made out (not
+ * JSON: someone else's file, which then only times out). A symlink or a folder at the name is
+ * no lock pbxsync made: waiting for it would only end in the timeout, reading through it could
+ * read any file, so it is refused in one line.
+ */
 function readLock(path: string): LockFileContent | null {
+  const found = readNoFollowSync(path);
+  if (found.kind === 'symlink') throw notALockFile(path, 'a symlink');
+  if (found.kind === 'not-a-file') throw notALockFile(path, 'no regular file');
+  if (found.kind !== 'file') return null;
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as LockFileContent;
+    const content = JSON.parse(found.text) as unknown;
+    return typeof content === 'object' && content !== null ? (content as LockFileContent) : null;
+  } catch {
+    return null;
+  }
+}
+
+function notALockFile(path: string, what: string): UserError {
+  return new UserError(`${path} is ${what}, not a pbxsync lock file; remove it`, 'pbxsync makes its lock files itself and never follows a symlink there; nothing was changed');
+}
+
+/** `readLock` for the paths where a refusal is no use (an exit handler, a race): null instead. */
+function readLockQuietly(path: string): LockFileContent | null {
+  try {
+    return readLock(path);
   } catch {
     return null;
   }
@@ -56,7 +84,8 @@ function removeStale(path: string): void {
   } catch {
     return; // someone else removed it first
   }
-  if (!isStale(readLock(aside))) {
+  // Swapped for a symlink in between? Then it is not stale either: put it back, to be refused.
+  if (!isStale(readLockQuietly(aside))) {
     try {
       linkSync(aside, path);
     } catch {
@@ -71,7 +100,7 @@ function tryCreate(path: string, content: LockFileContent): boolean {
 }
 
 function release(path: string, mine: LockFileContent): void {
-  const found = readLock(path);
+  const found = readLockQuietly(path);
   if (found && found.pid === mine.pid && found.since === mine.since && found.host === mine.host) unlinkSync(path);
 }
 

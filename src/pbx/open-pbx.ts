@@ -34,12 +34,24 @@ export interface OpenPbxOptions {
   readonly sqlDir?: string;
   /** The URL as the tenant file wrote it (`${…}` references and all), for messages. */
   readonly label?: string;
+  /**
+   * SQLite only: the mode `pbx init` gives a new database file, and what existing files are
+   * checked against: 0o600 (default), or 0o640/0o660 with `fileGroup`.
+   */
+  readonly fileMode?: number;
+  /** SQLite only: the group (name) that gets the group bits: Kamailio's. */
+  readonly fileGroup?: string;
+  /** SQLite only: where warnings about files readable beyond that go (default: stderr). */
+  readonly onWarning?: (message: string) => void;
 }
 
 /** PostgreSQL connects on first use too: `openPbx` never fails on an unreachable server. */
 export async function openPbx(url: string, baseDir: string, options: OpenPbxOptions = {}): Promise<PbxProvider> {
   const scheme = schemeOf(url);
-  if (scheme === 'sqlite') return new SqlitePbxProvider(sqlitePathOf(url, baseDir));
+  if (scheme === 'sqlite') {
+    const { fileMode, fileGroup, onWarning } = options;
+    return new SqlitePbxProvider(sqlitePathOf(url, baseDir), { fileMode, fileGroup, onWarning });
+  }
   if (scheme === 'postgres' || scheme === 'postgresql') {
     return new PostgresPbxProvider(url, { ...(options.sqlDir !== undefined ? { sqlDir: options.sqlDir } : {}), ...(options.label !== undefined ? { label: options.label } : {}) });
   }

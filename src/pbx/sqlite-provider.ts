@@ -1,23 +1,25 @@
 /**
  * `PbxProvider` over an SQLite file holding Kamailio 5.6's tables (better-sqlite3, which is
- * synchronous: the async methods only honour the interface).
+ * synchronous: the async methods only honour the interface). Who may read the file, and its
+ * `-wal` and `-shm`, is `fs/sqlite-files.ts`'s business: 0600 unless a group is asked for.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { PbxAliasRow, PbxPreferenceRow, PbxSubscriberRow, PbxTenantState } from '../model/pbx-state.js';
 import type { RowOps } from '../model/row-ops.js';
 import { UserError } from '../errors.js';
+import { SqliteFiles, type SqliteFileFacts, type SqliteFileOptions } from '../fs/sqlite-files.js';
 import { PbxBusyError, PbxChangedError, PbxMissingError } from './errors.js';
 import { fingerprintRows, type PbxRows } from './fingerprint.js';
 import { KAMAILIO_TABLES, SQLITE_DDL, assertSchema, tablesToCreate, type SchemaFacts, type SchemaHints } from './kamailio-schema.js';
-import { lockFile } from './file-lock.js';
+import { lockFile, lockFilePath } from './file-lock.js';
 import type { LockOptions, PbxLock, PbxProvider } from './provider.js';
 import { holdTransactionSync } from './test-hold.js';
 
 type Db = Database.Database;
 
-export interface SqliteProviderOptions {
+export interface SqliteProviderOptions extends SqliteFileOptions {
   /** Clock for `last_modified`; injectable so tests can pin it. */
   readonly now?: () => Date;
   /** How long to wait for another writer's lock before giving up (default 5000 ms). */
@@ -40,6 +42,9 @@ export class SqlitePbxProvider implements PbxProvider {
   private readonly now: () => Date;
   private readonly busyTimeoutMs: number;
   private readonly hints: SchemaHints;
+  private readonly files: SqliteFiles;
+  /** Lock files this provider took: checked for loose modes with the database. */
+  private readonly lockPaths = new Set<string>();
 
   constructor(
     readonly path: string,
@@ -48,11 +53,18 @@ export class SqlitePbxProvider implements PbxProvider {
     this.now = options.now ?? (() => new Date());
     this.busyTimeoutMs = options.busyTimeoutMs ?? 5000;
     this.hints = { init: `run \`pbxsync pbx init sqlite:${path}\` first` };
+    this.files = new SqliteFiles(path, options);
+  }
+
+  /** The database file's mode, owner and group as they are, for `pbx init`'s notice. */
+  fileFacts(): SqliteFileFacts {
+    return this.files.facts();
   }
 
   async init(): Promise<void> {
     this.guard(() => {
       const db = this.connect('create');
+      this.files.warnLoose();
       const create = db.transaction(() => {
         for (const table of tablesToCreate(readFacts(db), this.hints)) {
           for (const sql of SQLITE_DDL[table]) db.exec(sql);
@@ -69,6 +81,7 @@ export class SqlitePbxProvider implements PbxProvider {
   async read(domain: string, did: string): Promise<PbxTenantState> {
     return this.guard(() => {
       const db = this.connect('read');
+      this.files.warnLoose([...this.lockPaths]);
       // One read transaction: a concurrent apply must not show up half-way through.
       const snapshot = db.transaction(() => {
         assertSchema(readFacts(db), this.hints);
@@ -82,6 +95,7 @@ export class SqlitePbxProvider implements PbxProvider {
   async apply(ops: RowOps, expectedFingerprint?: string): Promise<void> {
     this.guard(() => {
       const db = this.connect('write');
+      this.files.warnLoose([...this.lockPaths]);
       const stamp = kamailioTimestamp(this.now());
       const write = db.transaction(() => {
         assertSchema(readFacts(db), this.hints);
@@ -100,7 +114,9 @@ export class SqlitePbxProvider implements PbxProvider {
 
   /** A lock file next to the database: Kamailio's schema leaves no room for a lock table. */
   async lock(domain: string, options: LockOptions): Promise<PbxLock> {
-    return lockFile(this.path, domain, options);
+    const lock = await lockFile(this.path, domain, options);
+    this.lockPaths.add(lockFilePath(this.path, domain));
+    return lock;
   }
 
   async close(): Promise<void> {
@@ -111,8 +127,8 @@ export class SqlitePbxProvider implements PbxProvider {
 
   /**
    * Reads never write: they leave the journal mode alone, so `plan` works on a file it may
-   * not write. Writers switch the file to WAL (persistent), so that Kamailio keeps reading
-   * while an apply writes.
+   * not write (they only give SQLite's `-wal`/`-shm` the database's group). Writers switch the
+   * file to WAL (persistent), so that Kamailio keeps reading while an apply writes.
    */
   private connect(mode: 'create' | 'write' | 'read'): Db {
     if (this.db && (mode === 'read' || this.writable)) return this.db;
@@ -120,15 +136,16 @@ export class SqlitePbxProvider implements PbxProvider {
     this.db = null;
     const create = mode === 'create';
     if (!create && !existsSync(this.path)) throw new PbxMissingError(this.path);
-    if (create && !existsSync(dirname(this.path))) {
-      throw new UserError(
-        `cannot create the PBX database ${this.path}: folder ${dirname(this.path)} does not exist`,
-        'create the folder first, or fix the path in the sqlite: URL',
-      );
-    }
+    const identity = create ? this.createFile() : null;
     const db = new Database(this.path, { fileMustExist: !create, timeout: this.busyTimeoutMs });
     try {
+      if (create) this.files.assertOpened(identity);
       if (mode !== 'read') db.pragma('journal_mode = WAL');
+      // In WAL mode a first read makes SQLite create `-wal` and `-shm` (readers create them
+      // too), so that they get the database's group now, before any row is written into them
+      // and before Kamailio, in that group, needs to open them.
+      db.prepare('SELECT count(*) FROM sqlite_master').get();
+      this.files.matchCompanions();
     } catch (err) {
       db.close();
       throw err;
@@ -136,6 +153,17 @@ export class SqlitePbxProvider implements PbxProvider {
     this.db = db;
     this.writable = mode !== 'read';
     return db;
+  }
+
+  /** The empty database file, made by us with the wanted mode and group, never through a symlink. */
+  private createFile(): Stats | null {
+    if (!existsSync(dirname(this.path))) {
+      throw new UserError(
+        `cannot create the PBX database ${this.path}: folder ${dirname(this.path)} does not exist`,
+        'create the folder first, or fix the path in the sqlite: URL',
+      );
+    }
+    return this.files.create();
   }
 
   /** Turns what a user can fix into a `UserError`; everything else keeps its stack. */
@@ -149,6 +177,10 @@ export class SqlitePbxProvider implements PbxProvider {
         throw new UserError(`the PBX database ${this.path} is read-only for this user; nothing was written`, 'plan works on a read-only file; apply needs write access to the file and its folder');
       }
       if (code === 'SQLITE_FULL') throw new UserError(`the disk holding ${this.path} is full; nothing was written`, 'free some space, then retry');
+      // SQLite opens `-wal`, `-shm` and journals with O_NOFOLLOW: a symlink planted there ends here.
+      if (code.startsWith('SQLITE_CANTOPEN')) {
+        throw new UserError(`cannot open the PBX database ${this.path} or its -wal/-shm file (${code}); nothing was written`, 'they must be regular files (not symlinks) that this user may open, in a folder it may write');
+      }
       if (code === 'SQLITE_NOTADB') {
         throw new UserError(`${this.path} is not an SQLite database`, 'check the path in the sqlite: PBX URL');
       }

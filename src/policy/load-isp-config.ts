@@ -59,7 +59,12 @@ export function ispPolicyFromText(text: string, file: string, absolute: string, 
   const problems = [...parsed.problems];
   if (!hasErrors(problems)) {
     const expanded = expandEnv(parsed.value, env);
-    problems.push(...[...expanded.problems, ...validateAgainstSchema('isp.schema.json', expanded.value ?? {})].map((p) => toProblem(p, parsed.locator)));
+    const value = (expanded.value ?? {}) as RawIsp;
+    const schema = validateAgainstSchema('isp.schema.json', value);
+    const group = schema.length === 0 && value.files?.pbx_group !== undefined && (value.files.pbx_mode ?? '0600') === '0600'
+      ? [{ severity: 'error' as const, path: ['files', 'pbx_group'], message: 'files.pbx_group needs files.pbx_mode 0640 or 0660 (0600 gives the group nothing)' }]
+      : [];
+    problems.push(...[...expanded.problems, ...schema, ...group].map((p) => toProblem(p, parsed.locator)));
     if (!hasErrors(problems)) return toPolicy((expanded.value ?? {}) as RawIsp, absolute);
   }
   throw new IspConfigError(problems);

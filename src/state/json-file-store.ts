@@ -6,11 +6,12 @@
  * it batches writes behind a timer (a crash can lose them) and writes msgpack.
  */
 import { EventEmitter } from 'node:events';
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { KeyvStoreAdapter } from 'keyv';
 import { UserError } from '../errors.js';
 import { fileWriteError, writePrivateFileSync } from '../fs/private-file.js';
+import { readNoFollowSync } from '../fs/read-no-follow.js';
 import { lockFileAt } from '../pbx/file-lock.js';
 
 type Entries = Record<string, unknown>;
@@ -87,16 +88,24 @@ export class JsonFileStore extends EventEmitter implements KeyvStoreAdapter {
   }
 
   private readStrict(): Entries {
-    let text: string;
-    try {
-      if (statSync(this.path).isDirectory()) throw new UserError(`the ${this.what} ${this.path} is a folder`, 'point state.url at a file (file:PATH), or move the folder away');
-      text = readFileSync(this.path, 'utf8');
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR') return Object.create(null) as Entries; // no such file (yet)
-      if (err instanceof UserError) throw err;
-      throw new UserError(`cannot read the ${this.what} ${this.path} (${(err as NodeJS.ErrnoException).code ?? String(err)})`, 'check the path and its permissions');
+    // Never read through a symlink planted at the file's name (it could pull in any JSON file).
+    const read = readNoFollowSync(this.path);
+    switch (read.kind) {
+      case 'missing':
+        return Object.create(null) as Entries;
+      case 'symlink':
+        throw new UserError(`the ${this.what} ${this.path} is a symlink, not a pbxsync file; nothing was read`, 'remove the link, and point state.url at the file itself');
+      case 'not-a-file':
+        throw new UserError(`the ${this.what} ${this.path} is a folder or another kind of non-file`, 'point state.url at a file (file:PATH), or move it away');
+      case 'unreadable':
+        if (read.code === 'ENOTDIR') return Object.create(null) as Entries; // a part of the path is a file: no such file (yet)
+        throw new UserError(`cannot read the ${this.what} ${this.path} (${read.code})`, 'check the path and its permissions');
+      case 'file':
+        return this.parse(read.text);
     }
+  }
+
+  private parse(text: string): Entries {
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);

@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it, vi } from 'vitest';
@@ -174,7 +174,11 @@ describe('SqlitePbxProvider.init', () => {
       db.exec(`CREATE TABLE location (id INTEGER PRIMARY KEY NOT NULL, ruid VARCHAR(64) DEFAULT '' NOT NULL);
         INSERT INTO version (table_name, table_version) values ('location','9');`);
     });
-    await new SqlitePbxProvider(path).init();
+    // Made by another tool with the umask's 0644: kept as it is, and said so.
+    const warnings: string[] = [];
+    await new SqlitePbxProvider(path, { onWarning: (m) => warnings.push(m) }).init();
+    expect(statSync(path).mode & 0o777).toBe(0o644);
+    expect(warnings).toEqual([expect.stringContaining(`readable beyond mode 0600: ${path} (0644)`)]);
     expect(versionsOf(path)).toContainEqual({ table_name: 'location', table_version: 9, t: 'integer' });
     await expect(new SqlitePbxProvider(path).checkSchema()).resolves.toBeUndefined();
   });
@@ -191,7 +195,7 @@ describe('SqlitePbxProvider.init', () => {
   it('refuses a table that exists without a version row', async () => {
     const path = tempPath();
     withDb(path, (db) => db.exec('CREATE TABLE subscriber (id INTEGER PRIMARY KEY NOT NULL, username VARCHAR(64))'));
-    await expect(new SqlitePbxProvider(path).init()).rejects.toThrow(
+    await expect(new SqlitePbxProvider(path, { onWarning: () => undefined }).init()).rejects.toThrow(
       'table subscriber has no row in the version table, pbxsync needs version 7 (Kamailio 5.6 schema)',
     );
   });

@@ -1,4 +1,4 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -201,6 +201,7 @@ describe('saveSnapshot', () => {
   it('writes a Graph page that reads back to the same users and domains', async () => {
     const path = join(dir, 'saved.json');
     await saveSnapshot(path, users, ['Acme.com', 'acme.onmicrosoft.com']);
+    expect(statSync(path).mode & 0o777).toBe(0o600); // directory data: owner only
     const snapshot = await readSnapshot(path);
     expect(snapshot.users).toEqual(users);
     expect(snapshot.verifiedDomains).toEqual(['acme.com', 'acme.onmicrosoft.com']);
