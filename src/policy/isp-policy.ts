@@ -29,6 +29,21 @@ export interface IspPolicy {
   /** Absolute folders tenant files may name files in, besides their own. */
   readonly paths: readonly string[];
   readonly files: { readonly pbxMode: number; readonly pbxGroup?: string };
+  /** The ISP's own namespaces (lower case): domains at or under them need no DNS verification. */
+  readonly namespaces: readonly string[];
+  /** DNS servers (`host[:port]`; empty = the system's) and the time limit of one query. */
+  readonly dns: { readonly servers: readonly string[]; readonly timeoutMs: number };
+  /** The registrar's host names, for the SIP records check (empty: no check). */
+  readonly registrarHosts: readonly string[];
+  /** How to tell Kamailio about an apply, or null when it is not told. */
+  readonly kamailio: KamailioControlConfig | null;
+}
+
+export interface KamailioControlConfig {
+  readonly jsonrpcUrl?: string;
+  readonly ctlSocket?: string;
+  readonly kamcmd: string;
+  readonly timeoutMs: number;
 }
 
 /** Microsoft's public clouds: global, US Government (L4, L5/DoD), China (21Vianet). */
@@ -54,7 +69,17 @@ export const DEFAULT_POLICY: IspPolicy = {
   caFiles: [],
   paths: [],
   files: { pbxMode: 0o600 },
+  namespaces: [],
+  dns: { servers: [], timeoutMs: 5000 },
+  registrarHosts: [],
+  kamailio: null,
 };
+
+/** Whether `domain` is one of the ISP's namespaces or lies under one. */
+export function inNamespace(policy: IspPolicy, domain: string): boolean {
+  const d = domain.toLowerCase();
+  return policy.namespaces.some((n) => d === n || d.endsWith(`.${n}`));
+}
 
 /** pbxsync's own variables (the master key above all) never reach a tenant file. */
 export function isPbxsyncVariable(name: string): boolean {

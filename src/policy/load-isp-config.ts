@@ -24,6 +24,10 @@ interface RawIsp {
     paths?: string[];
   };
   files?: { pbx_mode?: '0600' | '0640' | '0660'; pbx_group?: string };
+  namespaces?: string[];
+  dns?: { servers?: string[]; timeout_seconds?: number };
+  registrar?: { hosts?: string[] };
+  kamailio?: { jsonrpc_url?: string; ctl_socket?: string; kamcmd?: string; timeout_seconds?: number };
 }
 
 /** An ISP configuration with errors: every problem, as file:line:col. */
@@ -86,5 +90,19 @@ function toPolicy(raw: RawIsp, file: string): IspPolicy {
     caFiles: allow.ca_files ?? [],
     paths: allow.paths ?? [],
     files: { pbxMode: Number.parseInt(raw.files?.pbx_mode ?? '0600', 8), ...(raw.files?.pbx_group !== undefined ? { pbxGroup: raw.files.pbx_group } : {}) },
+    namespaces: (raw.namespaces ?? []).map((n) => n.toLowerCase().replace(/\.$/, '')),
+    dns: { servers: raw.dns?.servers ?? [], timeoutMs: Math.round((raw.dns?.timeout_seconds ?? 5) * 1000) },
+    registrarHosts: (raw.registrar?.hosts ?? []).map((h) => h.toLowerCase()),
+    kamailio: kamailioControl(raw.kamailio),
+  };
+}
+
+function kamailioControl(raw: RawIsp['kamailio']): IspPolicy['kamailio'] {
+  if (raw === undefined || (raw.jsonrpc_url === undefined && raw.ctl_socket === undefined)) return null;
+  return {
+    ...(raw.jsonrpc_url !== undefined ? { jsonrpcUrl: raw.jsonrpc_url } : {}),
+    ...(raw.ctl_socket !== undefined ? { ctlSocket: raw.ctl_socket } : {}),
+    kamcmd: raw.kamcmd ?? 'kamcmd',
+    timeoutMs: Math.round((raw.timeout_seconds ?? 5) * 1000),
   };
 }
