@@ -11,9 +11,12 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cli = join(root, 'bin', 'pbxsync.js');
 const tenant = join('examples', 'acme', 'tenant.yaml');
 
+// The demo's ISP configuration: acme.com counts as the ISP's own, so no DNS record is needed.
+const env = { ...process.env, PBXSYNC_ISP_CONFIG: process.env.PBXSYNC_ISP_CONFIG || join(root, 'examples', 'isp', 'demo.yaml') };
+
 function pbxsync(...args) {
   console.error(`\n$ pbxsync ${args.join(' ')}`);
-  const r = spawnSync(process.execPath, [cli, ...args], { cwd: root, stdio: 'inherit' });
+  const r = spawnSync(process.execPath, [cli, ...args], { cwd: root, stdio: 'inherit', env });
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 

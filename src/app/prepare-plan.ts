@@ -24,6 +24,10 @@ import type { Logger } from './logger.js';
 import { readTenantDirectory, type ReadOptions } from './read-directory.js';
 import { readSavedPlan } from './saved-plan.js';
 import { loadIspPolicy } from '../policy/load-isp-config.js';
+import { inNamespace } from '../policy/isp-policy.js';
+import { moveFingerprint } from '../pbx/fingerprint.js';
+import { UserError } from '../errors.js';
+import { checkNewDomain } from './domain-check.js';
 import { terminalText } from '../render/safe-text.js';
 
 export interface PreparedPlan {
@@ -56,6 +60,8 @@ export interface PrepareOptions {
   readonly lockTimeoutMs?: number;
   /** How the directory is read (device code, progress, delta cache). */
   readonly read?: ReadOptions;
+  /** DNS servers (`host:port`) for the domain check, instead of the ISP configuration's. */
+  readonly dnsServers?: readonly string[];
   /**
    * Apply this saved plan (`plan --out`) instead of planning afresh: the directory is not
    * read, and the plan is refused unless it is this tenant's, signed with this key, made from
@@ -70,9 +76,10 @@ export async function preparePlan(file: string, env: NodeJS.ProcessEnv, log: Log
   const credentials = new CredentialDeriver(key.key, config.name, config.domain);
   // A saved plan is checked before anything is read: a foreign or edited plan costs nothing.
   const saved = options.savedPlan === undefined ? undefined : readSavedPlan(options.savedPlan, config, key.key, key.id);
-  const directory = saved === undefined ? await readUsers(config, log, options.read) : [];
+  const isp = await loadIspPolicy(env);
+  const directory = saved === undefined ? await readUsers(config, log, { ...options.read, ispDomain: inNamespace(isp, config.domain) }) : [];
 
-  const { files } = await loadIspPolicy(env);
+  const { files } = isp;
   const pbx = await openPbx(config.pbx.url, dirname(config.file), {
     label: config.labels.pbxUrl,
     fileMode: files.pbxMode,
@@ -86,14 +93,36 @@ export async function preparePlan(file: string, env: NodeJS.ProcessEnv, log: Log
   const state = openStateStore(config.state.url, config.labels.stateUrl);
   const close = () => closeAll(pbx, state, lock);
   try {
-    const { current, stored } = await readBoth(pbx, state, config);
-    const base = { config, pbx: current, stored, credentials, keyId: key.id };
+    const { current: target, stored } = await readBoth(pbx, state, config);
+    const home = await tenantHome(pbx, config, target);
+    const domainCheck = target.domain.exists ? null : await checkNewDomain(config, key.key, env, home.move ? 'move' : 'create', options.dnsServers);
+    const base = { config, pbx: home.rows, stored, credentials, keyId: key.id, domainCheck, ...(home.move ? { move: home.move } : {}) };
     const plan = saved === undefined ? makePlan({ ...base, directory, locate: locateIn(config) }) : replayPlan(base, { ...saved, name: options.savedPlan! });
     return { config, key, plan, directory, pbx, state, stored, credentials, close };
   } catch (err) {
     await close();
     throw err;
   }
+}
+
+/**
+ * Where the tenant's rows are: in the tenant file's domain, or — when that domain has no row
+ * yet and the tenant's did already names another one — in its old domain, which the plan
+ * then moves onto the new one. The new domain must hold no row at all.
+ */
+async function tenantHome(pbx: PbxProvider, config: TenantConfig, target: PbxTenantState): Promise<{ rows: PbxTenantState; move?: { from: string } }> {
+  const others = target.domain.otherDomainsOfDid;
+  if (target.domain.exists || others.length !== 1) return { rows: target };
+  const from = others[0]!;
+  const rowCount = target.subscribers.length + target.aliases.length + target.preferences.length;
+  if (rowCount > 0) {
+    throw new UserError(
+      `tenant ${config.name} cannot move from ${from} to ${config.domain}: ${config.domain} already holds ${rowCount} row${rowCount === 1 ? '' : 's'} (subscribers, extensions or preferences); nothing was changed`,
+      `a tenant moves only onto an empty domain: remove those rows, or keep domain: ${from}`,
+    );
+  }
+  const origin = await pbx.read(from, config.name);
+  return { rows: { ...origin, fingerprint: moveFingerprint(origin.fingerprint, target.fingerprint) }, move: { from } };
 }
 
 /** Both reads run at once; both have settled before anything is closed, whatever failed. */
@@ -115,9 +144,10 @@ async function readUsers(config: TenantConfig, log: Logger, options: ReadOptions
   return directory;
 }
 
+/** Keyed by the tenant's name (its did), not its domain: a tenant may move to another domain. */
 async function lockTenant(pbx: PbxProvider, config: TenantConfig, log: Logger, options: PrepareOptions): Promise<PbxLock | null> {
   if (options.lockTimeoutMs === undefined) return null;
-  return pbx.lock(config.domain, {
+  return pbx.lock(config.name, {
     timeoutMs: options.lockTimeoutMs,
     tenant: config.name,
     onWait: (holder) =>

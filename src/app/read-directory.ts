@@ -16,12 +16,13 @@ export interface DirectoryRead {
   readonly domains: string[];
 }
 
-export async function readDirectory(config: TenantConfig, options: OpenSourceOptions): Promise<DirectoryRead> {
+export async function readDirectory(config: TenantConfig, options: OpenSourceOptions & { readonly ispDomain?: boolean }): Promise<DirectoryRead> {
   const opened = await openSource(config, options);
   try {
-    // Domains first: an unverified domain stops the run before the (longer) user read.
+    // Domains first: an unverified domain stops the run before the (longer) user read. A
+    // domain under the ISP's own namespace is the ISP's, not the customer's: no directory lists it.
     const domains = await opened.source.verifiedDomains();
-    checkDomainVerified(config, domains);
+    if (options.ispDomain !== true) checkDomainVerified(config, domains);
     const users = await opened.source.listUsers();
     return { users, domains };
   } finally {
@@ -47,6 +48,8 @@ export interface ReadOptions {
   readonly deltaCache?: boolean;
   /** Sees the whole read (users and verified domains), e.g. to save it as a snapshot. */
   readonly onRead?: (read: DirectoryRead) => void;
+  /** The tenant's domain lies under the ISP's own namespace: the directory need not list it as verified. */
+  readonly ispDomain?: boolean;
 }
 
 /**

@@ -13,6 +13,11 @@ export interface CredentialContext {
   readonly rekey: boolean;
   /** `credentials.store_plaintext` of the tenant file. */
   readonly storePlaintext: boolean;
+  /**
+   * The tenant moves to another domain: every subscriber row is rewritten by the move (its
+   * ha1/ha1b contain the domain), so a row that does not match the new domain is expected.
+   */
+  readonly moving?: boolean;
 }
 
 export function decideCredentials(cur: CurrentAccount, after: AccountView, creds: CredentialCheck, ctx: CredentialContext): CredentialPlan {
@@ -23,7 +28,7 @@ export function decideCredentials(cur: CurrentAccount, after: AccountView, creds
   const row = cur.subscriber;
   if (row === null) reasons.push(cur.view.status === 'disabled' ? 'reenable' : 'missing-row');
   else if (cur.view.username !== after.username) reasons.push('username');
-  else if (!newPasswords && !creds.matches(after, row)) reasons.push('hash-mismatch');
+  else if (!newPasswords && !ctx.moving && !creds.matches(after, row)) reasons.push('hash-mismatch');
   else if (!newPasswords && row.hasPlaintext !== ctx.storePlaintext) reasons.push('plaintext-setting');
   const writeSubscriber = reasons.length > 0;
   const writeSoftphoneHash = newPasswords || !cur.hasSoftphoneHash;

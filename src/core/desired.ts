@@ -4,7 +4,7 @@
  * record says about accounts whose rows are gone (a wiped PBX). Pure.
  */
 import type { DirectoryUser } from '../model/directory-user.js';
-import type { AccountView, PlanWarning } from '../model/plan.js';
+import type { AccountView, PlanWarning, ScopeSummary } from '../model/plan.js';
 import type { StoredTenantState } from '../model/stored-state.js';
 import type { TenantConfig } from '../model/tenant-config.js';
 import { META } from '../model/subscriber-fields.js';
@@ -13,7 +13,7 @@ import { compareExtensions } from './extension-pool.js';
 import { assignIdentities } from './identities.js';
 import { PlanError } from './plan-error.js';
 import { buildPreferences, restoredPreferences } from './preferences.js';
-import { inScope, overridesByUser } from './scope.js';
+import { inScope, overridesByUser, scopeSummary } from './scope.js';
 
 export interface DesiredTenant {
   readonly did: string;
@@ -27,6 +27,7 @@ export interface DesiredTenant {
   /** Object ids whose foreign subscriber row is taken over (`adopt: true`): username → id. */
   readonly adoptions: ReadonlyMap<string, string>;
   readonly warnings: readonly PlanWarning[];
+  readonly scope: ScopeSummary;
 }
 
 export interface DesiredInput {
@@ -70,7 +71,8 @@ export function desired(input: DesiredInput): DesiredTenant {
     const leaver = leaverView(config, view);
     if (leaver) accounts.set(id, leaver);
   }
-  return { did: config.name, accounts, ghosts, adoptions, warnings: [...foreignWarnings(current), ...warnings] };
+  const scope = scopeSummary(input.directory, config, (u) => overrides.get(u.id)?.exclude === true);
+  return { did: config.name, accounts, ghosts, adoptions, warnings: [...foreignWarnings(current), ...warnings], scope };
 }
 
 /** Accounts the record holds as active or disabled that have no rows in the PBX. */

@@ -4,7 +4,7 @@
  */
 import type { DirectoryUser } from '../model/directory-user.js';
 import type { PbxTenantState } from '../model/pbx-state.js';
-import { PLAN_FORMAT_VERSION, primaryExtension, type AccountView, type Change, type Plan, type PlanSummary, type PlanWarning } from '../model/plan.js';
+import { PLAN_FORMAT_VERSION, primaryExtension, type AccountView, type Change, type DomainCheck, type Plan, type PlanSummary, type PlanWarning, type ScopeSummary } from '../model/plan.js';
 import type { StoredTenantState } from '../model/stored-state.js';
 import type { TenantConfig } from '../model/tenant-config.js';
 import { cleanDirectory } from './clean-directory.js';
@@ -19,7 +19,7 @@ import { overrideWarnings, type Locate } from './override-warnings.js';
 import { mergeRecords, pbxRecord } from './record.js';
 import { checkSafety } from './safety.js';
 import { stateFingerprint } from './state-fingerprint.js';
-import { checkOwnership } from './tenant-ownership.js';
+import { checkMovable, checkOwnership } from './tenant-ownership.js';
 
 export interface PlanInput {
   readonly config: TenantConfig;
@@ -31,6 +31,13 @@ export interface PlanInput {
   readonly keyId: string;
   /** Positions in the tenant file, for warnings about it. */
   readonly locate?: Locate;
+  /**
+   * The tenant moves: `pbx` holds its rows in this domain (its home so far), and the tenant
+   * file names another domain (`config.domain`), which holds no row yet.
+   */
+  readonly move?: { readonly from: string };
+  /** The check of a domain the plan creates the tenant on or moves it onto (done by the caller: DNS is I/O). */
+  readonly domainCheck?: DomainCheck | null;
 }
 
 /** What every plan starts from, whether made afresh or replayed from a saved plan. */
@@ -41,10 +48,11 @@ export interface PlanBasis {
   readonly warnings: readonly PlanWarning[];
 }
 
-export function planBasis(input: Omit<PlanInput, 'directory' | 'locate'>): PlanBasis {
+export function planBasis(input: Omit<PlanInput, 'directory' | 'locate' | 'domainCheck'>): PlanBasis {
   const { config, pbx } = input;
   const current = currentAccounts(pbx, config.name);
   checkOwnership(config, pbx, current);
+  if (input.move) checkMovable(input.move.from, current);
   const merged = mergeRecords(pbxRecord(current), input.stored, config.name);
   const key = checkKey(config, merged.state.keyId, input.keyId, current, input.credentials);
   const warnings: PlanWarning[] = [...merged.warnings];
@@ -58,7 +66,7 @@ export function makePlan(input: PlanInput): Plan {
   const basis = planBasis(input);
   const cleaned = cleanDirectory(input.directory);
   const want = desired({ config: input.config, directory: cleaned.users, current: basis.current, record: basis.record });
-  const ctx = { rekey: basis.rekeyFrom !== null, storePlaintext: input.config.credentials.storePlaintext };
+  const ctx = { rekey: basis.rekeyFrom !== null, storePlaintext: input.config.credentials.storePlaintext, moving: input.move !== undefined };
   const changes: Change[] = diffAccounts(basis.current, want, input.credentials, ctx);
   const warnings = [
     ...basis.warnings,
@@ -66,19 +74,21 @@ export function makePlan(input: PlanInput): Plan {
     ...cleaned.warnings,
     ...overrideWarnings(input.config, cleaned.users, basis.current, basis.record, input.locate),
   ];
-  return assemblePlan(input, basis, changes, warnings);
+  return assemblePlan(input, basis, changes, warnings, want.scope);
 }
 
 /** Adds the domain and record changes to the subscriber changes, and everything derived from them. */
 export function assemblePlan(
-  input: Pick<PlanInput, 'config' | 'pbx' | 'keyId'>,
+  input: Pick<PlanInput, 'config' | 'pbx' | 'keyId' | 'move' | 'domainCheck'>,
   basis: PlanBasis,
   subscriberChanges: readonly Change[],
   warnings: readonly PlanWarning[],
+  scope: ScopeSummary | null,
 ): Plan {
   const { config, pbx, keyId } = input;
   const changes = [...subscriberChanges];
-  if (!pbx.domain.exists) changes.push({ kind: 'create', entity: 'domain', domain: config.domain, did: config.name });
+  if (input.move) changes.push(moveChange(input.move.from, config, basis.current, subscriberChanges));
+  else if (!pbx.domain.exists) changes.push({ kind: 'create', entity: 'domain', domain: config.domain, did: config.name });
   const next = nextRecord(basis.record, changes, keyId);
   const record = recordChange(basis.current.ledger, next);
   if (record) changes.push(record);
@@ -97,7 +107,27 @@ export function assemblePlan(
     summary: summarise(changes),
     safety: checkSafety(changes, { existing, rekeyFrom: basis.rekeyFrom, keyId }, config.safety),
     nextState: next,
+    domainCheck: input.domainCheck ?? null,
+    scope,
   };
+}
+
+/**
+ * The move of a tenant to another domain, as one change: every row follows, and the
+ * subscriber rows that no other change rewrites get ha1/ha1b for the new domain (same
+ * passwords). Accounts are not listed as updates: the safety brake counts the move as one.
+ */
+function moveChange(from: string, config: PlanInput['config'], current: CurrentTenant, changes: readonly Change[]): Change {
+  const rewritten = new Set(
+    changes.flatMap((c) =>
+      c.entity === 'subscriber' && (c.kind === 'delete' || c.kind === 'disable' || (c.kind === 'update' && c.credentials.writeSubscriber)) ? [c.kind === 'delete' || c.kind === 'disable' ? c.before.objectId : c.after.objectId] : [],
+    ),
+  );
+  const rehash = [...current.accounts.values()]
+    .filter((a) => a.subscriber !== null && !rewritten.has(a.view.objectId))
+    .map((a) => ({ objectId: a.view.objectId, username: a.view.username, generation: a.view.generation }))
+    .sort((a, b) => (a.objectId < b.objectId ? -1 : a.objectId > b.objectId ? 1 : 0));
+  return { kind: 'move', entity: 'domain', from, to: config.domain, did: config.name, rehash, accounts: current.accounts.size };
 }
 
 /** Every active account once the changes are applied: unchanged ones from the PBX, the others from the changes. */

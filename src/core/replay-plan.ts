@@ -6,7 +6,7 @@
  * next record never come from the file, and a plan that does not follow from its own content
  * is refused. Pure.
  */
-import type { Change, Plan, PlanWarning } from '../model/plan.js';
+import type { Change, Plan, PlanWarning, ScopeSummary } from '../model/plan.js';
 import { canonicalJson } from './canonical-json.js';
 import { ghostAccounts, type DesiredTenant } from './desired.js';
 import { diffAccounts } from './diff.js';
@@ -22,6 +22,8 @@ export interface ReplayedFrom {
   readonly recordFingerprint: string;
   readonly changes: readonly Change[];
   readonly warnings: readonly PlanWarning[];
+  /** The directory scope the plan saw (shown again; the directory is not read). */
+  readonly scope: ScopeSummary | null;
 }
 
 /** The PBX rows or the tenant's record moved on since the plan was made (another apply ran). */
@@ -44,8 +46,8 @@ export function replayPlan(input: Omit<PlanInput, 'directory' | 'locate'>, saved
   const basis = planBasis(input);
   if (stateFingerprint(basis.record) !== saved.recordFingerprint) throw new StalePlanError('record', input.config, saved.name);
   const want = desiredFromChanges(input, basis, saved.changes);
-  const ctx = { rekey: basis.rekeyFrom !== null, storePlaintext: input.config.credentials.storePlaintext };
-  const plan = assemblePlan(input, basis, diffAccounts(basis.current, want, input.credentials, ctx), saved.warnings);
+  const ctx = { rekey: basis.rekeyFrom !== null, storePlaintext: input.config.credentials.storePlaintext, moving: input.move !== undefined };
+  const plan = assemblePlan(input, basis, diffAccounts(basis.current, want, input.credentials, ctx), saved.warnings, saved.scope);
   if (canonicalJson(plan.changes) !== canonicalJson(saved.changes)) {
     throw new PlanError(
       [`the changes in ${saved.name} do not follow from the PBX rows and the record it was made from (${firstDifference(plan.changes, saved.changes)}); nothing was changed`],
@@ -65,7 +67,8 @@ function desiredFromChanges(input: Omit<PlanInput, 'directory' | 'locate'>, basi
     else accounts.set(change.after.objectId, change.after);
     if (change.kind === 'create' && change.adopts) adoptions.set(change.after.username, change.after.objectId);
   }
-  return { did: input.config.name, accounts, ghosts, adoptions, warnings: [] };
+  const scope = { read: 0, inScope: 0, disabled: 0, guests: 0, otherDomains: {}, excluded: 0 };
+  return { did: input.config.name, accounts, ghosts, adoptions, warnings: [], scope };
 }
 
 function firstDifference(ours: readonly Change[], theirs: readonly Change[]): string {

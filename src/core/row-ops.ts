@@ -3,7 +3,7 @@
  * supplied by the caller (derived from the master key at apply time), so the plan itself
  * never carries them.
  */
-import type { AccountView, Change, RecordEntry, SubscriberChange } from '../model/plan.js';
+import type { AccountView, Change, RecordEntry, RehashedAccount, SubscriberChange } from '../model/plan.js';
 import type { AccountRename, AliasInsert, PreferenceDelete, PreferenceInsert, RowOps, SubscriberInsert } from '../model/row-ops.js';
 import { META } from '../model/subscriber-fields.js';
 import { ledgerRow } from './record-rows.js';
@@ -32,6 +32,7 @@ export function emptyRowOps(domain: string, did: string): RowOps & Ops {
     domain,
     did,
     createDomain: null,
+    moveDomain: null,
     deleteSubscribers: [],
     deleteAliases: [],
     deletePreferencesOf: [],
@@ -44,12 +45,17 @@ export function emptyRowOps(domain: string, did: string): RowOps & Ops {
 }
 
 export function buildRowOps(plan: { readonly tenant: string; readonly domain: string; readonly changes: readonly Change[] }, creds: RowCredentials): RowOps {
-  const { domain: _domain, did: _did, createDomain: _none, ...ops } = emptyRowOps(plan.domain, plan.tenant);
+  const { domain: _domain, did: _did, createDomain: _none, moveDomain: _move, ...ops } = emptyRowOps(plan.domain, plan.tenant);
   let createDomain: RowOps['createDomain'] = null;
+  let moveDomain: RowOps['moveDomain'] = null;
   for (const change of plan.changes) {
     switch (change.entity) {
       case 'domain':
-        createDomain = { did: change.did, attrs: { pbxsync_tenant: plan.tenant } };
+        if (change.kind === 'create') createDomain = { did: change.did, attrs: { pbxsync_tenant: plan.tenant } };
+        else {
+          moveDomain = { from: change.from };
+          for (const a of change.rehash) rewriteSubscriber(ops, a, creds);
+        }
         break;
       case 'record':
         for (const entry of change.remove) ops.deletePreferences.push(ledgerDelete(entry));
@@ -64,7 +70,14 @@ export function buildRowOps(plan: { readonly tenant: string; readonly domain: st
       }
     }
   }
-  return { domain: plan.domain, did: plan.tenant, createDomain, ...ops };
+  return { domain: plan.domain, did: plan.tenant, createDomain, moveDomain, ...ops };
+}
+
+/** The subscriber row of an account that a domain move takes along: same password, ha1/ha1b for the new domain. */
+function rewriteSubscriber(ops: Ops, a: RehashedAccount, creds: RowCredentials): void {
+  const view: AccountView = { ...a, extensions: [], displayName: '', upn: '', status: 'active', preferences: {} };
+  ops.deleteSubscribers.push(a.username);
+  ops.insertSubscribers.push(creds.subscriber(view));
 }
 
 function addSubscriberChange(ops: Ops, change: SubscriberChange, creds: RowCredentials): void {

@@ -1,5 +1,6 @@
 /** Which directory users belong in the PBX, per the tenant's scope and per-user overrides. */
 import type { DirectoryUser } from '../model/directory-user.js';
+import type { ScopeSummary } from '../model/plan.js';
 import type { TenantConfig, UserOverride } from '../model/tenant-config.js';
 
 export function upnDomain(upn: string): string {
@@ -45,4 +46,26 @@ export function compareUsers(a: DirectoryUser, b: DirectoryUser): number {
     a.userPrincipalName.localeCompare(b.userPrincipalName, 'en') ||
     a.id.localeCompare(b.id)
   );
+}
+
+/** How many users the scope admits, and why the others are left out (each user counted once, first reason). */
+export function scopeSummary(users: readonly DirectoryUser[], config: TenantConfig, excluded: (u: DirectoryUser) => boolean): ScopeSummary {
+  const { scope } = config.source;
+  const domains = new Set(scope.domains.length > 0 ? scope.domains : [config.domain]);
+  const otherDomains: Record<string, number> = {};
+  let disabled = 0;
+  let guests = 0;
+  let excludedCount = 0;
+  let inScopeCount = 0;
+  for (const u of users) {
+    if (scope.enabledOnly && !u.accountEnabled) disabled++;
+    else if (scope.membersOnly && isGuest(u)) guests++;
+    else if (!domains.has(upnDomain(u.userPrincipalName))) {
+      const d = upnDomain(u.userPrincipalName);
+      otherDomains[d] = (otherDomains[d] ?? 0) + 1;
+    } else if (excluded(u)) excludedCount++;
+    else inScopeCount++;
+  }
+  const sorted = Object.fromEntries(Object.entries(otherDomains).sort(([a], [b]) => (a < b ? -1 : 1)));
+  return { read: users.length, inScope: inScopeCount, disabled, guests, otherDomains: sorted, excluded: excludedCount };
 }

@@ -38,3 +38,16 @@ export function checkOwnership(config: TenantConfig, pbx: PbxTenantState, curren
     );
   }
 }
+
+/**
+ * A move takes every row of the tenant's domain along; rows someone else made there would be
+ * changed too, so the move is refused until they are gone.
+ */
+export function checkMovable(from: string, current: CurrentTenant): void {
+  const foreign = current.foreignSubscribers.length + current.foreignAliases.size;
+  if (foreign === 0) return;
+  throw new PlanError(
+    [`domain ${from} holds ${foreign} row${foreign === 1 ? '' : 's'} pbxsync did not create (${[...current.foreignSubscribers, ...current.foreignAliases.keys()].slice(0, 3).join(', ')}); a move would take them along; nothing was changed`],
+    `move or remove them first, or keep domain: ${from}`,
+  );
+}

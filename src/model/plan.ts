@@ -54,6 +54,7 @@ export type CredentialReason =
   | 'missing-row' // the subscriber row was removed by someone
   | 'hash-mismatch' // the stored ha1/ha1b are not what the key derives (changed by hand?)
   | 'plaintext-setting' // credentials.store_plaintext changed
+  | 'domain' // the tenant moves to another domain: ha1/ha1b contain it
   | 'missing-softphone-hash';
 
 /** What an apply writes of an account's credentials. */
@@ -108,8 +109,30 @@ export type RecordEntry =
   | { readonly type: 'retired'; readonly extension: string }
   | { readonly type: 'deleted'; readonly objectId: string; readonly username: string; readonly generation: number };
 
-export type Change =
+/** An account whose subscriber row a domain move rewrites (its ha1/ha1b contain the domain). */
+export interface RehashedAccount {
+  readonly objectId: string;
+  readonly username: string;
+  readonly generation: number;
+}
+
+export type DomainChange =
   | { readonly kind: 'create'; readonly entity: 'domain'; readonly domain: string; readonly did: string }
+  | {
+      readonly kind: 'move';
+      readonly entity: 'domain';
+      /** The tenant's domain before: every row of the tenant leaves it, and its domain row is renamed. */
+      readonly from: string;
+      readonly to: string;
+      readonly did: string;
+      /** Subscriber rows rewritten for the new domain, same passwords (those no other change rewrites). */
+      readonly rehash: readonly RehashedAccount[];
+      /** How many of the tenant's accounts (active and disabled) move. */
+      readonly accounts: number;
+    };
+
+export type Change =
+  | DomainChange
   | SubscriberChange
   | {
       readonly kind: 'update';
@@ -154,6 +177,32 @@ export interface PlanSummary {
   readonly delete: number;
 }
 
+/** Whether the domain a plan creates the tenant on, or moves it onto, is proven to be the customer's. */
+export interface DomainCheck {
+  readonly domain: string;
+  readonly reason: 'create' | 'move';
+  /** verified: its TXT record is there; namespace: it lies under the ISP's own namespace. */
+  readonly state: 'verified' | 'namespace' | 'missing' | 'wrong-value' | 'failure';
+  /** The record the customer's DNS must hold. */
+  readonly record: { readonly name: string; readonly type: 'TXT'; readonly value: string };
+  readonly detail: string;
+}
+
+/** Who of the directory is in scope, and why the others are not. */
+export interface ScopeSummary {
+  readonly read: number;
+  readonly inScope: number;
+  readonly disabled: number;
+  readonly guests: number;
+  /** Users whose UPN domain is neither the tenant's domain nor one of `source.scope.domains`, by domain. */
+  readonly otherDomains: Readonly<Record<string, number>>;
+  readonly excluded: number;
+}
+
+export function domainAllowed(check: DomainCheck | null): boolean {
+  return check === null || check.state === 'verified' || check.state === 'namespace';
+}
+
 export interface Plan {
   readonly formatVersion: typeof PLAN_FORMAT_VERSION;
   readonly tenant: string;
@@ -170,6 +219,10 @@ export interface Plan {
   readonly warnings: readonly PlanWarning[];
   readonly summary: PlanSummary;
   readonly safety: SafetyVerdict;
+  /** The check of a domain the plan creates or moves onto; null when the domain is the tenant's already. */
+  readonly domainCheck: DomainCheck | null;
+  /** Null for a replayed saved plan (the directory is not read again). */
+  readonly scope: ScopeSummary | null;
   /** The tenant's record once this plan is applied (state store and PBX rows alike). */
   readonly nextState: StoredTenantState;
 }

@@ -44,6 +44,11 @@ export interface RowOps {
   readonly did: string;
   /** Create the `domain` row (did) and its `domain_attrs`, when not there yet. */
   readonly createDomain: { readonly did: string; readonly attrs: Readonly<Record<string, string>> } | null;
+  /**
+   * Before everything else: every row of domain `from` (subscribers, aliases, preferences,
+   * and the domain row itself; its did and domain_attrs stay) moves to `domain`.
+   */
+  readonly moveDomain: { readonly from: string } | null;
   /** Usernames whose `subscriber` row is deleted. */
   readonly deleteSubscribers: readonly string[];
   /** `dbaliases` rows deleted: an extension together with the username it routes to. */

@@ -36,3 +36,11 @@ export function fingerprintRows(state: PbxRows): string {
   section('preferences', sortedRows(state.preferences, (p) => [p.uuid, p.username, p.attribute, p.type, p.value]));
   return hash.digest('hex');
 }
+
+/**
+ * The fingerprint of a domain move: the rows of the tenant's current domain together with
+ * those of the domain it moves onto (which must stay empty until the move).
+ */
+export function moveFingerprint(fromRows: string, toRows: string): string {
+  return createHash('sha256').update(`${FORMAT}\nmove\n${fromRows}\n${toRows}\n`).digest('hex');
+}

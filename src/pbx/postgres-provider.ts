@@ -7,7 +7,7 @@ import { UserError } from '../errors.js';
 import type { PbxTenantState } from '../model/pbx-state.js';
 import type { RowOps } from '../model/row-ops.js';
 import { PbxBusyError, PbxChangedError } from './errors.js';
-import { fingerprintRows } from './fingerprint.js';
+import { fingerprintRows, moveFingerprint } from './fingerprint.js';
 import { assertSchema, type SchemaHints } from './kamailio-schema.js';
 import { advisoryLock, type PgTenantLock } from './postgres-lock.js';
 import { initFromSqlDir, DEFAULT_SQL_DIR } from './postgres-init.js';
@@ -119,12 +119,12 @@ export class PostgresPbxProvider implements PbxProvider {
       assertSchema(await readFacts(db), this.hints);
       await db.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(this.options.busyTimeoutMs ?? 30_000))}`);
       await db.query(TABLE_LOCK);
-      if (expectedFingerprint !== undefined && fingerprintRows(await readRows(db, ops.domain, ops.did)) !== expectedFingerprint) {
+      if (expectedFingerprint !== undefined && (await currentFingerprint(db, ops)) !== expectedFingerprint) {
         throw new PbxChangedError(ops.domain);
       }
       await writeOps(db, ops, stamp);
       await holdTransaction();
-      this.assertLockHeld(ops.domain);
+      this.assertLockHeld(ops.did);
     });
   }
 
@@ -248,4 +248,10 @@ function lostWith(err: unknown, db: pg.Client): boolean {
 /** Not a UserError: only a caller that keeps using a closed provider sees it. */
 function closedWhileConnecting(target: PgTarget): Error {
   return new Error(`the connection to ${target.database} was closed by close() while it was being opened`);
+}
+
+/** What a plan's fingerprint covers: the tenant's domain, or for a move both domains. */
+async function currentFingerprint(db: pg.Client, ops: RowOps): Promise<string> {
+  const rows = fingerprintRows(await readRows(db, ops.moveDomain?.from ?? ops.domain, ops.did));
+  return ops.moveDomain ? moveFingerprint(rows, fingerprintRows(await readRows(db, ops.domain, ops.did))) : rows;
 }

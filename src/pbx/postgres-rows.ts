@@ -100,9 +100,24 @@ const SQL = {
     FROM unnest($2::text[], $3::text[], $4::text[], $5::int[], $6::text[]) AS x(uuid, username, attribute, type, value)`,
 } as const;
 
-/** Deletes, then renames, then inserts; a statement runs only when its list is non-empty. */
+/**
+ * A tenant's move to another domain: its rows follow, in this order. Only the aliases of the
+ * moved domain are retargeted (another domain's alias into it is another tenant's row).
+ */
+const MOVE = [
+  'UPDATE subscriber SET domain = $1::text WHERE domain = $2::text',
+  'UPDATE dbaliases SET alias_domain = $1::text WHERE alias_domain = $2::text',
+  'UPDATE dbaliases SET domain = $1::text WHERE alias_domain = $1::text AND domain = $2::text',
+  'UPDATE usr_preferences SET domain = $1::text WHERE domain = $2::text',
+  'UPDATE domain SET domain = $1::text, last_modified = $3::timestamp WHERE domain = $2::text',
+] as const;
+
+/** A domain move first, then deletes, renames and inserts; a statement runs only when its list is non-empty. */
 export async function writeOps(db: Queryable, ops: RowOps, stamp: string): Promise<void> {
   const { domain } = ops;
+  if (ops.moveDomain) {
+    for (const sql of MOVE) await db.query(sql, sql.includes('$3') ? [domain, ops.moveDomain.from, stamp] : [domain, ops.moveDomain.from]);
+  }
   const run = async <T>(sql: string, list: readonly T[], columns: ((row: T) => unknown)[], extra: unknown[] = []): Promise<void> => {
     if (list.length === 0) return;
     await db.query(sql, [domain, ...columns.map((col) => list.map(col)), ...extra]);

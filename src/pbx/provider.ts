@@ -49,7 +49,8 @@ export interface PbxProvider {
   apply(ops: RowOps, expectedFingerprint?: string): Promise<void>;
 
   /**
-   * Take the per-tenant lock of `domain`, so that two applies of the same tenant never
+   * Take the per-tenant lock named `domain` (callers pass the tenant's name, its did: a tenant
+   * may move to another domain), so that two applies of the same tenant never
    * interleave (read → plan → confirm → apply all happen under it). Waits up to
    * `options.timeoutMs`, calling `options.onWait` once with the holder when it has to wait,
    * then throws `PbxLockTimeoutError` naming the holder. Other domains are not blocked.

@@ -11,7 +11,7 @@ import type { RowOps } from '../model/row-ops.js';
 import { UserError } from '../errors.js';
 import { SqliteFiles, type SqliteFileFacts, type SqliteFileOptions } from '../fs/sqlite-files.js';
 import { PbxBusyError, PbxChangedError, PbxMissingError } from './errors.js';
-import { fingerprintRows, type PbxRows } from './fingerprint.js';
+import { fingerprintRows, moveFingerprint, type PbxRows } from './fingerprint.js';
 import { KAMAILIO_TABLES, SQLITE_DDL, assertSchema, tablesToCreate, type SchemaFacts, type SchemaHints } from './kamailio-schema.js';
 import { lockFile, lockFilePath } from './file-lock.js';
 import type { LockOptions, PbxLock, PbxProvider } from './provider.js';
@@ -101,7 +101,7 @@ export class SqlitePbxProvider implements PbxProvider {
         assertSchema(readFacts(db), this.hints);
         // Compared under the write lock (BEGIN IMMEDIATE), so nobody can change the rows
         // between this check and the writes below.
-        if (expectedFingerprint !== undefined && fingerprintRows(readRows(db, ops.domain, ops.did)) !== expectedFingerprint) {
+        if (expectedFingerprint !== undefined && currentFingerprint(db, ops) !== expectedFingerprint) {
           throw new PbxChangedError(ops.domain);
         }
         writeOps(db, ops, stamp);
@@ -212,6 +212,12 @@ function readFacts(db: Db): SchemaFacts {
  */
 const ALIAS_TARGET = `CASE WHEN domain = alias_domain THEN username ELSE username || '@' || domain END`;
 
+/** What a plan's fingerprint covers: the tenant's domain, or for a move both domains. */
+function currentFingerprint(db: Db, ops: RowOps): string {
+  const rows = fingerprintRows(readRows(db, ops.moveDomain?.from ?? ops.domain, ops.did));
+  return ops.moveDomain ? moveFingerprint(rows, fingerprintRows(readRows(db, ops.domain, ops.did))) : rows;
+}
+
 function readRows(db: Db, domain: string, did: string): PbxRows {
   const subscribers = (
     db
@@ -249,6 +255,18 @@ function readDomain(db: Db, domain: string, did: string): PbxRows['domain'] {
     .all(row.did) as { name: string; value: string }[];
   return { did: row.did, exists: true, attrs: Object.fromEntries(attrs.map((a) => [a.name, String(a.value)])), otherDomainsOfDid };
 }
+
+/**
+ * A tenant's move to another domain: its rows follow, in this order. Only the aliases of the
+ * moved domain are retargeted (another domain's alias into it is another tenant's row).
+ */
+const MOVE = [
+  'UPDATE subscriber SET domain = @domain WHERE domain = @from',
+  'UPDATE dbaliases SET alias_domain = @domain WHERE alias_domain = @from',
+  'UPDATE dbaliases SET domain = @domain WHERE alias_domain = @domain AND domain = @from',
+  'UPDATE usr_preferences SET domain = @domain WHERE domain = @from',
+  'UPDATE domain SET domain = @domain, last_modified = @stamp WHERE domain = @from',
+] as const;
 
 /** The statements of one apply; each takes its whole list as one JSON parameter, `@rows`. */
 const SQL = {
@@ -289,9 +307,10 @@ const SQL = {
     FROM json_each(@rows) AS j`,
 } as const;
 
-/** Deletes, then renames, then inserts; a statement runs only when its list is non-empty. */
+/** A domain move first, then deletes, renames and inserts; a statement runs only when its list is non-empty. */
 function writeOps(db: Db, ops: RowOps, stamp: string): void {
   const { domain } = ops;
+  if (ops.moveDomain) for (const sql of MOVE) db.prepare(sql).run({ domain, from: ops.moveDomain.from, stamp });
   const run = (sql: string, list: readonly unknown[]): void => {
     if (list.length > 0) db.prepare(sql).run({ domain, stamp, rows: JSON.stringify(list) });
   };

@@ -6,7 +6,7 @@
  * and no value expanded from the environment; it is signed with a key derived from the master
  * key, so an edited plan is refused.
  */
-import type { Change, Plan, PlanWarning, SafetyVerdict, PlanSummary } from '../model/plan.js';
+import type { Change, DomainCheck, Plan, PlanWarning, SafetyVerdict, PlanSummary, ScopeSummary } from '../model/plan.js';
 
 export const PLAN_DOCUMENT_FORMAT = 'pbxsync-plan';
 export const PLAN_DOCUMENT_VERSION = 2;
@@ -29,6 +29,9 @@ export interface SavedPlan extends PlanProvenance {
   readonly warnings: readonly PlanWarning[];
   readonly summary: PlanSummary;
   readonly safety: SafetyVerdict;
+  /** For readers: apply checks the domain again. */
+  readonly domainCheck: DomainCheck | null;
+  readonly scope: ScopeSummary | null;
   readonly signature: string;
 }
 
@@ -46,13 +49,15 @@ export function planBody(plan: Plan, provenance: PlanProvenance): Record<string,
     recordFingerprint: plan.recordFingerprint,
     summary: plan.summary,
     safety: plan.safety,
+    domainCheck: plan.domainCheck,
+    scope: plan.scope,
     warnings: plan.warnings,
     changes: plan.changes,
   };
 }
 
 /** Keys whose object values are maps of data: their own keys are not renamed. */
-const DATA_MAPS = new Set(['preferences', 'configSections', 'config_sections']);
+const DATA_MAPS = new Set(['preferences', 'configSections', 'config_sections', 'otherDomains', 'other_domains']);
 
 function renameKeys(value: unknown, rename: (key: string) => string, inDataMap = false): unknown {
   if (Array.isArray(value)) return value.map((v) => renameKeys(v, rename));
@@ -88,6 +93,8 @@ export function readPlanDocument(document: unknown): SavedPlan {
     warnings: doc.warnings as PlanWarning[],
     summary: doc.summary as PlanSummary,
     safety: doc.safety as SafetyVerdict,
+    domainCheck: (doc.domainCheck ?? null) as DomainCheck | null,
+    scope: (doc.scope ?? null) as ScopeSummary | null,
     signature: doc.signature as string,
   };
 }

@@ -30,6 +30,7 @@ const REASON_TEXT: Readonly<Record<CredentialReason, string>> = {
   'missing-row': 'the subscriber row was missing',
   'hash-mismatch': 'the stored hashes did not match',
   'plaintext-setting': 'credentials.store_plaintext changed',
+  domain: 'the domain changed',
   'missing-softphone-hash': 'the softphone hash was missing',
 };
 

@@ -6,7 +6,8 @@
  * with pbxsync's own marker, so nothing from the data can add a block, close the table or
  * open a code block.
  */
-import type { Plan, SubscriberChange } from '../model/plan.js';
+import { domainAllowed, type Plan, type SubscriberChange } from '../model/plan.js';
+import { domainCheckLines, scopeLine } from './plan-context.js';
 import { changeFields } from './change-fields.js';
 import { markdownCode, markdownText as text } from './markdown-text.js';
 import { recordLines } from './record-text.js';
@@ -17,7 +18,14 @@ const ACTION: Record<SubscriberChange['kind'], string> = { create: '➕ create',
 export function renderPlanMarkdown(plan: Plan): string {
   const lines = [`### pbxsync plan: ${markdownCode(plan.tenant)} (${text(plan.domain)})`, '', `**${summaryLine(plan)}**`, ''];
   const subscribers = plan.changes.filter((c): c is SubscriberChange => c.entity === 'subscriber');
-  if (plan.changes.some((c) => c.entity === 'domain')) lines.push(`The SIP domain ${markdownCode(plan.domain)} will be created.`, '');
+  for (const c of plan.changes) {
+    if (c.entity !== 'domain') continue;
+    if (c.kind === 'create') lines.push(`The SIP domain ${markdownCode(c.domain)} will be created.`, '');
+    else lines.push(`The tenant moves from ${markdownCode(c.from)} to ${markdownCode(c.to)}: ${c.accounts} accounts with their extensions and settings; usernames, extensions and passwords stay (one change for the safety brake).`, '');
+  }
+  for (const l of domainCheckLines(plan.domainCheck)) lines.push(`${domainAllowed(plan.domainCheck) ? '✅' : '⛔'} ${text(l)}`, '');
+  const scope = scopeLine(plan.scope);
+  if (scope !== null) lines.push(text(scope), '');
   if (subscribers.length > 0) {
     lines.push('| action | extension | username | user | changes |', '|---|---|---|---|---|');
     for (const c of subscribers) lines.push(row(c));

@@ -3,7 +3,8 @@
  * Every piece of text that is not pbxsync's own goes through `terminalText` (or `quotedText`)
  * before it is padded, coloured and joined: only pbxsync's line breaks and colours remain.
  */
-import type { AccountView, Change, Plan, PlanWarning } from '../model/plan.js';
+import { domainAllowed, type AccountView, type Change, type Plan, type PlanWarning } from '../model/plan.js';
+import { domainCheckLines, scopeLine } from './plan-context.js';
 import { changeFields, type FieldLine } from './change-fields.js';
 import { recordLines } from './record-text.js';
 import { quotedText, terminalText as t } from './safe-text.js';
@@ -11,6 +12,8 @@ import { plainStyle, type Style } from './style.js';
 
 export function renderPlanText(plan: Plan, style: Style = plainStyle): string {
   const lines: string[] = [style.bold(`Tenant ${t(plan.tenant)} (${t(plan.domain)})`), ''];
+  const context = [...domainCheckLines(plan.domainCheck).map((l) => (domainAllowed(plan.domainCheck) ? t(l) : style.warn(t(l)))), ...nonNull(scopeLine(plan.scope)).map(t)];
+  if (context.length > 0) lines.push(...context, '');
   for (const change of plan.changes) lines.push(...renderChange(change, style), '');
   if (plan.warnings.length > 0) {
     lines.push(style.warn('Warnings:'));
@@ -26,11 +29,16 @@ export function warningLines(w: PlanWarning, style: Style): string[] {
   return [`  ${style.warn('!')} ${at}${t(w.message)}`, ...(w.hint ? [`      hint: ${t(w.hint)}`] : [])];
 }
 
+function nonNull<T>(value: T | null): T[] {
+  return value === null ? [] : [value];
+}
+
 export function summaryLine(plan: Plan): string {
   const s = plan.summary;
   if (plan.changes.length === 0) return 'No changes. The PBX matches the tenant file and the directory.';
   const onlyRecord = plan.changes.every((c) => c.entity === 'record');
-  const counts = `${s.create} to create, ${s.update} to update, ${s.disable} to disable, ${s.delete} to delete`;
+  const move = plan.changes.find((c) => c.entity === 'domain' && c.kind === 'move');
+  const counts = `${move && move.entity === 'domain' && move.kind === 'move' ? `1 domain move (${t(move.from)} → ${t(move.to)}), ` : ''}${s.create} to create, ${s.update} to update, ${s.disable} to disable, ${s.delete} to delete`;
   return onlyRecord ? `Plan: ${counts}; pbxsync's record of the tenant is brought up to date.` : `Plan: ${counts}.`;
 }
 
@@ -49,7 +57,12 @@ function createNote(change: Extract<Change, { kind: 'create'; entity: 'subscribe
 function renderChange(change: Change, style: Style): string[] {
   switch (change.entity) {
     case 'domain':
-      return [style.add(`  + domain ${t(change.domain)} (did ${t(change.did)})`)];
+      if (change.kind === 'create') return [style.add(`  + domain ${t(change.domain)} (did ${t(change.did)})`)];
+      return [
+        style.change(`  ~ domain ${t(change.from)} → ${t(change.to)} (did ${t(change.did)}): the tenant moves`),
+        `        ${change.accounts} account${change.accounts === 1 ? '' : 's'} with their extensions and settings move; usernames, extensions and passwords stay`,
+        `        phones must register on ${t(change.to)} from now on; the safety brake counts the move as one change`,
+      ];
     case 'record':
       return [style.change("  ~ pbxsync's record of the tenant (kept in the PBX and the state store)"), ...recordLines(change).map((l) => `        ${t(l)}`)];
     case 'subscriber':

@@ -141,7 +141,7 @@ describe.each([sqlite, postgres])('$name', (backend) => {
     expect((await doomed.exited).signal).toBe('SIGKILL');
 
     expect(await backend.dump(url)).toEqual(before);
-    if (backend === sqlite) expect(existsSync(lockFilePath(url.slice('sqlite:'.length), 'acme.com'))).toBe(true);
+    if (backend === sqlite) expect(existsSync(lockFilePath(url.slice('sqlite:'.length), 'acme'))).toBe(true);
 
     // The killed process's lock (a stale file on SQLite, a dropped session on PostgreSQL) does not block.
     const again = pbxsync(['apply', 'tenant.yaml', '--auto-approve', '--allow-unsafe', '--lock-timeout', '5s'], { cwd: t.dir, env: t.env });

@@ -306,7 +306,7 @@ describe.skipIf(!PG_URL)(`PostgreSQL tenant lock lost, init scripts that fail, U
   it('an apply refuses to commit once the tenant lock\'s session is gone (another pbxsync may hold it now)', async () => {
     const { url, before } = await seeded();
     const pbx = provider(url);
-    const lock = await pbx.lock('a.example', { timeoutMs: 0, tenant: 'acme' });
+    const lock = await pbx.lock('t', { timeoutMs: 0, tenant: 'acme' });
     cleanups.push(() => lock.release());
     const baseline = openSockets();
     const [session] = await backendsOf(url, 'pbxsync apply%');
@@ -317,7 +317,7 @@ describe.skipIf(!PG_URL)(`PostgreSQL tenant lock lost, init scripts that fail, U
     expect(await dumpPg(url)).toEqual(before);
     // Released, the lock no longer stands in the way; a new one works as before.
     await lock.release();
-    const again = await pbx.lock('a.example', { timeoutMs: 0, tenant: 'acme' });
+    const again = await pbx.lock('t', { timeoutMs: 0, tenant: 'acme' });
     await pbx.apply(CHANGES);
     await again.release();
   });

@@ -122,6 +122,8 @@ export function fullPlan(): Plan {
     summary: { create: 1, update: 1, disable: 1, delete: 1 },
     safety: { ok: false, existing: 4, removing: 2, updating: 1, maxRemoveShare: 0.2, maxUpdateShare: 0.5, minExisting: 1, reasons: ['would disable or delete 2 of 4 subscribers (50% > max_remove_share 20%)'] },
     nextState: EMPTY_STORED_STATE,
+    domainCheck: { domain: 'acme.com', reason: 'create', state: 'missing', record: { name: '_pbxsync.acme.com', type: 'TXT', value: 'pbxsync-verification=0123' }, detail: 'NXDOMAIN' },
+    scope: { read: 10, inScope: 5, disabled: 1, guests: 1, otherDomains: { 'labs.acme.com': 2 }, excluded: 1 },
   };
 }
 

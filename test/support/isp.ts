@@ -22,6 +22,8 @@ export function testIspYaml(extra = ''): string {
     '    database: ["127.0.0.1:*", "localhost:*"]',
     `  ca_files: [${JSON.stringify(`${testTmp()}/`)}]`,
     `  paths: [${JSON.stringify(testTmp())}]`,
+    // The tests' tenants need no DNS record; the domain verification tests use other domains.
+    'namespaces: [acme.com, globex.com, moved.example]',
     extra,
   ].join('\n');
 }

@@ -6,7 +6,8 @@ import type { PbxTenantState } from '../../src/model/pbx-state.js';
 import type { Plan, SubscriberChange } from '../../src/model/plan.js';
 import { EMPTY_STORED_STATE, type StoredTenantState } from '../../src/model/stored-state.js';
 import type { TenantConfig } from '../../src/model/tenant-config.js';
-import { KEY_ID, applyPlan, config, emptyPbx, fakeCredentials, override, user } from '../support/builders.js';
+import { buildRowOps } from '../../src/core/row-ops.js';
+import { KEY_ID, applyPlan, config, emptyPbx, fakeCredentials, fakeHashes, override, user } from '../support/builders.js';
 
 function plan(cfg: TenantConfig, directory: DirectoryUser[], pbx: PbxTenantState = emptyPbx(), stored: StoredTenantState = EMPTY_STORED_STATE, keyId = KEY_ID): Plan {
   return makePlan({ config: cfg, directory, pbx, stored, credentials: fakeCredentials, keyId });
@@ -21,7 +22,7 @@ function converge(cfg: TenantConfig, directory: DirectoryUser[], pbx = emptyPbx(
 const extOf = (p: Plan) => Object.fromEntries(p.accounts.map((a) => [a.upn, a.extensions.join(',')]));
 const subscriberChanges = (p: Plan) => p.changes.filter((c): c is SubscriberChange => c.entity === 'subscriber');
 const kinds = (p: Plan) =>
-  p.changes.map((c) => (c.entity === 'domain' ? `create:${c.domain}` : c.entity === 'record' ? 'record' : `${c.kind}:${c.kind === 'delete' ? c.before.upn : c.after.upn}`));
+  p.changes.map((c) => (c.entity === 'domain' ? (c.kind === 'create' ? `create:${c.domain}` : `move:${c.from}`) : c.entity === 'record' ? 'record' : `${c.kind}:${c.kind === 'delete' ? c.before.upn : c.after.upn}`));
 
 const alice = user('Alice Adams');
 const bob = user('Bob Brown');
@@ -328,5 +329,29 @@ describe('makePlan', () => {
   it('never puts a secret in the plan', () => {
     const p = plan(config(), [alice]);
     expect(JSON.stringify(p)).not.toMatch(/scrypt|ha1/i);
+  });
+
+  it('moves a tenant to another domain as one change: rows re-homed, ha1 rewritten, same usernames, extensions and passwords', () => {
+    const first = converge(config(), [alice, bob, carol]);
+    const left = converge(config(), [alice, bob], first.pbx, first.stored); // carol disabled: moves too, without a subscriber row
+    const moved = makePlan({ config: config({ domain: 'acme.net', source: { type: 'snapshot', path: 'x', scope: { enabledOnly: true, membersOnly: true, domains: ['acme.com'] } } }), directory: [alice, bob], pbx: left.pbx, stored: left.stored, credentials: { matches: () => false }, keyId: KEY_ID, move: { from: 'acme.com' } });
+    expect(moved.changes).toEqual([
+      { kind: 'move', entity: 'domain', from: 'acme.com', to: 'acme.net', did: 'acme', accounts: 3, rehash: [alice, bob].map((u) => ({ objectId: u.id, username: u.userPrincipalName.split('@')[0], generation: 1 })) },
+    ]);
+    expect(moved.summary).toEqual({ create: 0, update: 0, disable: 0, delete: 0 });
+    expect(moved.safety.ok).toBe(true);
+    expect(moved.nextState).toEqual(left.stored);
+    expect(moved.accounts.map((a) => [a.username, a.extensions[0]])).toEqual([['alice.adams', '1001'], ['bob.brown', '1002']]);
+    const ops = buildRowOps(moved, { subscriber: (a) => ({ username: a.username, password: '', ...fakeHashes(a) }), softphoneHash: () => 'x' });
+    expect(ops.moveDomain).toEqual({ from: 'acme.com' });
+    expect(ops.insertSubscribers.map((r) => r.username)).toEqual(['alice.adams', 'bob.brown']);
+  });
+
+  it('refuses a move while the old domain holds rows pbxsync did not create', () => {
+    const first = converge(config(), [alice]);
+    const withFax = { ...first.pbx, subscribers: [...first.pbx.subscribers, { username: 'fax', ha1: 'x', ha1b: 'y', hasPlaintext: true }] };
+    expect(() => makePlan({ config: config({ domain: 'acme.net' }), directory: [alice], pbx: withFax, stored: first.stored, credentials: fakeCredentials, keyId: KEY_ID, move: { from: 'acme.com' } })).toThrow(
+      /^domain acme\.com holds 1 row pbxsync did not create \(fax\); a move would take them along; nothing was changed$/,
+    );
   });
 });

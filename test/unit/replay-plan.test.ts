@@ -18,7 +18,7 @@ function made() {
   return { cfg, pbx, stored: first.nextState, plan };
 }
 
-const saved = (p: ReturnType<typeof made>['plan'], changes: readonly Change[] = p.changes) => ({ name: 'acme.plan.json', pbxFingerprint: p.pbxFingerprint, recordFingerprint: p.recordFingerprint, changes, warnings: p.warnings });
+const saved = (p: ReturnType<typeof made>['plan'], changes: readonly Change[] = p.changes) => ({ name: 'acme.plan.json', pbxFingerprint: p.pbxFingerprint, recordFingerprint: p.recordFingerprint, changes, warnings: p.warnings, scope: p.scope });
 
 describe('replayPlan', () => {
   it('recomputes everything from the saved changes and gets the plan that was saved', () => {

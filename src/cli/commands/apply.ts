@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { executeApply } from '../../app/execute-apply.js';
 import { preparePlan } from '../../app/prepare-plan.js';
 import { UserError } from '../../errors.js';
+import { domainAllowed, type DomainCheck } from '../../model/plan.js';
 import { renderPlanText } from '../../render/render-text.js';
 import { confirm } from '../confirm.js';
 import { EXIT_ERROR, EXIT_OK } from '../exit-codes.js';
@@ -30,6 +31,8 @@ export default async function apply(file: string, options: ApplyOptions, command
   try {
     const { plan } = prepared;
     out(renderPlanText(plan, styleFor(process.stdout, globals.color)));
+    // A tenant is written onto a domain only once the domain is proven to be the customer's.
+    if (!domainAllowed(plan.domainCheck)) throw unverifiedDomain(plan.domainCheck!, file);
     if (!plan.safety.ok) {
       process.stderr.write(safetyText(plan.safety));
       if (!options.allowUnsafe) throw new UserError('refusing an unsafe plan; nothing was changed', 're-run with --allow-unsafe once you have checked the plan');
@@ -51,4 +54,12 @@ export default async function apply(file: string, options: ApplyOptions, command
   } finally {
     await prepared.close();
   }
+}
+
+function unverifiedDomain(check: DomainCheck, file: string): UserError {
+  const what = check.reason === 'create' ? 'create the tenant on' : 'move the tenant onto';
+  return new UserError(
+    `refusing to ${what} ${check.domain}: it is not verified (${check.state}${check.detail ? `: ${check.detail}` : ''}); nothing was changed`,
+    `the customer's DNS admin creates ${check.record.name} TXT "${check.record.value}"; then check it with: pbxsync domain verify ${file}`,
+  );
 }
