@@ -13,6 +13,7 @@ import { parseDocument } from 'yaml';
 import type { GraphEmulator } from '../graph-emulator/server.js';
 import { acmeEmulator, CLIENT_ID, SECRET, TENANT_ID, useAzureSource } from '../support/azure-fixture.js';
 import { exampleTenant, ROOT } from '../support/cli.js';
+import { testIspYaml, writeTestIspConfig } from '../support/isp.js';
 import { pbxsyncAsync, spawnAsync } from '../support/cli-async.js';
 
 let em: GraphEmulator;
@@ -246,8 +247,9 @@ describe('clear errors', () => {
     expectOneLineError(await run('plan', 'tenant.yaml'), /^error: group 'Phone Users' \(source\.groups\) does not exist in the directory$/);
   });
 
-  it('the SIP domain not verified in the directory', async () => {
+  it('the SIP domain not verified in the directory (a domain not under the ISP namespace)', async () => {
     em.directory.domains.find((d) => d.id === 'acme.com')!.isVerified = false;
+    env = { ...env, PBXSYNC_ISP_CONFIG: writeTestIspConfig('no-namespace.yaml', testIspYaml('', [])) };
     expectOneLineError(await run('plan', 'tenant.yaml'), /^error: the tenant's SIP domain acme\.com is not a verified domain of the Entra ID directory .*$/);
   });
 

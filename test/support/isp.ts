@@ -11,7 +11,8 @@ import { testTmp } from './tmp.js';
 
 export const TEST_ENV_NAMES = ['PBX_URL', 'STATE_URL', 'PBX_DB_PASSWORD', 'STATE_DB_PASSWORD', 'ACME_GRAPH_SECRET', 'ACME_GRAPH_KEY_FILE', 'TEST_*'];
 
-export function testIspYaml(extra = ''): string {
+/** `namespaces`: the ISP's own domains (no DNS record needed); by default the tests' tenants' domains. */
+export function testIspYaml(extra = '', namespaces = ['acme.com', 'globex.com', 'moved.example']): string {
   return [
     'allow:',
     `  env: [${TEST_ENV_NAMES.map((n) => JSON.stringify(n)).join(', ')}]`,
@@ -23,9 +24,16 @@ export function testIspYaml(extra = ''): string {
     `  ca_files: [${JSON.stringify(`${testTmp()}/`)}]`,
     `  paths: [${JSON.stringify(testTmp())}]`,
     // The tests' tenants need no DNS record; the domain verification tests use other domains.
-    'namespaces: [acme.com, globex.com, moved.example]',
+    `namespaces: [${namespaces.join(', ')}]`,
     extra,
   ].join('\n');
+}
+
+/** Another ISP configuration for this test file (`name` must be unique in it). */
+export function writeTestIspConfig(name: string, yaml: string): string {
+  const path = join(testTmp(), name);
+  writeFileSync(path, `${yaml}\n`);
+  return path;
 }
 
 /** The path of this test file's ISP configuration, written on first use. */
