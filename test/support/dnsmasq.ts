@@ -97,13 +97,13 @@ async function untilAnswering(port: number, child: ChildProcess, log: () => stri
  * to a second dnsmasq serving it unsigned, with a trust anchor for the zone (dnsmasq also needs
  * one for the root) that nothing can match: the zone must be signed and is not, so DNSSEC
  * validation says BOGUS, which a resolver answers as SERVFAIL (the most common real
- * cause of SERVFAIL). dnsmasq on its own does not answer SERVFAIL: an unreachable upstream
+ * cause of SERVFAIL). `extra` records are served as usual. dnsmasq on its own does not answer SERVFAIL: an unreachable upstream
  * gives a timeout, no upstream gives REFUSED.
  */
-export async function startServfailDnsmasq(zone: string): Promise<{ server: string; stop(): Promise<void> }> {
+export async function startServfailDnsmasq(zone: string, extra: readonly string[] = []): Promise<{ server: string; stop(): Promise<void> }> {
   const upstream = await startDnsmasq([`--local=/${zone}/`, `--txt-record=_pbxsync.${zone},pbxsync-verification=0`]);
   const anchor = `12345,8,2,${'ab'.repeat(32)}`; // key tag, RSASHA256, SHA-256 digest of no key at all
-  const validator = await startDnsmasq(['--dnssec', `--trust-anchor=.,${anchor}`, `--trust-anchor=${zone},${anchor}`, `--server=/${zone}/127.0.0.1#${upstream.port}`]);
+  const validator = await startDnsmasq(['--dnssec', `--trust-anchor=.,${anchor}`, `--trust-anchor=${zone},${anchor}`, `--server=/${zone}/127.0.0.1#${upstream.port}`, ...extra]);
   return { server: validator.server, stop: async () => void (await Promise.all([validator.stop(), upstream.stop()])) };
 }
 
