@@ -17,6 +17,8 @@ interface Findings {
   readonly seen: string[];
   /** Lookups that failed: the check is then incomplete. */
   readonly failures: string[];
+  /** Whether one of the domain's own lookups failed: then "it has no record" cannot be said. */
+  domainFailed: boolean;
   matched: boolean;
 }
 
@@ -30,16 +32,18 @@ export async function checkSipRecords(domain: string, registrarHosts: readonly s
   if (registrarHosts.length === 0) return [];
   const client = dnsClient(options);
   const d = bare(domain);
-  const findings: Findings = { seen: [], failures: [], matched: false };
+  const findings: Findings = { seen: [], failures: [], domainFailed: false, matched: false };
   const registrar = await registrarOf(client, registrarHosts, findings);
   const targets = await srvTargets(client, d, registrar, findings);
   if (findings.matched) return [];
+  const reaches = (addresses: readonly string[]) => addresses.some((a) => registrar.addresses.has(a));
   // The SRV targets' addresses, then the domain's own A/AAAA (the fallback of RFC 3263).
-  for (const name of [...targets, d]) {
-    const addresses = await addressesOf(client, name, findings);
-    if (addresses.some((a) => registrar.addresses.has(a))) return [];
-    if (name === d) findings.seen.push(...addresses.map((a) => `${d} ${isIP(a) === 6 ? 'AAAA' : 'A'} → ${a}`));
-  }
+  for (const target of targets) if (reaches(await addressesOf(client, target, findings))) return [];
+  const failedBefore = findings.failures.length;
+  const own = await addressesOf(client, d, findings);
+  if (reaches(own)) return [];
+  findings.domainFailed ||= findings.failures.length > failedBefore;
+  findings.seen.push(...own.map((a) => `${d} ${isIP(a) === 6 ? 'AAAA' : 'A'} → ${a}`));
   return warnings(d, registrarHosts, findings);
 }
 
@@ -63,7 +67,10 @@ async function srvTargets(client: DnsClient, domain: string, registrar: Registra
   const answers = await Promise.all(SIP_SERVICES.map(async (s) => [`${s}.${domain}`, await client.query('SRV', `${s}.${domain}`)] as const));
   const targets = new Set<string>();
   for (const [name, answer] of answers) {
-    if (answer.kind === 'failure') findings.failures.push(`${name} SRV: ${failuresText(answer.failures)}`);
+    if (answer.kind === 'failure') {
+      findings.failures.push(`${name} SRV: ${failuresText(answer.failures)}`);
+      findings.domainFailed = true;
+    }
     if (answer.kind !== 'records') continue;
     for (const srv of answer.records) {
       const target = bare(srv.name);
@@ -89,8 +96,8 @@ async function addressesOf(client: DnsClient, name: string, findings: Findings):
 
 function warnings(domain: string, registrarHosts: readonly string[], findings: Findings): string[] {
   const failed = findings.failures.join('; ');
-  // Nothing seen because nothing could be asked: say that, not "it has no records".
-  if (findings.seen.length === 0 && findings.failures.length > 0) return [`the SIP records of ${domain} could not be checked: ${failed}`];
+  // Nothing seen because the domain's records could not be asked: say that, not "it has no records".
+  if (findings.seen.length === 0 && findings.domainFailed) return [`the SIP records of ${domain} could not be checked: ${failed}`];
   const what = findings.seen.length === 0 ? `it has no ${SIP_SERVICES.join(', ')} SRV record and no A/AAAA record` : findings.seen.join('; ');
   const registrar = bare(registrarHosts[0]!);
   const example = isIP(registrar) === 0 ? `"_sip._udp.${domain}. 3600 IN SRV 10 0 5060 ${registrar}."` : `an A record of ${domain} → ${registrar}`;

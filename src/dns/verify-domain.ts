@@ -38,7 +38,7 @@ export async function verifyDomain(masterKey: Buffer, domain: string, policy: Is
   const record = verificationRecord(masterKey, domain);
   const namespace = namespaceOf(policy, domain);
   if (namespace !== undefined) {
-    return { state: 'namespace', domain, record, namespace, detail: `${domain} is under the ISP's namespace ${namespace}: it needs no verification record` };
+    return { state: 'namespace', domain, record, namespace, detail: `${domain} is under the ISP's namespace ${namespace}, so it needs no verification record` };
   }
   const lookup = await lookupVerification(record, { ...options, servers: servers ?? policy.dns.servers, timeoutMs: policy.dns.timeoutMs });
   return { state: lookup.state, domain, record, detail: lookup.detail, lookup };

@@ -82,6 +82,19 @@ describe.skipIf(DNSMASQ_SKIP !== undefined)('SIP records check (dnsmasq)', () =>
     }
   });
 
+  it("a registrar lookup that fails does not hide that the domain has no SIP record", async () => {
+    const bad = await startServfailDnsmasq('signed.test', ['--local=/nothing.test/']);
+    try {
+      const warnings = await checkSipRecords('nothing.test', ['sip.signed.test'], { servers: [bad.server], timeoutMs: 2000 });
+      expect(warnings).toEqual([
+        expect.stringContaining('no SIP record of nothing.test points at the registrar (sip.signed.test): it has no _sip._udp'),
+        expect.stringContaining(`the SIP records check of nothing.test is incomplete: sip.signed.test A: ${bad.server} answered SERVFAIL`),
+      ]);
+    } finally {
+      await bad.stop();
+    }
+  });
+
   it('no registrar configured: no check, no query', async () => {
     const closed = `127.0.0.1:${await freeUdpPort()}`;
     expect(await checkSipRecords('nothing.test', [], { servers: [closed], timeoutMs: 1000 })).toEqual([]);
