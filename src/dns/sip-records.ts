@@ -18,13 +18,20 @@ interface Findings {
   /** Lookups that failed: the check is then incomplete. */
   readonly failures: string[];
   /** Whether one of the domain's own lookups failed: then "it has no record" cannot be said. */
-  domainFailed: boolean;
-  matched: boolean;
+  readonly domainFailed: boolean;
 }
 
-interface Registrar {
-  readonly names: ReadonlySet<string>;
-  readonly addresses: ReadonlySet<string>;
+/** Addresses of a name, and the lookups that failed (absent records are no failure). */
+interface Addresses {
+  readonly addresses: readonly string[];
+  readonly failures: readonly string[];
+}
+
+interface SrvTarget {
+  readonly record: string;
+  /** Lower case, no final dot; '' for "." (RFC 2782: the service is not offered here). */
+  readonly target: string;
+  readonly port: number;
 }
 
 /** Warnings (one line each); none when a record points at the registrar or no registrar is configured. */
@@ -32,66 +39,50 @@ export async function checkSipRecords(domain: string, registrarHosts: readonly s
   if (registrarHosts.length === 0) return [];
   const client = dnsClient(options);
   const d = bare(domain);
-  const findings: Findings = { seen: [], failures: [], domainFailed: false, matched: false };
-  const registrar = await registrarOf(client, registrarHosts, findings);
-  const targets = await srvTargets(client, d, registrar, findings);
-  if (findings.matched) return [];
-  const reaches = (addresses: readonly string[]) => addresses.some((a) => registrar.addresses.has(a));
+  // Lookups that depend on no other go out together, so a silent server costs one time limit per round, not per query.
+  const [registrar, srv, own] = await Promise.all([registrarOf(client, registrarHosts), srvRecords(client, d), addressesOf(client, d)]);
+  const names = new Set(registrarHosts.map(bare).filter((h) => isIP(h) === 0));
+  if (srv.targets.some((t) => names.has(t.target))) return [];
+  const reaches = (a: Addresses) => a.addresses.some((x) => registrar.addresses.includes(x));
   // The SRV targets' addresses, then the domain's own A/AAAA (the fallback of RFC 3263).
-  for (const target of targets) if (reaches(await addressesOf(client, target, findings))) return [];
-  const failedBefore = findings.failures.length;
-  const own = await addressesOf(client, d, findings);
-  if (reaches(own)) return [];
-  findings.domainFailed ||= findings.failures.length > failedBefore;
-  findings.seen.push(...own.map((a) => `${d} ${isIP(a) === 6 ? 'AAAA' : 'A'} → ${a}`));
-  return warnings(d, registrarHosts, findings);
+  const targets = await Promise.all([...new Set(srv.targets.map((t) => t.target).filter((t) => t !== ''))].map((t) => addressesOf(client, t)));
+  if (targets.some(reaches) || reaches(own)) return [];
+  const seen = [
+    ...srv.targets.map((t) => `${t.record} SRV → ${t.target === '' ? '. (service not offered)' : `${t.target}:${t.port}`}`),
+    ...own.addresses.map((a) => `${d} ${isIP(a) === 6 ? 'AAAA' : 'A'} → ${a}`),
+  ];
+  const failures = [...registrar.failures, ...srv.failures, ...own.failures, ...targets.flatMap((t) => t.failures)];
+  return warnings(d, registrarHosts, { seen, failures, domainFailed: srv.failures.length + own.failures.length > 0 });
 }
 
-/** The registrar's names, and its addresses (given as such, or looked up). */
-async function registrarOf(client: DnsClient, hosts: readonly string[], findings: Findings): Promise<Registrar> {
-  const names = new Set<string>();
-  const addresses = new Set<string>();
-  for (const host of hosts.map(bare)) {
-    if (isIP(host) !== 0) {
-      addresses.add(canonicalAddress(host));
-      continue;
-    }
-    names.add(host);
-    for (const a of await addressesOf(client, host, findings)) addresses.add(a);
-  }
-  return { names, addresses };
+/** The registrar's addresses: given as such, or looked up. */
+async function registrarOf(client: DnsClient, hosts: readonly string[]): Promise<Addresses> {
+  const looked = await Promise.all(hosts.map(bare).map((h) => (isIP(h) !== 0 ? { addresses: [canonicalAddress(h)], failures: [] } : addressesOf(client, h))));
+  return { addresses: looked.flatMap((l) => l.addresses), failures: looked.flatMap((l) => l.failures) };
 }
 
-/** The SRV targets of the three services; marks a match when one is a registrar name. */
-async function srvTargets(client: DnsClient, domain: string, registrar: Registrar, findings: Findings): Promise<string[]> {
-  const answers = await Promise.all(SIP_SERVICES.map(async (s) => [`${s}.${domain}`, await client.query('SRV', `${s}.${domain}`)] as const));
-  const targets = new Set<string>();
-  for (const [name, answer] of answers) {
-    if (answer.kind === 'failure') {
-      findings.failures.push(`${name} SRV: ${failuresText(answer.failures)}`);
-      findings.domainFailed = true;
-    }
-    if (answer.kind !== 'records') continue;
-    for (const srv of answer.records) {
-      const target = bare(srv.name);
-      // RFC 2782: a target of "." says the service is not offered at this domain.
-      findings.seen.push(`${name} SRV → ${target === '' ? '. (service not offered)' : `${target}:${srv.port}`}`);
-      if (registrar.names.has(target)) findings.matched = true;
-      if (target !== '') targets.add(target);
-    }
-  }
-  return [...targets];
+/** The SRV records of the three services. */
+async function srvRecords(client: DnsClient, domain: string): Promise<{ targets: SrvTarget[]; failures: string[] }> {
+  const names = SIP_SERVICES.map((s) => `${s}.${domain}`);
+  const answers = await Promise.all(names.map((name) => client.query('SRV', name)));
+  const targets: SrvTarget[] = [];
+  const failures: string[] = [];
+  answers.forEach((answer, i) => {
+    if (answer.kind === 'failure') failures.push(`${names[i]} SRV: ${failuresText(answer.failures)}`);
+    if (answer.kind === 'records') targets.push(...answer.records.map((r) => ({ record: names[i]!, target: bare(r.name), port: r.port })));
+  });
+  return { targets, failures };
 }
 
-/** A and AAAA addresses of a name; failed lookups are noted, absent records are not. */
-async function addressesOf(client: DnsClient, name: string, findings: Findings): Promise<string[]> {
+async function addressesOf(client: DnsClient, name: string): Promise<Addresses> {
   const [a, aaaa] = await Promise.all([client.query('A', name), client.query('AAAA', name)]);
-  const found: string[] = [];
+  const addresses: string[] = [];
+  const failures: string[] = [];
   for (const [type, answer] of [['A', a], ['AAAA', aaaa]] as const) {
-    if (answer.kind === 'records') found.push(...answer.records.map(canonicalAddress));
-    if (answer.kind === 'failure') findings.failures.push(`${name} ${type}: ${failuresText(answer.failures)}`);
+    if (answer.kind === 'records') addresses.push(...answer.records.map(canonicalAddress));
+    if (answer.kind === 'failure') failures.push(`${name} ${type}: ${failuresText(answer.failures)}`);
   }
-  return found;
+  return { addresses, failures };
 }
 
 function warnings(domain: string, registrarHosts: readonly string[], findings: Findings): string[] {

@@ -13,7 +13,7 @@ import { parseKey } from '../../src/credentials/master-key.js';
 import { editTenantFile } from '../support/big-tenant.js';
 import { exampleTenant, pbxsync } from '../support/cli.js';
 import { pbxsyncAsync } from '../support/cli-async.js';
-import { DNSMASQ_SKIP, freeUdpPort, startDnsmasq } from '../support/dnsmasq.js';
+import { DNSMASQ_SKIP, freeUdpPort, startDnsmasq, startServfailDnsmasq } from '../support/dnsmasq.js';
 import { testIspYaml } from '../support/isp.js';
 import { startPbxsync } from '../support/spawn-cli.js';
 import { tempDir } from '../support/tmp.js';
@@ -77,6 +77,25 @@ describe.skipIf(DNSMASQ_SKIP !== undefined)('pbxsync domain verify (dnsmasq)', (
     expect(r.stdout).toContain(`DNS failure: no DNS server answered for _pbxsync.acme.com TXT: ${closed} refused the query`);
     expect(r.stdout).toContain('Next: this says nothing about the record');
     expect(r.stdout + r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("SERVFAIL: points at the domain's own DNS", async () => {
+    const t = tenant();
+    const bad = await startServfailDnsmasq(DOMAIN);
+    const r = await pbxsyncAsync(['domain', 'verify', t.file, '--dns-server', bad.server], { cwd: t.dir, env: t.env });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain(`DNS failure: no DNS server answered for _pbxsync.acme.com TXT: ${bad.server} answered SERVFAIL`);
+    expect(r.stdout).toMatch(/^Next: .*a SERVFAIL that persists points at the DNS of acme\.com itself .*: tell the customer's DNS admin; then check again\.$/m);
+  });
+
+  it('shows what a hostile TXT record holds without letting it act on the terminal', async () => {
+    const t = tenant();
+    // An OSC 52 (clipboard) sequence in the record, handed to dnsmasq as raw bytes.
+    const dns = await startDnsmasq([LOCAL, `--txt-record=${t.record.name},pbxsync-verification=\u001b]52;c;cHduZWQ=\u0007`]);
+    const r = await pbxsyncAsync(['domain', 'verify', t.file, '--dns-server', dns.server], { cwd: t.dir, env: t.env });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toContain('Wrong value: _pbxsync.acme.com has "pbxsync-verification=\\u001b]52;c;cHduZWQ=');
+    expect(r.stdout).not.toContain('\u001b');
   });
 
   it('refuses a malformed --dns-server in one line', async () => {
