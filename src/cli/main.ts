@@ -2,12 +2,14 @@
  * The pbxsync command line. Commands are declared here and their code is imported only when
  * they run, so `--help` stays fast (exceljs and friends are heavy).
  */
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { EXIT_ERROR } from './exit-codes.js';
 import { parseDuration } from './duration.js';
 import { reportError } from './report-error.js';
 import { guardOutputStreams, styleFor } from './output.js';
 import { pbxsyncVersion } from '../version.js';
+import { parseServer } from '../dns/servers.js';
+import { UserError } from '../errors.js';
 
 export interface GlobalOptions {
   color?: boolean;
@@ -55,6 +57,24 @@ Examples:
 Examples:
   $ pbxsync azure consent-url tenants/acme.yaml   # send the URL to the customer's Global Administrator`,
 };
+
+const DOMAIN_EXAMPLES = `
+Examples:
+  $ pbxsync domain verify tenants/acme.yaml                           # prints the TXT record to create, then checks it
+  $ pbxsync domain verify tenants/acme.yaml --wait 1h                 # checks until it shows up (at most an hour)
+  $ pbxsync domain verify tenants/acme.yaml --dns-server 192.0.2.53   # asks this resolver (repeatable; host:port too)
+
+Exit 0 when the domain is verified or under one of the ISP's namespaces, 1 otherwise.`;
+
+/** `--dns-server` is repeatable: each one is checked here and added to the list. */
+function collectDnsServer(value: string, previous: string[] | undefined): string[] {
+  try {
+    parseServer(value);
+  } catch (err) {
+    throw new InvalidArgumentError(err instanceof UserError && err.hint ? err.hint : String(err));
+  }
+  return [...(previous ?? []), value];
+}
 
 function run(load: () => Promise<{ default: (...args: never[]) => Promise<number> }>) {
   return async (...args: unknown[]) => {
@@ -127,6 +147,17 @@ export function buildProgram(): Command {
     .argument('<file>', 'tenant file with source.type: azure')
     .addHelpText('after', DIRECTORY_EXAMPLES.consentUrl)
     .action(run(() => import('./commands/azure-consent-url.js')));
+
+  const domain = program.command('domain').description("customer domains: proving they are the customer's");
+  domain
+    .command('verify')
+    .description("print the DNS TXT record that proves the tenant's domain is the customer's, and check it")
+    .argument('<file>', 'tenant file')
+    .addOption(new Option('--wait <duration>', 'keep checking until verified, at most this long (30s, 10m, 1h)').argParser(parseDuration))
+    .addOption(new Option('--dns-server <host:port>', "DNS server to ask instead of the ISP configuration's dns.servers or the system's (repeatable)").argParser(collectDnsServer))
+    .addOption(new Option('--poll-interval <duration>', 'first pause between checks with --wait (tests)').argParser(parseDuration).hideHelp())
+    .addHelpText('after', DOMAIN_EXAMPLES)
+    .action(run(() => import('./commands/domain-verify.js')));
 
   const key = program.command('key').description('the master key every password derives from');
   key
