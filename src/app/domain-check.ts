@@ -3,10 +3,9 @@
  * customer's: its `_pbxsync` TXT record (see `credentials/domain-token.ts`), unless it lies
  * under the ISP's own namespace. Done by the caller of the pure core, since it is DNS.
  */
-import { verificationRecord } from '../credentials/domain-token.js';
+import { verifyDomain } from '../dns/verify-domain.js';
 import type { DomainCheck } from '../model/plan.js';
 import type { TenantConfig } from '../model/tenant-config.js';
-import { inNamespace } from '../policy/isp-policy.js';
 import { loadIspPolicy } from '../policy/load-isp-config.js';
 
 export async function checkNewDomain(
@@ -17,9 +16,6 @@ export async function checkNewDomain(
   dnsServers?: readonly string[],
 ): Promise<DomainCheck> {
   const isp = await loadIspPolicy(env);
-  const record = verificationRecord(masterKey, config.domain);
-  const base = { domain: config.domain, reason, record };
-  if (inNamespace(isp, config.domain)) return { ...base, state: 'namespace', detail: '' };
-  void dnsServers;
-  return { ...base, state: 'missing', detail: 'DNS verification is not available in this build' };
+  const v = await verifyDomain(masterKey, config.domain, isp, dnsServers);
+  return { domain: config.domain, reason, state: v.state, record: { name: v.record.name, type: 'TXT', value: v.record.value }, detail: v.detail };
 }

@@ -112,6 +112,7 @@ export function buildProgram(): Command {
     .option('--markdown', 'print the plan as Markdown (for a pull-request comment)')
     .option('--out <plan.json>', 'also save the plan, for `apply --plan` to apply exactly this later')
     .option('--detailed-exitcode', 'exit 0 when there is nothing to do, 2 when there are changes, 1 on error')
+    .addOption(new Option('--dns-server <host:port>', 'DNS server for the check of a new domain (repeatable; default: the ISP configuration, else the system)').argParser(collectDnsServer))
     .addHelpText('after', EXAMPLES.plan)
     .action(run(() => import('./commands/plan.js')));
 
@@ -123,6 +124,7 @@ export function buildProgram(): Command {
     .option('--allow-unsafe', 'apply even when the plan exceeds the safety thresholds')
     .option('--plan <plan.json>', 'apply this saved plan (from `plan --out`) exactly; refused if the PBX or state changed since')
     .addOption(new Option('--no-spreadsheet', 'do not write the credentials spreadsheet'))
+    .addOption(new Option('--dns-server <host:port>', 'DNS server for the check of a new domain (repeatable; default: the ISP configuration, else the system)').argParser(collectDnsServer))
     .addOption(
       new Option('--lock-timeout <duration>', 'how long to wait while another apply holds the tenant (30s, 2m, or seconds)')
         .argParser(parseDuration)

@@ -20,8 +20,11 @@ import { tempDir } from '../support/tmp.js';
 
 const DOMAIN = 'acme.com'; // examples/acme
 
+/** The example tenant, under an ISP configuration without the tests' namespaces: acme.com needs its record here. */
 function tenant() {
-  const { dir, env } = exampleTenant();
+  const example = exampleTenant();
+  const dir = example.dir;
+  const env = { ...example.env, PBXSYNC_ISP_CONFIG: ispConfig('') };
   const keyText = readFileSync(env.PBXSYNC_MASTER_KEY_FILE!, 'utf8');
   const record = verificationRecord(parseKey(keyText, 'test'), DOMAIN);
   return { dir, env, keyText: keyText.trim(), record, file: join(dir, 'tenant.yaml') };
@@ -30,7 +33,7 @@ function tenant() {
 /** An ISP configuration with more sections, for the tests that need one. */
 function ispConfig(extra: string): string {
   const path = join(tempDir('isp-'), 'isp.yaml');
-  writeFileSync(path, `${testIspYaml(extra)}\n`);
+  writeFileSync(path, `${testIspYaml(extra, [])}\n`);
   return path;
 }
 

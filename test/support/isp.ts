@@ -24,7 +24,7 @@ export function testIspYaml(extra = '', namespaces = ['acme.com', 'globex.com', 
     `  ca_files: [${JSON.stringify(`${testTmp()}/`)}]`,
     `  paths: [${JSON.stringify(testTmp())}]`,
     // The tests' tenants need no DNS record; the domain verification tests use other domains.
-    `namespaces: [${namespaces.join(', ')}]`,
+    namespaces.length > 0 ? `namespaces: [${namespaces.join(', ')}]` : '',
     extra,
   ].join('\n');
 }

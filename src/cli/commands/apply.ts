@@ -19,6 +19,7 @@ interface ApplyOptions {
   lockTimeout?: number;
   /** A saved plan (`plan --out`) to apply instead of planning afresh. */
   plan?: string;
+  dnsServer?: string[];
 }
 
 export default async function apply(file: string, options: ApplyOptions, command: Command): Promise<number> {
@@ -27,6 +28,7 @@ export default async function apply(file: string, options: ApplyOptions, command
   const prepared = await preparePlan(file, process.env, log, {
     lockTimeoutMs: options.lockTimeout ?? 60_000,
     ...(options.plan !== undefined ? { savedPlan: options.plan } : {}),
+    ...(options.dnsServer ? { dnsServers: options.dnsServer } : {}),
   });
   try {
     const { plan } = prepared;

@@ -12,12 +12,13 @@ interface PlanOptions {
   markdown?: boolean;
   out?: string;
   detailedExitcode?: boolean;
+  dnsServer?: string[];
 }
 
 export default async function plan(file: string, options: PlanOptions, command: Command): Promise<number> {
   const globals = command.optsWithGlobals<{ color?: boolean }>();
   const machine = options.json === true || options.markdown === true;
-  const prepared = await preparePlan(file, process.env, stderrLogger(machine));
+  const prepared = await preparePlan(file, process.env, stderrLogger(machine), options.dnsServer ? { dnsServers: options.dnsServer } : {});
   try {
     const p = prepared.plan;
     const document = options.json || options.out ? planDocumentText(p, prepared.config, prepared.key.key) : '';
