@@ -6,7 +6,7 @@
  */
 import { canonicalJson } from '../core/canonical-json.js';
 import { buildRowOps } from '../core/row-ops.js';
-import { hashSoftphonePassword } from '../credentials/softphone-hash.js';
+import { hashSoftphonePassword, type SoftphoneHashPolicy } from '../credentials/softphone-hash.js';
 import { UserError } from '../errors.js';
 import type { AccountView, Plan } from '../model/plan.js';
 import { writeSpreadsheet } from '../spreadsheet/write-spreadsheet.js';
@@ -26,7 +26,7 @@ export interface ApplyResult {
 export async function executeApply(prepared: PreparedPlan, log: Logger, options: { spreadsheet: boolean }): Promise<ApplyResult> {
   const { plan, config, credentials } = prepared;
   if (plan.changes.length > 0) {
-    const hashes = await softphoneHashes(plan, (a) => credentials.derive(a).softphonePassword, log);
+    const hashes = await softphoneHashes(plan, (a) => credentials.derive(a).softphonePassword, log, prepared.softphoneHash);
     const ops = buildRowOps(plan, {
       subscriber: (a) => {
         const c = credentials.derive(a);
@@ -80,7 +80,7 @@ async function saveState(prepared: PreparedPlan): Promise<UserError | null> {
  * Hashes of the softphone passwords that this apply writes, computed on libuv's thread pool;
  * reports progress, since a first import of a large tenant hashes many.
  */
-async function softphoneHashes(plan: Plan, password: (a: AccountView) => string, log: Logger): Promise<Map<string, string>> {
+async function softphoneHashes(plan: Plan, password: (a: AccountView) => string, log: Logger, policy: SoftphoneHashPolicy): Promise<Map<string, string>> {
   const accounts: AccountView[] = [];
   for (const c of plan.changes) {
     if (c.entity !== 'subscriber' || (c.kind !== 'create' && c.kind !== 'update')) continue;
@@ -90,7 +90,7 @@ async function softphoneHashes(plan: Plan, password: (a: AccountView) => string,
   let done = 0;
   const hashed = await Promise.all(
     accounts.map(async (a) => {
-      const hash = await hashSoftphonePassword(password(a));
+      const hash = await hashSoftphonePassword(password(a), policy);
       if (++done % 50 === 0 || done === accounts.length) log.progress('softphone hashes', done, accounts.length);
       return [a.objectId, hash] as const;
     }),

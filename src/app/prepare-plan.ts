@@ -13,6 +13,7 @@ import { replayPlan } from '../core/replay-plan.js';
 import { CredentialDeriver } from '../credentials/credentials.js';
 import { loadMasterKey, type MasterKey } from '../credentials/master-key.js';
 import type { DirectoryUser } from '../model/directory-user.js';
+import type { SoftphoneHashPolicy } from '../credentials/softphone-hash.js';
 import type { Plan } from '../model/plan.js';
 import type { StoredTenantState } from '../model/stored-state.js';
 import type { TenantConfig } from '../model/tenant-config.js';
@@ -40,6 +41,8 @@ export interface PreparedPlan {
   /** The tenant's record as the state store held it when the plan was made. */
   readonly stored: StoredTenantState;
   readonly credentials: CredentialDeriver;
+  /** The ISP's form for stored softphone passwords. */
+  readonly softphoneHash: SoftphoneHashPolicy;
   /** Close the PBX connection and the state store, and release the lock. */
   close(): Promise<void>;
 }
@@ -98,7 +101,7 @@ export async function preparePlan(file: string, env: NodeJS.ProcessEnv, log: Log
     const domainCheck = target.domain.exists ? null : await checkNewDomain(config, key.key, env, home.move ? 'move' : 'create', options.dnsServers);
     const base = { config, pbx: home.rows, stored, credentials, keyId: key.id, domainCheck, ...(home.move ? { move: home.move } : {}) };
     const plan = saved === undefined ? makePlan({ ...base, directory, locate: locateIn(config) }) : replayPlan(base, { ...saved, name: options.savedPlan! });
-    return { config, key, plan, directory, pbx, state, stored, credentials, close };
+    return { config, key, plan, directory, pbx, state, stored, credentials, softphoneHash: isp.softphoneHash, close };
   } catch (err) {
     await close();
     throw err;

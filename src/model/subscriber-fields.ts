@@ -39,7 +39,7 @@ export const META = {
   email: 'email',
   department: 'department',
   generation: 'pbxsync_generation', // credential generation the stored hashes were made from
-  softphoneHash: 'softphone_password', // salted scrypt hash, never plaintext
+  softphoneHash: 'softphone_password', // salted hash (see credentials/softphone-hash.ts), never plaintext
 } as const;
 
 /** Kamailio 5.6 `usr_preferences.value` is VARCHAR(128). */

@@ -7,6 +7,7 @@
  * files only in the tenant file's own folder.
  */
 import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { DEFAULT_SOFTPHONE_HASH, type SoftphoneHashPolicy } from '../credentials/softphone-hash.js';
 
 export interface HostRule {
   /** Lower case; `*.example.net` matches every subdomain of example.net (not example.net itself). */
@@ -37,6 +38,8 @@ export interface IspPolicy {
   readonly registrarHosts: readonly string[];
   /** How to tell Kamailio about an apply, or null when it is not told. */
   readonly kamailio: KamailioControlConfig | null;
+  /** The stored form of softphone passwords. */
+  readonly softphoneHash: SoftphoneHashPolicy;
 }
 
 export interface KamailioControlConfig {
@@ -73,6 +76,7 @@ export const DEFAULT_POLICY: IspPolicy = {
   dns: { servers: [], timeoutMs: 5000 },
   registrarHosts: [],
   kamailio: null,
+  softphoneHash: DEFAULT_SOFTPHONE_HASH,
 };
 
 /** Whether `domain` is one of the ISP's namespaces or lies under one. */

@@ -28,6 +28,7 @@ interface RawIsp {
   dns?: { servers?: string[]; timeout_seconds?: number };
   registrar?: { hosts?: string[] };
   kamailio?: { jsonrpc_url?: string; ctl_socket?: string; kamcmd?: string; timeout_seconds?: number };
+  softphone_hash?: { scheme: 'pbkdf2-sha256'; iterations?: number } | { scheme: 'scrypt'; n?: number; r?: number; p?: number };
 }
 
 /** An ISP configuration with errors: every problem, as file:line:col. */
@@ -94,7 +95,14 @@ function toPolicy(raw: RawIsp, file: string): IspPolicy {
     dns: { servers: raw.dns?.servers ?? [], timeoutMs: Math.round((raw.dns?.timeout_seconds ?? 5) * 1000) },
     registrarHosts: (raw.registrar?.hosts ?? []).map((h) => h.toLowerCase()),
     kamailio: kamailioControl(raw.kamailio),
+    softphoneHash: softphoneHash(raw.softphone_hash),
   };
+}
+
+function softphoneHash(raw: RawIsp['softphone_hash']): IspPolicy['softphoneHash'] {
+  if (raw === undefined) return DEFAULT_POLICY.softphoneHash;
+  if (raw.scheme === 'scrypt') return { scheme: 'scrypt', n: raw.n ?? 16384, r: raw.r ?? 8, p: raw.p ?? 1 };
+  return { scheme: 'pbkdf2-sha256', iterations: raw.iterations ?? 1 };
 }
 
 function kamailioControl(raw: RawIsp['kamailio']): IspPolicy['kamailio'] {

@@ -24,7 +24,7 @@ const DOMAIN = 'acme.com'; // examples/acme
 function tenant() {
   const example = exampleTenant();
   const dir = example.dir;
-  const env = { ...example.env, PBXSYNC_ISP_CONFIG: ispConfig('') };
+  const env: NodeJS.ProcessEnv = { ...example.env, PBXSYNC_ISP_CONFIG: ispConfig('') };
   const keyText = readFileSync(env.PBXSYNC_MASTER_KEY_FILE!, 'utf8');
   const record = verificationRecord(parseKey(keyText, 'test'), DOMAIN);
   return { dir, env, keyText: keyText.trim(), record, file: join(dir, 'tenant.yaml') };

@@ -26,7 +26,7 @@ const subscribers = (dir: string) => {
 describe.skipIf(DNSMASQ_SKIP !== undefined)(`a new tenant's domain${DNSMASQ_SKIP ? ` (${DNSMASQ_SKIP})` : ''}`, () => {
   it('unverified: the plan says so with the record to create, and apply refuses, writing nothing; verified: apply goes ahead', async () => {
     const example = exampleTenant();
-    const env = { ...example.env, PBXSYNC_ISP_CONFIG: writeTestIspConfig('no-namespace.yaml', testIspYaml('', [])) };
+    const env: NodeJS.ProcessEnv = { ...example.env, PBXSYNC_ISP_CONFIG: writeTestIspConfig('no-namespace.yaml', testIspYaml('', [])) };
     const { dir } = example;
     expect(pbxsync(['pbx', 'init', 'sqlite:pbx.sqlite'], { cwd: dir, env }).status).toBe(0);
     const record = verificationRecord(parseKey(readFileSync(env.PBXSYNC_MASTER_KEY_FILE!, 'utf8'), 'test'), 'acme.com');

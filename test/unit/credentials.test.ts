@@ -54,13 +54,30 @@ describe('CredentialDeriver', () => {
 });
 
 describe('softphone hash', () => {
-  it('is salted and verifies', async () => {
+  it('is salted PBKDF2-SHA256 in the PHC string format by default, and verifies', async () => {
     const a = await hashSoftphonePassword('pw-1');
     const b = await hashSoftphonePassword('pw-1');
+    expect(a).toMatch(/^\$pbkdf2-sha256\$i=1,l=32\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/);
     expect(a).not.toBe(b);
     expect(a.length).toBeLessThanOrEqual(128);
     expect(await verifySoftphonePassword('pw-1', a)).toBe(true);
     expect(await verifySoftphonePassword('pw-2', a)).toBe(false);
+  });
+
+  it('is what any PBKDF2 implementation computes from the recorded parameters', async () => {
+    const stored = await hashSoftphonePassword('s3cret-softphone', { scheme: 'pbkdf2-sha256', iterations: 1000 });
+    const [, , params, salt, hash] = stored.split('$');
+    expect(params).toBe('i=1000,l=32');
+    const { pbkdf2Sync } = await import('node:crypto');
+    expect(pbkdf2Sync('s3cret-softphone', Buffer.from(salt!, 'base64'), 1000, 32, 'sha256').toString('base64').replace(/=+$/, '')).toBe(hash);
+  });
+
+  it('keeps verifying the scrypt hashes pbxsync wrote before, and writes scrypt when the ISP asks for it', async () => {
+    const old = await hashSoftphonePassword('pw-1', { scheme: 'scrypt', n: 1024, r: 8, p: 1 });
+    expect(old).toMatch(/^scrypt\$1024\$8\$1\$/);
+    expect(await verifySoftphonePassword('pw-1', old)).toBe(true);
+    expect(await verifySoftphonePassword('pw-2', old)).toBe(false);
+    expect(await verifySoftphonePassword('pw-1', 'plaintext')).toBe(false);
   });
 });
 
