@@ -1,8 +1,11 @@
 /**
  * The Graph endpoints pbxsync reads: /users, /users/delta, /groups, /groups/{id},
  * /groups/{id}/transitiveMembers[/microsoft.graph.user], /domains. Paging uses absolute https
- * nextLinks with an opaque `$skiptoken`; delta uses `$deltatoken` and reports removed users
- * with `@removed`.
+ * nextLinks with an opaque `$skiptoken`; /users pages continue after the last object served (a
+ * cursor), so a user added or removed meanwhile moves no other user across a page boundary.
+ * Delta uses `$deltatoken` and reports removed users with `@removed`; `$deltatoken=latest`
+ * answers an empty last page whose deltaLink means "changes from now" (Graph's "sync from
+ * now" for directory objects), and `Prefer: odata.maxpagesize=N` sets the delta page size.
  */
 import type { IncomingMessage } from 'node:http';
 import type { EmulatedDirectory, GraphUser } from './directory-model.js';
@@ -14,7 +17,11 @@ export interface GraphOptions {
   defaultPageSize: number;
   /** Largest page served whatever `$top` asks (Graph may return fewer items than `$top`). */
   maxPageSize: number;
-  /** Page size of delta pages (Graph decides it; `$top` is not honoured there). */
+  /**
+   * Page size of delta pages when the request has no `Prefer: odata.maxpagesize` (Graph decides
+   * it; `$top` is not honoured there). With the preference, delta pages hold up to that many
+   * entries, capped at `maxPageSize`.
+   */
   deltaPageSize: number;
   /** Error code of an expired delta token: 410 with this code. */
   expiredDeltaCode: 'syncStateNotFound' | 'resyncRequired';
@@ -23,6 +30,11 @@ export interface GraphOptions {
    * answering a stale link with 400 (any code) or 404.
    */
   staleDeltaAnswer?: { readonly status: 400 | 404; readonly code: string };
+  /**
+   * How `$deltatoken=latest` is taken when not as Graph documents it: `ignored` starts a full
+   * enumeration (as for no token), `refused` is a 400 like any token that does not decode.
+   */
+  deltaLatest?: 'ignored' | 'refused';
 }
 
 interface Skip {
@@ -33,6 +45,9 @@ interface Skip {
 }
 
 export class GraphEndpoints {
+  /** Called before each Graph answer is made, e.g. to change the directory in the middle of a paged read. */
+  beforeAnswer: ((path: string, query: URLSearchParams) => void) | undefined;
+
   constructor(
     private readonly dir: EmulatedDirectory,
     private readonly base: () => string,
@@ -41,8 +56,9 @@ export class GraphEndpoints {
 
   /** The answer body for a GET on `path` (below /v1.0); throws ODataError for Graph errors. */
   get(req: IncomingMessage, path: string, query: URLSearchParams): unknown {
+    this.beforeAnswer?.(path, query);
     if (path === '/users') return this.users(req, query);
-    if (path === '/users/delta') return this.delta(path, query);
+    if (path === '/users/delta') return this.delta(req, path, query);
     if (path === '/domains') return { '@odata.context': `${this.base()}/v1.0/$metadata#domains`, value: this.dir.domains.map((d) => ({ ...d, authenticationType: 'Managed' })) };
     if (path === '/groups') return this.groups(query);
     const group = /^\/groups\/([^/]+)(\/transitiveMembers(\/microsoft\.graph\.user)?)?$/.exec(path);
@@ -58,7 +74,16 @@ export class GraphEndpoints {
     let users = [...this.dir.users.values()].sort((a, b) => a.id.localeCompare(b.id));
     const filter = /^accountEnabled eq (true|false)$/.exec(query.get('$filter') ?? '');
     if (filter) users = users.filter((u) => u.accountEnabled === (filter[1] === 'true'));
-    return this.page('/users', query, users.map((u) => project(u, props)), top, counted ? { '@odata.count': users.length } : {});
+    const after = readCursor(query);
+    const rest = after === undefined ? users : users.filter((u) => u.id.localeCompare(after) > 0);
+    const size = Math.min(top, this.options.maxPageSize);
+    const value = rest.slice(0, size);
+    return {
+      '@odata.context': `${this.base()}/v1.0/$metadata#users`,
+      ...(counted ? { '@odata.count': users.length } : {}),
+      ...(rest.length > size ? { '@odata.nextLink': link(this.base(), '/v1.0/users', query, { $skiptoken: encodeToken({ after: value.at(-1)!.id }) }) } : {}),
+      value: value.map((u) => project(u, props)),
+    };
   }
 
   private page(path: string, query: URLSearchParams, items: unknown[], top: number, extra: Record<string, unknown>): unknown {
@@ -74,21 +99,26 @@ export class GraphEndpoints {
     };
   }
 
-  private delta(path: string, query: URLSearchParams): unknown {
+  private delta(req: IncomingMessage, path: string, query: URLSearchParams): unknown {
     const props = selectedProperties(query);
+    const context = { '@odata.context': `${this.base()}/v1.0/$metadata#users(${props.join(',')})` };
+    if (query.get('$deltatoken') === 'latest' && this.options.deltaLatest !== 'refused') {
+      if (this.options.deltaLatest === 'ignored') query.delete('$deltatoken');
+      else return { ...context, '@odata.deltaLink': link(this.base(), `/v1.0${path}`, query, { $deltatoken: encodeToken({ v: this.dir.version }) }), value: [] };
+    }
     const skip = readSkip(query);
     const since = this.deltaSince(query, skip);
     const at = skip.at ?? this.dir.version;
+    const size = preferredPageSize(req.headers, this.options.maxPageSize) ?? this.options.deltaPageSize;
     const entries: ({ user: GraphUser } | { removed: { id: string; reason: string } })[] = since === undefined
       ? [...this.dir.users.values()].sort((a, b) => (a.id < b.id ? -1 : 1)).map((user) => ({ user }))
       : this.dir.changesSince(since);
     const value = entries
-      .slice(skip.o, skip.o + this.options.deltaPageSize)
+      .slice(skip.o, skip.o + size)
       .map((c) => ('user' in c ? project(c.user, props) : { id: c.removed.id, '@removed': { reason: c.removed.reason } }));
-    const more = skip.o + this.options.deltaPageSize < entries.length;
-    const context = { '@odata.context': `${this.base()}/v1.0/$metadata#users(${props.join(',')})` };
+    const more = skip.o + size < entries.length;
     if (more) {
-      return { ...context, '@odata.nextLink': link(this.base(), `/v1.0${path}`, query, { $skiptoken: encodeToken({ o: skip.o + this.options.deltaPageSize, ...(since !== undefined ? { v: since } : {}), at }) }), value };
+      return { ...context, '@odata.nextLink': link(this.base(), `/v1.0${path}`, query, { $skiptoken: encodeToken({ o: skip.o + size, ...(since !== undefined ? { v: since } : {}), at }) }), value };
     }
     return { ...context, '@odata.deltaLink': link(this.base(), `/v1.0${path}`, query, { $deltatoken: encodeToken({ v: at }) }), value };
   }
@@ -138,6 +168,22 @@ export class GraphEndpoints {
 
 function selectedUserKeys(): string[] {
   return ['id', 'userPrincipalName', 'mail', 'accountEnabled', 'userType', 'department', 'givenName', 'surname'];
+}
+
+/** `Prefer: odata.maxpagesize=N` (among other preferences), capped at `max`; undefined when absent. */
+function preferredPageSize(headers: IncomingMessage['headers'], max: number): number | undefined {
+  const m = /(?:^|[,;\s])odata\.maxpagesize=(\d+)/i.exec(String(headers['prefer'] ?? ''));
+  const n = m ? Number(m[1]) : 0;
+  return n >= 1 ? Math.min(n, max) : undefined;
+}
+
+/** The id a /users page continues after (undefined: the first page). */
+function readCursor(query: URLSearchParams): string | undefined {
+  const token = query.get('$skiptoken');
+  if (token === null) return undefined;
+  const cursor = decodeToken<{ after?: unknown }>(token);
+  if (typeof cursor?.after !== 'string') throw new ODataError(400, 'Request_BadRequest', 'Invalid $skiptoken.');
+  return cursor.after;
 }
 
 function readSkip(query: URLSearchParams): Skip {
