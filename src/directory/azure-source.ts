@@ -34,7 +34,7 @@ export interface AzureSourceOptions {
   readonly deltaStore?: DeltaStore;
   /** Sign in as a person through the device-code flow instead of the app's credential. */
   readonly deviceCode?: boolean;
-  /** Injectable for tests: sleeps, jitter and the clock of the retry loop. */
+  /** Injectable for tests: sleeps, jitter and the clock of the retry loop (and of the delta cache's age). */
   readonly clock?: RetryClock;
   /** Called after each page of users with the number read so far. */
   readonly onProgress?: (usersRead: number) => void;
@@ -86,9 +86,11 @@ export class AzureSource implements DirectorySource {
     const store = this.options.deltaStore;
     if (!this.config.delta || store === undefined) return readAllUsers(this.api, progress);
     const identity = [this.config.graphEndpoint, this.config.tenantId.toLowerCase(), DIRECTORY_USER_FIELDS.join(',')].join('|');
-    const result = await deltaSync(this.api, await store.load(), identity, (m) => this.options.log.warn(m), progress);
-    // Saved only after the whole read succeeded, so a failed read leaves the old link in place.
-    await store.save(result.cache);
+    const now = (this.options.clock ?? realClock).now();
+    const result = await deltaSync(this.api, await store.load(), { identity, notice: (m) => this.options.log.warn(m), onPage: progress, now });
+    // Saved only after the whole read succeeded, so a failed read leaves the old link in place;
+    // and not at all when nothing changed since a recent save (no write, no fsync).
+    if (result.save) await store.save(result.cache);
     return result.users;
   }
 }

@@ -5,7 +5,7 @@
  * every plan must equal the snapshot's plan.
  */
 import Database from 'better-sqlite3';
-import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, statSync, writeFileSync, type Stats } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -34,6 +34,11 @@ async function initialisedExample(): Promise<{ dir: string; env: NodeJS.ProcessE
   const copy = exampleTenant();
   expect((await pbxsyncAsync(['pbx', 'init', 'sqlite:pbx.sqlite'], { cwd: copy.dir, env: copy.env })).status).toBe(0);
   return copy;
+}
+
+/** What a rewrite of a file changes: a new inode (written whole, then renamed) or a new mtime. */
+function pick(s: Stats): { ino: number; mtimeMs: number } {
+  return { ino: s.ino, mtimeMs: s.mtimeMs };
 }
 
 function editSource(edit: Record<string, unknown>): void {
@@ -73,18 +78,23 @@ afterEach(async () => {
 });
 
 describe('plan and apply from Entra ID', () => {
-  it('plans exactly what the snapshot of the same directory plans; a re-plan with nothing changed costs at most 2 Graph requests', async () => {
+  it('plans exactly what the snapshot of the same directory plans; a re-plan with nothing changed costs 2 Graph requests and rewrites no cache', async () => {
     const expected = await snapshotPlan();
     const plan = await run('plan', 'tenant.yaml');
     expect(plan.stderr).toContain('read 40 users from the directory');
     expect(plan.stdout).toBe(expected);
+    // The first read: the delta link for now, one page of /users, and the domains.
+    expect(em.graphRequests().map((r) => r.path).sort()).toEqual(['/v1.0/domains', '/v1.0/users', '/v1.0/users/delta']);
+    const cacheFile = join(dir, 'acme.pbxsync-cache.json');
+    const written = { ...pick(statSync(cacheFile)), text: readFileSync(cacheFile, 'utf8') };
 
     expect((await run('apply', 'tenant.yaml', '--auto-approve', '--no-spreadsheet')).status).toBe(0);
     const before = em.graphRequests().length;
     const again = await run('plan', 'tenant.yaml', '--detailed-exitcode');
     expect(again.status).toBe(0);
     expect(again.stdout).toContain('No changes.');
-    expect(em.graphRequests().length - before).toBeLessThanOrEqual(2);
+    expect(em.graphRequests().length - before).toBe(2);
+    expect({ ...pick(statSync(cacheFile)), text: readFileSync(cacheFile, 'utf8') }).toEqual(written);
     expect(readFileSync(join(dir, 'acme.pbxsync-state.json'), 'utf8')).not.toContain(SECRET);
     // The delta cache lives in its own file, never in the state an apply must not lose.
     expect(readFileSync(join(dir, 'acme.pbxsync-state.json'), 'utf8')).not.toContain('deltaLink');
@@ -106,7 +116,7 @@ describe('plan and apply from Entra ID', () => {
   it('with a third of the requests throttled, the plan is identical', async () => {
     const expected = await snapshotPlan();
     em.faults.add({ kind: 'throttle', share: 1 / 3, seed: 3, retryAfter: '0.01', service: 'all' });
-    em.graph.options.deltaPageSize = 4;
+    em.graph.options.maxPageSize = 4; // ten pages of /users
     const plan = await run('plan', 'tenant.yaml');
     expect(plan.stdout).toBe(expected);
     expect(em.log.filter((r) => r.status === 429).length).toBeGreaterThanOrEqual(3);
@@ -142,7 +152,7 @@ describe('plan and apply from Entra ID', () => {
     const subscribers = rows();
     editSource({ max_wait_seconds: 1 });
     em.directory.updateUser([...em.directory.users.keys()][0]!, { displayName: 'Changed' });
-    em.graph.options.deltaPageSize = 1;
+    em.graph.options.maxPageSize = 1;
     em.faults.add({ kind: 'throttle', every: 1, retryAfter: '5', path: /^\/v1\.0\/users/ });
     const apply = await run('apply', 'tenant.yaml', '--auto-approve', '--no-spreadsheet');
     expectOneLineError(apply, /^error: Microsoft Graph is still throttled \(429\) .* gave up without a result, nothing was changed$/);

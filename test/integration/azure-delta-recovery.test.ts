@@ -1,7 +1,9 @@
 /**
  * A cached delta link Graph will not take any more (410, or 400/404 for a stale or garbled
  * token) costs one full read with a notice, and the new link replaces the bad one; errors that
- * are not about the link (consent, throttling, 5xx) still fail and keep the cached link.
+ * are not about the link (consent, throttling, 5xx) still fail and keep the cached link. A
+ * first read seeds the link with `$deltatoken=latest` and reads `/users`; when Graph does not
+ * take `latest`, it walks the delta query instead, with the same result.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger, type Logger } from '../../src/app/logger.js';
@@ -15,7 +17,7 @@ import { acmeEmulator, azureConfig, CLIENT_ID } from '../support/azure-fixture.j
 
 let em: GraphEmulator;
 beforeEach(async () => {
-  em = await acmeEmulator(); // 40 users, delta pages of 15
+  em = await acmeEmulator(); // 40 users
 });
 afterEach(async () => {
   await em.stop();
@@ -43,18 +45,20 @@ async function read(store?: DeltaStore, log: Logger = silentLogger, config = azu
   }
 }
 
-/** Graph requests sent by `run`, as `status query` lines. */
-async function requestsOf(run: () => Promise<unknown>): Promise<{ status: number; query: string }[]> {
+type Sent = { status: number; path: string; query: string };
+
+/** Graph requests sent by `run`. */
+async function requestsOf(run: () => Promise<unknown>): Promise<Sent[]> {
   const before = em.graphRequests().length;
   await run();
-  return em.graphRequests().slice(before).map((r) => ({ status: r.status, query: decodeURIComponent(r.query) }));
+  return em.graphRequests().slice(before).map((r) => ({ status: r.status, path: r.path, query: decodeURIComponent(r.query) }));
 }
 
-/** A full delta read of the 39 users left: three pages, the first without a token. */
-function expectFullRead(sent: { status: number; query: string }[]): void {
-  expect(sent.map((r) => r.status)).toEqual([200, 200, 200]);
-  expect(sent[0]!.query).not.toMatch(/\$(delta|skip)token=/);
-  expect(sent.slice(1).every((r) => r.query.includes('$skiptoken='))).toBe(true);
+/** A first read of the 39 users left: the delta link for now, then one page of /users. */
+function expectFullRead(sent: Sent[]): void {
+  expect(sent.map((r) => [r.status, r.path])).toEqual([[200, '/v1.0/users/delta'], [200, '/v1.0/users']]);
+  expect(sent[0]!.query).toContain('$deltatoken=latest');
+  expect(sent[1]!.query).toContain('$top=999');
 }
 
 describe('a cached delta link Graph refuses', () => {
@@ -126,5 +130,50 @@ describe('failures that are not about the link keep it and fail', () => {
     const sent = em.graphRequests().slice(before);
     expect(sent.length).toBeGreaterThan(0);
     expect(sent.every((r) => r.query.includes('$deltatoken='))).toBe(true);
+  });
+});
+
+describe('a first read when Graph does not take $deltatoken=latest', () => {
+  it.each([
+    ['ignores it (starts a full enumeration: items and a nextLink)', 'ignored', 200, 15],
+    ['ignores it (one page of items and a deltaLink)', 'ignored', 200, 999],
+    ['refuses it (400)', 'refused', 400, 15],
+  ] as const)('Graph %s: the whole delta query is walked instead; the users and the next incremental read are right', async (_what, how, status, pageSize) => {
+    em.graph.options.deltaLatest = how;
+    em.graph.options.maxPageSize = pageSize; // caps Prefer: odata.maxpagesize=999 too
+    const store = memoryStore();
+    const log = notices();
+    let users: DirectoryUser[] = [];
+    const sent = await requestsOf(async () => (users = await read(store, log)));
+    expect(byId(users)).toEqual(byId(await read()));
+    expect(users).toHaveLength(40);
+    expect(sent[0]).toMatchObject({ status, path: '/v1.0/users/delta' });
+    expect(sent[0]!.query).toContain('$deltatoken=latest');
+    const walk = sent.slice(1);
+    expect(walk.map((r) => [r.status, r.path])).toEqual(Array.from({ length: Math.ceil(40 / pageSize) }, () => [200, '/v1.0/users/delta']));
+    expect(walk[0]!.query).not.toMatch(/\$(delta|skip)token=/);
+    expect(log.lines).toEqual([]);
+    expect(store.value!.deltaLink).not.toContain('latest');
+
+    // The cached link is the walk's: what changes after it comes with the next (single) delta request.
+    const [changed, gone] = [...em.directory.users.keys()];
+    em.directory.updateUser(changed!, { displayName: 'Changed Later' });
+    em.directory.deleteUser(gone!);
+    const next = await requestsOf(async () => (users = await read(store, log)));
+    expect(next).toHaveLength(1);
+    expect(next[0]!.query).toContain('$deltatoken=');
+    expect(byId(users)).toEqual(byId(await read()));
+    expect(users.find((u) => u.id === changed)!.displayName).toBe('Changed Later');
+  });
+
+  it('a failure that is not about the parameter (a 500) fails the read, with no walk, and caches nothing', async () => {
+    em.faults.add({ kind: 'error', status: 500, every: 1 });
+    const store = memoryStore();
+    let failure: unknown;
+    const sent = await requestsOf(() => read(store).catch((err: unknown) => void (failure = err)));
+    expect(String(failure)).toMatch(/Graph GET \/users\/delta failed: 500 generalException/);
+    expect(sent.length).toBeGreaterThan(0);
+    expect(sent.every((r) => r.query.includes('$deltatoken=latest'))).toBe(true);
+    expect(store.value).toBeUndefined();
   });
 });

@@ -74,7 +74,7 @@ describe('throttling and transient faults', () => {
 
   it('retries 503, 504 and connections dropped before or during the answer, with capped exponential backoff and full jitter', async () => {
     const clean = sorted(await read(azureConfig(em, { delta: false })));
-    em.graph.options.deltaPageSize = 5;
+    em.graph.options.maxPageSize = 5; // the seed and eight pages of /users
     em.faults.add({ kind: 'drop', every: 3 });
     em.faults.add({ kind: 'truncate', every: 7 });
     em.faults.add({ kind: 'gateway-timeout', every: 4 });

@@ -4,7 +4,9 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { silentLogger, type Logger } from '../../src/app/logger.js';
+import type { IncomingMessage } from 'node:http';
 import { AzureSource, type DeltaStore } from '../../src/directory/azure-source.js';
+import { REFRESH_AFTER_MS, type DeltaCache } from '../../src/directory/azure/delta-sync.js';
 import { readSnapshot } from '../../src/directory/snapshot-source.js';
 import { DIRECTORY_USER_FIELDS, type DirectoryUser } from '../../src/model/directory-user.js';
 import type { GraphEmulator } from '../graph-emulator/server.js';
@@ -26,9 +28,23 @@ async function snapshotUsers(): Promise<DirectoryUser[]> {
   return byId((await readSnapshot(join(ROOT, 'examples', 'acme', 'directory.json'))).users);
 }
 
-function memoryStore(): DeltaStore & { value: unknown } {
-  const store = { value: undefined as unknown, load: async () => store.value, save: async (v: unknown) => void (store.value = JSON.parse(JSON.stringify(v))) };
+function memoryStore(): DeltaStore & { value: unknown; saves: number } {
+  const store = {
+    value: undefined as unknown,
+    saves: 0,
+    load: async () => store.value,
+    save: async (v: unknown) => {
+      store.saves++;
+      store.value = JSON.parse(JSON.stringify(v));
+    },
+  };
   return store;
+}
+
+function addBulkUsers(n: number): void {
+  for (let i = 0; i < n; i++) {
+    em.directory.addUser({ id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, userPrincipalName: `bulk${i}@acme.com`, displayName: `Bulk ${i}` });
+  }
 }
 
 function notices(): Logger & { lines: string[] } {
@@ -56,9 +72,7 @@ describe('full read', () => {
   });
 
   it('follows absolute https nextLinks to the last page', async () => {
-    for (let i = 0; i < 2100; i++) {
-      em.directory.addUser({ id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, userPrincipalName: `bulk${i}@acme.com`, displayName: `Bulk ${i}` });
-    }
+    addBulkUsers(2100);
     const users = await read();
     expect(users).toHaveLength(2140);
     expect(new Set(users.map((u) => u.id)).size).toBe(2140);
@@ -99,15 +113,117 @@ describe('full read', () => {
 });
 
 describe('delta re-sync', () => {
-  it('first reads everything through /users/delta, then costs one Graph request when nothing changed', async () => {
+  it('first seeds a delta link ($deltatoken=latest) and reads /users, then costs one Graph request and no cache write when nothing changed', async () => {
     const store = memoryStore();
     expect(byId(await read({ deltaStore: store }))).toEqual(await snapshotUsers());
-    expect(em.graphRequests().length).toBeGreaterThan(2); // 40 users in delta pages of 15
+    const first = em.graphRequests();
+    expect(first.map((r) => r.path)).toEqual(['/v1.0/users/delta', '/v1.0/users']);
+    expect(first[0]!.query).toContain('$deltatoken=latest');
+    expect(store.saves).toBe(1);
     const before = em.graphRequests().length;
     expect(byId(await read({ deltaStore: store }))).toEqual(await snapshotUsers());
     const again = em.graphRequests().slice(before);
     expect(again).toHaveLength(1);
     expect(again[0]!.query).toContain('$deltatoken=');
+    expect(again[0]!.query).not.toContain('latest');
+    expect(store.saves).toBe(1);
+  });
+
+  it('a first read of 2,500 users costs 1 + 3 requests (the floor is 3); onPage counts up to every user', async () => {
+    addBulkUsers(2460);
+    const store = memoryStore();
+    const counts: number[] = [];
+    const users = await read({ deltaStore: store, onProgress: (n) => counts.push(n) });
+    expect(users).toHaveLength(2500);
+    expect(em.graphRequests().map((r) => r.path)).toEqual(['/v1.0/users/delta', '/v1.0/users', '/v1.0/users', '/v1.0/users']);
+    expect(counts).toEqual([999, 1998, 2500]);
+  });
+
+  it('asks for delta pages of 999 (Prefer: odata.maxpagesize) on every delta request', async () => {
+    const store = memoryStore();
+    await read({ deltaStore: store });
+    addBulkUsers(1500); // 1,500 changes: two pages of changes
+    const before = em.graphRequests().length;
+    const counts: number[] = [];
+    expect(await read({ deltaStore: store, onProgress: (n) => counts.push(n) })).toHaveLength(1540);
+    const delta = em.graphRequests().filter((r) => r.path === '/v1.0/users/delta');
+    expect(delta.every((r) => r.headers['prefer'] === 'odata.maxpagesize=999')).toBe(true);
+    expect(em.graphRequests().slice(before)).toHaveLength(2);
+    expect(counts).toEqual([1039, 1540]);
+  });
+
+  it('the emulator serves delta pages of 100 without the preference, and caps it at its largest page', () => {
+    addBulkUsers(1200);
+    const page = (prefer?: string) => em.graph.get({ headers: prefer ? { prefer } : {} } as IncomingMessage, '/users/delta', new URLSearchParams('$select=id')) as { value: unknown[] };
+    expect(page().value).toHaveLength(100);
+    expect(page('odata.maxpagesize=250').value).toHaveLength(250);
+    expect(page('return=minimal, odata.maxpagesize=5000').value).toHaveLength(999);
+  });
+
+  it('changes made while the first read runs (between the seed and the last page) show up on the next run', async () => {
+    addBulkUsers(60); // 100 users, four /users pages of 25
+    em.graph.options.maxPageSize = 25;
+    const ids = [...em.directory.users.keys()].sort();
+    const [readEarly, readLate, goneEarly, goneLate] = [ids[3]!, ids[90]!, ids[5]!, ids[95]!];
+    const joinerEarly = '00000000-0000-0000-0000-000000000001'; // sorts onto the first page, already read
+    const joinerLate = 'ffffffff-0000-4000-8000-000000000009'; // sorts onto the last page
+    let usersPages = 0;
+    em.graph.beforeAnswer = (path) => {
+      if (path !== '/users' || ++usersPages !== 2) return;
+      em.directory.updateUser(readEarly, { displayName: 'Changed Early' });
+      em.directory.updateUser(readLate, { displayName: 'Changed Late' });
+      em.directory.deleteUser(goneEarly);
+      em.directory.deleteUser(goneLate, false);
+      em.directory.addUser({ id: joinerEarly, userPrincipalName: 'joiner.early@acme.com', displayName: 'Joiner Early' });
+      em.directory.addUser({ id: joinerLate, userPrincipalName: 'joiner.late@acme.com', displayName: 'Joiner Late' });
+    };
+    const store = memoryStore();
+    const first = byId(await read({ deltaStore: store }));
+    expect(usersPages).toBe(4);
+    em.graph.beforeAnswer = undefined;
+    // The first read saw the directory half before, half after the changes...
+    expect(first.find((u) => u.id === readEarly)!.displayName).not.toBe('Changed Early');
+    expect(first.some((u) => u.id === goneEarly)).toBe(true);
+    expect(first.some((u) => u.id === joinerEarly)).toBe(false);
+    // ...and the next run, one delta request from the seed, matches the directory.
+    const before = em.graphRequests().length;
+    const second = byId(await read({ deltaStore: store }));
+    expect(em.graphRequests().slice(before)).toHaveLength(1);
+    expect(second).toEqual(byId(await read()));
+    expect(second.find((u) => u.id === readEarly)!.displayName).toBe('Changed Early');
+    expect(second.find((u) => u.id === readLate)!.displayName).toBe('Changed Late');
+    expect(second.some((u) => u.id === goneEarly || u.id === goneLate)).toBe(false);
+    expect(second.some((u) => u.id === joinerEarly)).toBe(true);
+    expect(second.some((u) => u.id === joinerLate)).toBe(true);
+  });
+
+  it('an incremental read with changes saves the cache; one without saves it only when the cache is a day old or older', async () => {
+    const store = memoryStore();
+    const t0 = Date.parse('2030-01-01T12:00:00Z');
+    const at = (ms: number) => ({ clock: { sleep: async () => undefined, random: () => 0.5, now: () => ms } });
+    await read({ deltaStore: store, ...at(t0) });
+    expect(store.saves).toBe(1);
+    expect((store.value as DeltaCache).savedAt).toBe('2030-01-01T12:00:00.000Z');
+    em.directory.updateUser([...em.directory.users.keys()][0]!, { displayName: 'Changed' });
+    await read({ deltaStore: store, ...at(t0 + 60_000) });
+    expect(store.saves).toBe(2);
+    await read({ deltaStore: store, ...at(t0 + 23 * 3600_000) });
+    expect(store.saves).toBe(2);
+    await read({ deltaStore: store, ...at(t0 + 60_000 + REFRESH_AFTER_MS) });
+    expect(store.saves).toBe(3);
+    expect((store.value as DeltaCache).savedAt).toBe(new Date(t0 + 60_000 + REFRESH_AFTER_MS).toISOString());
+  });
+
+  it('a cache written before savedAt existed is still used, and saved again (with savedAt) on the next read', async () => {
+    const store = memoryStore();
+    await read({ deltaStore: store });
+    const { savedAt: _, ...old } = store.value as DeltaCache;
+    store.value = old;
+    const before = em.graphRequests().length;
+    expect(byId(await read({ deltaStore: store }))).toEqual(await snapshotUsers());
+    expect(em.graphRequests().slice(before)).toHaveLength(1);
+    expect(store.saves).toBe(2);
+    expect(typeof (store.value as DeltaCache).savedAt).toBe('string');
   });
 
   it('applies changes, additions and removals (soft and hard delete) since the last run', async () => {

@@ -21,7 +21,7 @@ export function acmePages(): { value: Json[]; domains?: Json[] }[] {
 }
 
 export async function acmeEmulator(options: Partial<GraphOptions> = {}): Promise<GraphEmulator> {
-  const em = await GraphEmulator.start(TENANT_ID, { defaultPageSize: 100, deltaPageSize: 15, ...options });
+  const em = await GraphEmulator.start(TENANT_ID, { defaultPageSize: 100, ...options });
   for (const page of acmePages()) {
     for (const u of page.value) em.directory.addUser(u as Json & { id: string; userPrincipalName: string });
     for (const d of page.domains ?? []) em.directory.domains.push({ id: String(d.id), isVerified: d.isVerified === true, isDefault: d.isDefault === true });
