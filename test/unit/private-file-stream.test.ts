@@ -22,6 +22,7 @@ vi.mock('node:fs', async (importOriginal) => {
 });
 
 const { writePrivateFileStream } = await import('../../src/fs/private-file.js');
+const { writeSpreadsheet } = await import('../../src/spreadsheet/write-spreadsheet.js');
 const { UserError } = await import('../../src/errors.js');
 const { tempDir } = await import('../support/tmp.js');
 
@@ -92,6 +93,29 @@ describe('writePrivateFileStream', () => {
     };
     const error = await writePrivateFileStream(path, write, { what: 'test file' }).catch((e: unknown) => e);
     expect((error as Error).message).toMatch(/\(ENOSPC\)/);
+    expectOldFileIntact();
+  });
+});
+
+describe('writeSpreadsheet on a disk that fills up in the middle of the workbook', () => {
+  it('fails in one line and leaves the old spreadsheet and no temporary file', async () => {
+    const rows = Array.from({ length: 3000 }, (_, i) => ({
+      displayName: `User ${i}`,
+      upn: `user${i}@acme.com`,
+      email: `user${i}@acme.com`,
+      extension: String(1000 + i),
+      username: `user${i}`,
+      domain: 'acme.com',
+      sipPassword: `sip-${(i * 7919).toString(36)}`,
+      softphonePassword: `soft-${(i * 104729).toString(36)}`,
+      department: 'Sales',
+      status: 'new' as const,
+    }));
+    disk.bytesLeft = 50_000; // the whole file is several times that
+    const error = await writeSpreadsheet(path, { tenant: 'acme', domain: 'acme.com', rows, phoneSetup: { registrar: 'sip.acme.com', transport: 'tls', port: 5061 } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as Error).message).toBe(`cannot write the credentials spreadsheet ${path} (ENOSPC); the previous file, if any, is unchanged`);
+    expect(disk.bytesLeft).toBeLessThan(50_000); // it failed after writing, not before
     expectOldFileIntact();
   });
 });
