@@ -12,10 +12,15 @@
  * are followed like any path's (Node has no openat): a symlinked folder puts the file in the
  * folder it points to, which is fine, since whoever can replace a folder on the path decides
  * where the file goes anyway; the file itself is still created new, private, and renamed there.
+ *
+ * `writePrivateFileStream` gives the same guarantees to data too large to hold in memory: the
+ * writer streams into the temporary file, which is renamed only once the writer has finished.
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, fchmodSync, fsyncSync, linkSync, openSync, renameSync, rmSync, writeSync, constants } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { UserError } from '../errors.js';
 
 export interface PrivateFileOptions {
@@ -32,14 +37,7 @@ export function temporaryName(path: string): string {
 }
 
 export function writePrivateFileSync(path: string, data: string | Uint8Array, options: PrivateFileOptions): void {
-  const tmp = writeTemporary(path, data, options);
-  try {
-    renameSync(tmp, path);
-    syncFolder(dirname(path));
-  } catch (error) {
-    rmSync(tmp, { force: true });
-    throw fileWriteError(path, options.what, error);
-  }
+  replaceWith(writeTemporary(path, data, options), path, options);
 }
 
 /**
@@ -67,6 +65,20 @@ export function createPrivateFileSync(path: string, data: string | Uint8Array, o
  * written nor removed, and the error is not mistaken for `path` existing.
  */
 function writeTemporary(path: string, data: string | Uint8Array, options: PrivateFileOptions): string {
+  const { tmp, fd } = openTemporary(path, options);
+  try {
+    writeAll(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
+    fsyncSync(fd);
+  } catch (error) {
+    discardTemporary(tmp, fd);
+    throw fileWriteError(path, options.what, error);
+  }
+  closeSync(fd);
+  return tmp;
+}
+
+/** A new, empty temporary file next to `path`, with its mode set; see `writeTemporary`. */
+function openTemporary(path: string, options: PrivateFileOptions): { tmp: string; fd: number } {
   const tmp = temporaryName(path);
   const mode = options.mode ?? 0o600;
   let fd: number;
@@ -77,19 +89,81 @@ function writeTemporary(path: string, data: string | Uint8Array, options: Privat
   }
   try {
     fchmodSync(fd, mode); // the umask may have taken bits away; never more than asked
-    writeAll(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
-    fsyncSync(fd);
   } catch (error) {
-    closeSync(fd);
+    discardTemporary(tmp, fd);
+    throw fileWriteError(path, options.what, error);
+  }
+  return { tmp, fd };
+}
+
+function discardTemporary(tmp: string, fd: number): void {
+  closeSync(fd);
+  rmSync(tmp, { force: true });
+}
+
+/** Renames the finished temporary file over `path`; removes it if that fails. */
+function replaceWith(tmp: string, path: string, options: PrivateFileOptions): void {
+  try {
+    renameSync(tmp, path);
+    syncFolder(dirname(path));
+  } catch (error) {
     rmSync(tmp, { force: true });
     throw fileWriteError(path, options.what, error);
   }
-  closeSync(fd);
-  return tmp;
 }
 
 export async function writePrivateFile(path: string, data: string | Uint8Array, options: PrivateFileOptions): Promise<void> {
   writePrivateFileSync(path, data, options);
+}
+
+/**
+ * Like `writePrivateFile`, for data made piece by piece: `write` writes into the stream it is
+ * given (and may end it) and resolves once it has written everything. The file at `path` is
+ * replaced only then; if `write` rejects or a write to the disk fails, the temporary file is
+ * removed, the old file stays as it was, and the error is `write`'s own or the one-line write
+ * error. Writes are synchronous (like `writePrivateFileSync`'s), so that no write is still
+ * running on the descriptor when it is closed after a failure.
+ */
+export async function writePrivateFileStream(path: string, write: (out: Writable) => Promise<void>, options: PrivateFileOptions): Promise<void> {
+  const { tmp, fd } = openTemporary(path, options);
+  const out = descriptorStream(fd);
+  try {
+    await streamInto(out, write);
+    fsyncSync(fd);
+  } catch (error) {
+    out.destroy();
+    discardTemporary(tmp, fd);
+    throw fileWriteError(path, options.what, error);
+  }
+  closeSync(fd);
+  replaceWith(tmp, path, options);
+}
+
+/** Runs `write`, ends `out`, and waits until all of it is written; fails on the first error of either. */
+async function streamInto(out: Writable, write: (out: Writable) => Promise<void>): Promise<void> {
+  // Whichever fails first decides; the other one's later failure is expected, not unhandled.
+  const written = finished(out); // listens for the stream's errors from the start
+  written.catch(() => undefined);
+  const writing = write(out);
+  writing.catch(() => undefined);
+  await Promise.race([writing, written]);
+  await writing;
+  if (!out.writableEnded) out.end();
+  await written;
+}
+
+/** A stream onto the descriptor that leaves closing it to the caller. */
+function descriptorStream(fd: number): Writable {
+  return new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      try {
+        writeAll(fd, chunk);
+        done();
+      } catch (error) {
+        done(error as Error);
+      }
+    },
+  });
 }
 
 function writeAll(fd: number, data: Uint8Array): void {

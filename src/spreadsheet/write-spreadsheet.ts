@@ -3,18 +3,27 @@
  * and sheet "Phone setup" (what phones need besides their credentials).
  *
  * Formula safety: directory data is attacker-controlled (anyone who can set a display name),
- * so no cell may ever be read as a formula. Every cell is written as a string (exceljs emits
- * a shared string, `t="s"`, never an `<f>` element) with the Text number format `@`, which
- * makes Excel and LibreOffice keep the content as text even when someone edits the cell. The
- * displayed text stays exactly the original: no apostrophe or other character is added.
- * exceljs 4.4 cannot write the `quotePrefix` style attribute, and with `@` it is not needed.
+ * so no cell may ever be read as a formula. Every cell is written as an inline string
+ * (`t="inlineStr"`, one run without formatting: `<is><r><t>text</t></r></is>`), never an `<f>`
+ * element, with the Text number format `@`, which makes Excel and LibreOffice keep the content
+ * as text even when someone edits the cell. The displayed text stays exactly the original: no
+ * apostrophe or other character is added. exceljs 4.4 cannot write the `quotePrefix` style
+ * attribute, and with `@` it is not needed. Why inline: exceljs's streaming writer writes a
+ * plain string as `t="str"` (the type of a formula's result) unless it uses shared strings, and
+ * it builds the shared-strings part as one string at the end (about 100 MB more at 20,000 rows).
+ *
+ * Memory: the streaming writer holds one row at a time, not a workbook of cell objects; the
+ * column widths come from a first pass over the rows, since the columns are written before
+ * the first row. It does not wait for the zip stream, so the sheet's XML (about 1 KB a row)
+ * queues in memory ahead of compression.
  *
  * The file holds passwords: it is written whole or not at all, mode 0600 from its creation
  * (see `fs/private-file.ts`), so it is never readable by others and a reader never sees half
  * a file.
  */
+import type { Writable } from 'node:stream';
 import ExcelJS from 'exceljs';
-import { writePrivateFile } from '../fs/private-file.js';
+import { writePrivateFileStream } from '../fs/private-file.js';
 import type { SpreadsheetInput, SpreadsheetRow } from './spreadsheet-row.js';
 
 export const SUBSCRIBERS_SHEET = 'Subscribers';
@@ -43,12 +52,16 @@ const HEADER_FONT = { name: 'Calibri', family: 2, size: 11, bold: true };
 const PASSWORD_FONT = { name: 'Consolas', family: 3, size: 11 };
 
 export async function writeSpreadsheet(path: string, input: SpreadsheetInput): Promise<void> {
-  const workbook = new ExcelJS.Workbook();
+  await writePrivateFileStream(path, (out) => writeWorkbook(out, input), { what: 'credentials spreadsheet' });
+}
+
+async function writeWorkbook(out: Writable, input: SpreadsheetInput): Promise<void> {
+  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
   workbook.creator = 'pbxsync';
-  addSubscribersSheet(workbook, input.rows);
-  addPhoneSetupSheet(workbook, input);
-  const buffer = await workbook.xlsx.writeBuffer();
-  await writePrivateFile(path, new Uint8Array(buffer), { what: 'credentials spreadsheet' });
+  workbook.lastModifiedBy = 'pbxsync';
+  writeSubscribersSheet(workbook, input.rows);
+  writeSheet(workbook, PHONE_SETUP_SHEET, () => phoneSetupTable(input), {});
+  await workbook.commit();
 }
 
 /**
@@ -75,26 +88,35 @@ function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function addSubscribersSheet(workbook: ExcelJS.Workbook, rows: readonly SpreadsheetRow[]): void {
-  const sheet = workbook.addWorksheet(SUBSCRIBERS_SHEET, {
-    views: [{ state: 'frozen', xSplit: 0, ySplit: 1, topLeftCell: 'A2', activeCell: 'A2' }],
-  });
-  const table = [SUBSCRIBER_COLUMNS.map((c) => c.header), ...sortRows(rows).map((row) => SUBSCRIBER_COLUMNS.map((c) => row[c.key]))];
-  writeTable(sheet, table);
-  sheet.getRow(1).font = HEADER_FONT;
-  SUBSCRIBER_COLUMNS.forEach((column, i) => {
-    if (!MONOSPACED.has(column.key)) return;
-    sheet.getColumn(i + 1).eachCell((cell, rowNumber) => {
-      if (rowNumber > 1) cell.font = PASSWORD_FONT;
-    });
-  });
-  sheet.autoFilter = { from: { row: 1, column: 1 }, to: { row: table.length, column: SUBSCRIBER_COLUMNS.length } };
+type StreamingWorkbook = ExcelJS.stream.xlsx.WorkbookWriter;
+type Font = Partial<ExcelJS.Font>;
+
+/** A sheet's cells, header first; called once per pass, so that no copy of all rows is kept. */
+type Table = () => Iterable<readonly string[]>;
+
+interface SheetOptions {
+  readonly views?: Partial<ExcelJS.WorksheetView>[];
+  readonly autoFilter?: boolean;
+  /** The font of each column's cells below the header (undefined: the default font). */
+  readonly fonts?: readonly (Font | undefined)[];
 }
 
-function addPhoneSetupSheet(workbook: ExcelJS.Workbook, input: SpreadsheetInput): void {
-  const sheet = workbook.addWorksheet(PHONE_SETUP_SHEET);
+function writeSubscribersSheet(workbook: StreamingWorkbook, rows: readonly SpreadsheetRow[]): void {
+  const sorted = sortRows(rows);
+  const table: Table = function* () {
+    yield SUBSCRIBER_COLUMNS.map((c) => c.header);
+    for (const row of sorted) yield SUBSCRIBER_COLUMNS.map((c) => row[c.key]);
+  };
+  writeSheet(workbook, SUBSCRIBERS_SHEET, table, {
+    views: [{ state: 'frozen', xSplit: 0, ySplit: 1, topLeftCell: 'A2', activeCell: 'A2' }],
+    autoFilter: true,
+    fonts: SUBSCRIBER_COLUMNS.map((c) => (MONOSPACED.has(c.key) ? PASSWORD_FONT : undefined)),
+  });
+}
+
+function phoneSetupTable(input: SpreadsheetInput): readonly (readonly string[])[] {
   const setup = input.phoneSetup;
-  const table = [
+  return [
     ['Setting', 'Value'],
     ['Tenant', input.tenant],
     ['SIP domain', input.domain],
@@ -108,25 +130,46 @@ function addPhoneSetupSheet(workbook: ExcelJS.Workbook, input: SpreadsheetInput)
     ['', 'Status: new, updated or unchanged by the last apply; disabled accounts cannot register.'],
     ['', 'This file contains passwords: keep it private, give each person only their own row, and delete it once the phones are set up.'],
   ];
-  writeTable(sheet, table);
-  sheet.getRow(1).font = HEADER_FONT;
 }
 
-/** Writes every value as text (see the file comment) and sizes the columns to their content. */
-function writeTable(sheet: ExcelJS.Worksheet, table: readonly (readonly string[])[]): void {
-  const widths: number[] = [];
-  table.forEach((values, r) => {
-    values.forEach((value, c) => {
-      const cell = sheet.getCell(r + 1, c + 1);
-      const text = cellText(value);
-      cell.value = text;
-      cell.numFmt = TEXT_FORMAT;
-      widths[c] = Math.max(widths[c] ?? 0, displayWidth(text));
-    });
-  });
+/**
+ * Writes every value as text (see the file comment), the header in bold, and sizes the columns
+ * to their content: a first pass measures, the second writes and commits row by row.
+ */
+function writeSheet(workbook: StreamingWorkbook, name: string, table: Table, options: SheetOptions): void {
+  const sheet = workbook.addWorksheet(name, options.views ? { views: options.views } : {});
+  const { widths, rowCount } = measure(table());
   widths.forEach((width, c) => {
     sheet.getColumn(c + 1).width = Math.min(MAX_WIDTH, Math.max(MIN_WIDTH, width + 2));
   });
+  let rowNumber = 0;
+  for (const values of table()) {
+    rowNumber += 1;
+    const row = sheet.getRow(rowNumber);
+    values.forEach((value, c) => {
+      const cell = row.getCell(c + 1);
+      cell.value = { richText: [{ text: cellText(value) }] }; // an inline string: see the file comment
+      cell.numFmt = TEXT_FORMAT;
+      const font = options.fonts?.[c];
+      if (rowNumber > 1 && font) cell.font = font;
+    });
+    if (rowNumber === 1) row.font = HEADER_FONT;
+    row.commit();
+  }
+  if (options.autoFilter) sheet.autoFilter = { from: { row: 1, column: 1 }, to: { row: rowCount, column: widths.length } };
+  sheet.commit();
+}
+
+function measure(table: Iterable<readonly string[]>): { widths: number[]; rowCount: number } {
+  const widths: number[] = [];
+  let rowCount = 0;
+  for (const values of table) {
+    rowCount += 1;
+    values.forEach((value, c) => {
+      widths[c] = Math.max(widths[c] ?? 0, displayWidth(cellText(value)));
+    });
+  }
+  return { widths, rowCount };
 }
 
 /** Characters in the longest line (code points, not UTF-16 units). */

@@ -14,6 +14,7 @@ import { SqlitePbxProvider } from '../../src/pbx/sqlite-provider.js';
 import { bigTenant, editTenantFile } from '../support/big-tenant.js';
 import { pbxsync } from '../support/cli.js';
 import { PG_SKIP_REASON, PG_URL, createDatabase, dropDatabases, dumpPg } from '../support/postgres.js';
+import { rowStrings } from '../support/sheet-cells.js';
 import { startPbxsync } from '../support/spawn-cli.js';
 import { tempDir } from '../support/tmp.js';
 
@@ -64,8 +65,8 @@ async function sheet(path: string): Promise<{ username: string; domain: string; 
   const rows: { username: string; domain: string; password: string; extension: string }[] = [];
   wb.getWorksheet('Subscribers')!.eachRow((row, n) => {
     if (n === 1) return;
-    const v = (row.values as unknown[]).map(String);
-    rows.push({ extension: v[4]!, username: v[5]!, domain: v[6]!, password: v[7]! });
+    const v = rowStrings(row);
+    rows.push({ extension: v[3]!, username: v[4]!, domain: v[5]!, password: v[6]! });
   });
   return rows.sort((a, b) => a.username.localeCompare(b.username));
 }

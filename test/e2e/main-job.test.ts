@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
 import { exampleTenant, pbxsync } from '../support/cli.js';
+import { rowStrings } from '../support/sheet-cells.js';
 
 let dir: string;
 let env: NodeJS.ProcessEnv;
@@ -32,12 +33,12 @@ async function sheetRows(): Promise<Record<string, string>[]> {
   const wb = new ExcelJS.Workbook();
   await wb.xlsx.readFile(join(dir, 'acme-credentials.xlsx'));
   const ws = wb.getWorksheet('Subscribers')!;
-  const header = (ws.getRow(1).values as string[]).slice(1);
+  const header = rowStrings(ws.getRow(1));
   const rows: Record<string, string>[] = [];
   ws.eachRow((row, n) => {
     if (n === 1) return;
-    const values = (row.values as unknown[]).slice(1);
-    rows.push(Object.fromEntries(header.map((h, i) => [h, String(values[i] ?? '')])));
+    const values = rowStrings(row);
+    rows.push(Object.fromEntries(header.map((h, i) => [h, values[i]!])));
   });
   return rows;
 }

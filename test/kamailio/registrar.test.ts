@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { editTenantFile } from '../support/big-tenant.js';
 import { ROOT, exampleTenant, pbxsync, scratchDir } from '../support/cli.js';
 import { PG_URL, createDatabase, dropDatabases, withClient } from '../support/postgres.js';
+import { rowStrings } from '../support/sheet-cells.js';
 
 const KAMAILIO = process.env.PBXSYNC_TEST_KAMAILIO_BIN ?? '';
 const SIPSAK = process.env.PBXSYNC_TEST_SIPSAK_BIN ?? 'sipsak';
@@ -95,11 +96,11 @@ async function sheetUsers(file: string): Promise<SheetUser[]> {
   const wb = new ExcelJS.Workbook();
   await wb.xlsx.readFile(file);
   const ws = wb.getWorksheet('Subscribers')!;
-  const header = (ws.getRow(1).values as string[]).slice(1);
+  const header = rowStrings(ws.getRow(1));
   const users: SheetUser[] = [];
   ws.eachRow((row, n) => {
     if (n === 1) return;
-    const cell = (name: string) => String((row.values as unknown[])[header.indexOf(name) + 1] ?? '');
+    const cell = (name: string) => rowStrings(row)[header.indexOf(name)]!;
     if (cell('Status') === 'disabled') return;
     users.push({ username: cell('SIP username'), extension: cell('Extension'), password: cell('SIP password') });
   });

@@ -12,7 +12,7 @@ vi.mock('node:crypto', async (importOriginal) => {
   return { ...original, randomBytes: (size: number) => Buffer.alloc(size, 0xab) };
 });
 
-const { createPrivateFileSync, temporaryName, writePrivateFileSync } = await import('../../src/fs/private-file.js');
+const { createPrivateFileSync, temporaryName, writePrivateFileStream, writePrivateFileSync } = await import('../../src/fs/private-file.js');
 const { UserError } = await import('../../src/errors.js');
 const { tempDir } = await import('../support/tmp.js');
 
@@ -37,4 +37,23 @@ describe('a file planted at the temporary name', () => {
       expect(existsSync(path)).toBe(false);
     });
   }
+
+  it('writePrivateFileStream: fails in one line before the writer runs, leaves that file alone, and creates no target', async () => {
+    const path = join(tempDir('pbxsync-private-'), 'file');
+    const planted = temporaryName(path);
+    writeFileSync(planted, 'theirs');
+    let ran = false;
+    const error = await writePrivateFileStream(
+      path,
+      async () => {
+        ran = true;
+      },
+      { what: 'credentials spreadsheet' },
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as Error).message).toBe(`cannot write the credentials spreadsheet ${path} (EEXIST); the previous file, if any, is unchanged`);
+    expect(ran).toBe(false);
+    expect(readFileSync(planted, 'utf8')).toBe('theirs');
+    expect(existsSync(path)).toBe(false);
+  });
 });

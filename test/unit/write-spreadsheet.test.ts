@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import type { SpreadsheetInput, SpreadsheetRow } from '../../src/spreadsheet/spreadsheet-row.js';
 import { cellText, PHONE_SETUP_SHEET, sortRows, SUBSCRIBERS_SHEET, writeSpreadsheet } from '../../src/spreadsheet/write-spreadsheet.js';
+import { cellString, rowStrings } from '../support/sheet-cells.js';
 import { tempDir } from '../support/tmp.js';
 
 const HEADERS = ['Display name', 'UPN', 'Email', 'Extension', 'SIP username', 'SIP domain', 'SIP password', 'Softphone password', 'Department', 'Status'];
@@ -52,8 +53,8 @@ function sheet(workbook: ExcelJS.Workbook, name: string): ExcelJS.Worksheet {
   return found;
 }
 
-function values(ws: ExcelJS.Worksheet, rowNumber: number): unknown[] {
-  return Array.from({ length: ws.columnCount }, (_, i) => ws.getRow(rowNumber).getCell(i + 1).value);
+function values(ws: ExcelJS.Worksheet, rowNumber: number): string[] {
+  return Array.from({ length: ws.columnCount }, (_, i) => cellString(ws.getRow(rowNumber).getCell(i + 1).value));
 }
 
 describe('writeSpreadsheet', () => {
@@ -65,7 +66,10 @@ describe('writeSpreadsheet', () => {
     expect(ws.rowCount).toBe(4);
     expect(values(ws, 2)).toEqual(['User 1', 'user1@acme.com', 'user1@acme.com', '1001', 'user1', 'acme.com', 'sip-Pa55-1', 'soft-Pa55-1', 'Sales', 'new']);
     expect(ws.views[0]).toMatchObject({ state: 'frozen', ySplit: 1 });
-    expect(ws.getRow(1).getCell(1).font?.bold).toBe(true);
+    expect(ws.getRow(1).getCell(1).font).toMatchObject({ name: 'Calibri', bold: true });
+    expect(ws.getRow(2).getCell(7).font).toMatchObject({ name: 'Consolas' }); // passwords
+    expect(ws.getRow(2).getCell(8).font).toMatchObject({ name: 'Consolas' });
+    expect(ws.getRow(2).getCell(1).font?.name).toBe('Calibri');
     expect(ws.autoFilter).toBe('A1:J4');
     for (let c = 1; c <= HEADERS.length; c++) {
       const width = ws.getColumn(c).width ?? 0;
@@ -87,11 +91,8 @@ describe('writeSpreadsheet', () => {
     await writeSpreadsheet(path, input(rows));
     const ws = sheet(await load(path), SUBSCRIBERS_SHEET);
     const extensions = [2, 3, 4, 5].map((r) => ws.getRow(r).getCell(4));
-    expect(extensions.map((c) => c.value)).toEqual(['0123', '999', '1001', '10000']);
-    for (const cell of extensions) {
-      expect(cell.type).toBe(ExcelJS.ValueType.String);
-      expect(cell.numFmt).toBe('@');
-    }
+    expect(extensions.map((c) => cellString(c.value))).toEqual(['0123', '999', '1001', '10000']); // strings, not numbers
+    for (const cell of extensions) expect(cell.numFmt).toBe('@');
   });
 
   it('an empty tenant still gets headers and a filter over the header row', async () => {
@@ -107,7 +108,7 @@ describe('writeSpreadsheet', () => {
     await writeSpreadsheet(path, { ...input([row(1)]), phoneSetup: { registrar: 'sip.acme.com', outboundProxy: 'edge.isp.net:5061', transport: 'tls', port: 5061 } });
     const ws = sheet(await load(path), PHONE_SETUP_SHEET);
     const pairs = new Map<unknown, unknown>();
-    ws.eachRow((r) => pairs.set(r.getCell(1).value, r.getCell(2).value));
+    ws.eachRow((r) => pairs.set(...(rowStrings(r) as [string, string])));
     expect(pairs.get('SIP domain')).toBe('acme.com');
     expect(pairs.get('Registrar')).toBe('sip.acme.com');
     expect(pairs.get('Outbound proxy')).toBe('edge.isp.net:5061');
@@ -120,8 +121,8 @@ describe('writeSpreadsheet', () => {
     const path = join(dir, 'no-proxy.xlsx');
     await writeSpreadsheet(path, input([]));
     const ws = sheet(await load(path), PHONE_SETUP_SHEET);
-    const proxy = ws.getRows(1, ws.rowCount)?.find((r) => r.getCell(1).value === 'Outbound proxy');
-    expect(proxy?.getCell(2).value).toBe('none');
+    const proxy = ws.getRows(1, ws.rowCount)?.find((r) => cellString(r.getCell(1).value) === 'Outbound proxy');
+    expect(cellString(proxy?.getCell(2).value)).toBe('none');
   });
 });
 
@@ -140,6 +141,27 @@ describe('writeSpreadsheet file handling', () => {
     await writeSpreadsheet(path, input([row(1)]));
     expect(statSync(path).mode & 0o777).toBe(0o600);
     expect(sheet(await load(path), SUBSCRIBERS_SHEET).rowCount).toBe(2);
+  });
+
+  it('a row that fails while the rows are written leaves the old file as it was and no temporary file', async () => {
+    const path = join(dir, 'creds.xlsx');
+    writeFileSync(path, 'old sheet');
+    chmodSync(path, 0o600);
+    const rows = Array.from({ length: 2000 }, (_, i) => row(i));
+    const boom = new Error('no password for user 1500');
+    let reads = 0;
+    // Read once for the column widths, then again when its row is written: fails then, 1,500 rows in.
+    Object.defineProperty(rows[1500], 'sipPassword', {
+      get() {
+        reads += 1;
+        if (reads > 1) throw boom;
+        return 'pw';
+      },
+    });
+    await expect(writeSpreadsheet(path, input(rows))).rejects.toBe(boom);
+    expect(reads).toBe(2);
+    expect(readdirSync(dir)).toEqual(['creds.xlsx']);
+    expect(readFileSync(path, 'utf8')).toBe('old sheet');
   });
 
   it('a missing folder is a UserError naming the file, and nothing is left behind', async () => {
@@ -161,15 +183,14 @@ describe('formula safety', () => {
     PROBES.forEach((probe, i) => {
       for (const column of [1, 3, 9]) {
         const cell = ws.getRow(i + 2).getCell(column);
-        expect(cell.value).toBe(probe);
-        expect(cell.type).toBe(ExcelJS.ValueType.String);
+        expect(cell.value).toEqual({ richText: [{ text: probe }] }); // the string itself, one plain run
         expect(cell.formula).toBeUndefined();
         expect(cell.numFmt).toBe('@');
       }
     });
   });
 
-  it('the raw sheet XML has no formula element and only shared-string cells', async () => {
+  it('the raw sheet XML has no formula element and only inline-string cells', async () => {
     const path = join(dir, 'probes.xlsx');
     await writeSpreadsheet(path, input(rows));
     const zip = await JSZip.loadAsync(readFileSync(path));
@@ -180,10 +201,14 @@ describe('formula safety', () => {
       expect(xml).not.toMatch(/<f[\s>/]/);
       const cells = xml.match(/<c [^>]*>/g) ?? [];
       expect(cells.length).toBeGreaterThan(0);
-      for (const cell of cells) expect(cell).toMatch(/ t="s"/);
+      for (const cell of cells) expect(cell).toMatch(/ t="inlineStr"/);
+      // Each cell holds one run of text and nothing else (no value, no formula, no run format).
+      const bodies = xml.match(/<c [^>]*>.*?<\/c>/g) ?? [];
+      expect(bodies).toHaveLength(cells.length);
+      for (const body of bodies) expect(body).toMatch(/^<c [^>]*><is><r><t( xml:space="preserve")?>[^<]*<\/t><\/r><\/is><\/c>$/);
+      if (name.endsWith('sheet1.xml')) expect(xml).toContain('<t>=1+2</t>'); // the text itself, no added apostrophe
     }
-    const strings = await zip.file('xl/sharedStrings.xml')!.async('string');
-    expect(strings).toContain('<t>=1+2</t>'); // the text itself, no added apostrophe
+    expect(zip.file('xl/sharedStrings.xml')).toBeNull();
     const styles = await zip.file('xl/styles.xml')!.async('string');
     expect(styles).toMatch(/<xf numFmtId="49"[^>]*applyNumberFormat="1"/);
   });
