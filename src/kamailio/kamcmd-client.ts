@@ -35,17 +35,16 @@ export class KamcmdControl implements KamailioControl {
   }
 
   async runAll(commands: readonly RpcCommand[]): Promise<readonly RpcOutcome[]> {
-    const sendable = commands.filter((c) => c.params.every(kamcmdSafe) && kamcmdSafe(c.method));
-    const lines = sendable.map((c) => [c.method, ...c.params.map(kamcmdArgument)].join(' '));
-    const run = sendable.length > 0 ? await this.spawnBatch(lines) : null;
+    const sendable = commands.map((c) => c.params.every(kamcmdSafe) && kamcmdSafe(c.method));
+    const lines = commands.filter((_, i) => sendable[i]).map((c) => [c.method, ...c.params.map(kamcmdArgument)].join(' '));
+    const run = lines.length > 0 ? await this.spawnBatch(lines) : null;
     const answers = run ? readTranscript(run.stdout, lines, run.failure === null && run.code === 0) : [];
-    const answerOf = new Map(sendable.map((c, i) => [c, answers[i]!]));
-    return commands.map((command): RpcOutcome => {
-      const answer = answerOf.get(command);
-      if (answer === undefined || run === null) {
+    let next = 0;
+    return commands.map((command, i): RpcOutcome => {
+      if (!sendable[i] || run === null) {
         return { command, ok: false, error: new KamailioError(`${commandText(command)} cannot be passed to kamcmd (white space or a control character)`, 'run it through JSON-RPC (kamailio.jsonrpc_url) instead') };
       }
-      return this.outcome(command, answer, run);
+      return this.outcome(command, answers[next++]!, run);
     });
   }
 
