@@ -70,27 +70,42 @@ export class JsonRpcControl implements KamailioControl {
   private post(agent: http.Agent, body: string): Promise<HttpAnswer> {
     const send = this.url.protocol === 'https:' ? https.request : http.request;
     return new Promise((resolve, reject) => {
+      let settled = false;
+      let failure: Error | null = null;
+      const fail = (err: Error) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        reject(err);
+      };
       const req = send(this.url, {
         method: 'POST',
         agent,
         headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), accept: 'application/json' },
       });
+      // Ends the exchange with `err`, whichever of request or response is under way.
+      const abort = (err: Error) => {
+        failure ??= err;
+        req.destroy(err);
+        fail(err);
+      };
       // The whole exchange, not only an idle socket: a server that trickles must not hold the apply.
-      const timer = setTimeout(() => req.destroy(Object.assign(new Error('timeout'), { code: 'PBXSYNC_TIMEOUT' })), this.timeoutMs);
-      req.once('error', (err) => {
-        clearTimeout(timer);
-        reject(err);
-      });
+      const timer = setTimeout(() => abort(Object.assign(new Error('timeout'), { code: 'PBXSYNC_TIMEOUT' })), this.timeoutMs);
+      req.once('error', (err) => fail(failure ?? err));
       req.once('response', (res) => {
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (chunk: Buffer) => {
           size += chunk.length;
-          if (size > MAX_ANSWER_BYTES) req.destroy(Object.assign(new Error('answer too large'), { code: 'PBXSYNC_TOO_LARGE' }));
+          if (size > MAX_ANSWER_BYTES) abort(Object.assign(new Error('answer too large'), { code: 'PBXSYNC_TOO_LARGE' }));
           else chunks.push(chunk);
         });
-        res.once('error', () => undefined); // reported through req's 'error'
+        res.once('error', (err) => fail(failure ?? err));
+        // Closed before the end of the answer: the server went away half-way.
+        res.once('close', () => fail(failure ?? Object.assign(new Error('closed'), { code: 'ECONNRESET' })));
         res.once('end', () => {
+          if (settled) return;
+          settled = true;
           clearTimeout(timer);
           resolve({
             status: res.statusCode ?? 0,

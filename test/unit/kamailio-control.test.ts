@@ -94,6 +94,18 @@ describe('JSON-RPC over HTTP', () => {
     expect(seen.bodies).toHaveLength(1);
   });
 
+  it('bounds an answer that starts but never ends, and reports one cut off half-way', async () => {
+    const trickle = await fakeJsonRpc((_b, res) => res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' }).write('{"jsonrpc":'));
+    const [slow] = await openKamailioControl({ jsonrpcUrl: trickle.url, kamcmd: 'kamcmd', timeoutMs: 300 }).runAll([domainReload()]);
+    expect(slow).toMatchObject({ ok: false, error: { message: `no answer from Kamailio's JSON-RPC at ${trickle.url} within 0.3s` } });
+    const cut = await fakeJsonRpc((_b, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' }).write('{"jsonrpc":');
+      setImmediate(() => res.socket?.destroy());
+    });
+    const [halfway] = await openKamailioControl({ jsonrpcUrl: cut.url, kamcmd: 'kamcmd', timeoutMs: 2000 }).runAll([domainReload()]);
+    expect(halfway).toMatchObject({ ok: false, error: { message: `Kamailio's JSON-RPC at ${cut.url} closed the connection before answering` } });
+  });
+
   it('reports an HTTP error or an answer that is not JSON-RPC in one line', async () => {
     const forbidden = await fakeJsonRpc((_b, res) => res.writeHead(403, 'Forbidden', { 'content-type': 'text/plain' }).end('Only POST /RPC\n'));
     expect(failures(await openKamailioControl({ jsonrpcUrl: forbidden.url, kamcmd: 'kamcmd', timeoutMs: 2000 }).runAll([domainReload()]))).toEqual([
