@@ -11,6 +11,7 @@
  */
 import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -19,7 +20,7 @@ import { pbxsync, type CliResult } from '../support/cli.js';
 import { testIspYaml } from '../support/isp.js';
 import { createDatabase, dropDatabases, withClient } from '../support/postgres.js';
 import { tempDir } from '../support/tmp.js';
-import { ContactListener, KAMCMD, Phones, REASON, SKIP, jsonRpc, otherTenant, sheetUsers, startKamailio, type RunningKamailio, type SheetUser, type Tenant } from './support.js';
+import { ContactListener, KAMCMD, Phones, REASON, SIPSAK, SKIP, jsonRpc, otherTenant, sheetUsers, startKamailio, type RunningKamailio, type SheetUser, type Tenant } from './support.js';
 
 if (SKIP) process.stderr.write(`note: ${REASON}\n`);
 
@@ -91,6 +92,23 @@ describe.skipIf(SKIP)(`an apply tells Kamailio what it changed${SKIP ? ` (${REAS
     listeners.push(listener);
     return listener;
   }
+
+  it('serves JSON-RPC on POST /RPC only, and no SIP on that socket', async () => {
+    kamailio = await startKamailio(dbUrl);
+    const port = Number(new URL(kamailio.rpcUrl).port);
+    const http = (method: string, path: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port, method, path, headers: { 'content-type': 'application/json' } }, (res) => (res.resume(), resolve(res.statusCode ?? 0)));
+        req.on('error', reject);
+        req.end(method === 'POST' ? '{"jsonrpc":"2.0","method":"core.version","id":1}' : undefined);
+      });
+    expect(await http('POST', '/RPC')).toBe(200);
+    expect(await http('GET', '/RPC')).toBe(403);
+    expect(await http('POST', '/other')).toBe(403);
+    expect(await http('POST', '/RPC/../x')).toBe(403);
+    const { stdout } = await run(SIPSAK, ['-vv', '-E', 'tcp', '-s', `sip:probe@127.0.0.1:${port}`], { timeout: 10_000 }).catch((e: { stdout: string }) => e);
+    expect(stdout).toMatch(/SIP\/2\.0 403 Not a SIP port/);
+  });
 
   it("lets a new tenant's phones register right after the apply, without a manual domain.reload (JSON-RPC)", async () => {
     kamailio = await startKamailio(dbUrl);
