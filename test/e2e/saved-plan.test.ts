@@ -39,7 +39,10 @@ describe('saved plans', () => {
     // A directory change after review must not sneak into the apply.
     writeFileSync(join(dir, 'directory.json'), '[]');
     const applied = run('apply', 'tenant.yaml', '--plan', 'acme.plan.json', '--auto-approve');
-    expect(applied.stderr).toBe('wrote ' + join(dir, 'acme-credentials.xlsx') + ' (mode 0600)\n');
+    expect(applied.stderr).toBe(
+      'wrote ' + join(dir, 'acme-credentials.xlsx') + ' (mode 0600)\n' +
+        'note: Kamailio was not told about this apply (the ISP configuration has no kamailio section); to make it follow now, run:\n  kamcmd domain.reload\n',
+    );
     expect(applied.status).toBe(0);
     expect(applied.stdout).toContain('Apply complete: 33 created');
     expect(subscribers()).toBe(33);

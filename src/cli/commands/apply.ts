@@ -1,11 +1,13 @@
 import type { Command } from 'commander';
 import { executeApply } from '../../app/execute-apply.js';
+import { notifyKamailio } from '../../app/notify-kamailio.js';
+import { loadIspPolicy } from '../../policy/load-isp-config.js';
 import { preparePlan } from '../../app/prepare-plan.js';
 import { UserError } from '../../errors.js';
 import { domainAllowed, type DomainCheck } from '../../model/plan.js';
 import { renderPlanText } from '../../render/render-text.js';
 import { confirm } from '../confirm.js';
-import { EXIT_ERROR, EXIT_OK } from '../exit-codes.js';
+import { EXIT_ERROR, EXIT_KAMAILIO_NOT_TOLD, EXIT_OK } from '../exit-codes.js';
 import { reportError } from '../report-error.js';
 import { terminalText } from '../../render/safe-text.js';
 import { out, stderrLogger, styleFor } from '../output.js';
@@ -50,9 +52,13 @@ export default async function apply(file: string, options: ApplyOptions, command
         ? `\nApply complete: no changes.${result.spreadsheet ? ` Credentials: ${terminalText(result.spreadsheet)}` : ''}\n`
         : `\nApply complete: ${s.create} created, ${s.update} updated, ${s.disable} disabled, ${s.delete} deleted.${result.spreadsheet ? ` Credentials: ${terminalText(result.spreadsheet)}` : ''}\n`,
     );
+    // Committed: now, and only now, Kamailio drops what it keeps in memory of the old rows
+    // (its domain list, registrations). A failure there is a warning and exit 3, never an undo.
+    const kamailio = await notifyKamailio(plan, (await loadIspPolicy(process.env)).kamailio, log);
     // The PBX is up to date; what could not follow (state store, spreadsheet) fails the run, each in its line.
     for (const problem of result.afterCommit) reportError(problem, styleFor(process.stderr, globals.color));
-    return result.afterCommit.length > 0 ? EXIT_ERROR : EXIT_OK;
+    if (result.afterCommit.length > 0) return EXIT_ERROR;
+    return kamailio.failed > 0 ? EXIT_KAMAILIO_NOT_TOLD : EXIT_OK;
   } finally {
     await prepared.close();
   }
