@@ -2,7 +2,8 @@
  * An apply tells a running Kamailio what it changed, over JSON-RPC or kamcmd (the ISP
  * configuration's `kamailio:` section): a new tenant's phones register at once (domain.reload),
  * and the registrations of a leaver, a user whose passwords were rotated and a renamed user
- * (its old name) end at once (ul.rm), while everybody else stays registered. With Kamailio
+ * (its old name) end at once (ul.rm), while everybody else stays registered; after a domain
+ * move the phones register on the new domain only, and the old registrations are gone. With Kamailio
  * stopped, the apply commits all the same, warns with the kamcmd command to run by hand and
  * exits 3.
  *
@@ -199,6 +200,32 @@ describe.skipIf(SKIP)(`an apply tells Kamailio what it changed${SKIP ? ` (${REAS
     expect((await phones.register('daniel.kim', t.domain, rotated.password, contact.port)).ok).toBe(false);
     expect((await phones.register('daniel.kim', t.domain, after.get('daniel.kim')!.password, contact.port)).ok).toBe(true);
     expect((await phones.register('emma.s', t.domain, after.get('emma.s')!.password, contact.port)).ok).toBe(true);
+  });
+
+  it('after a move, phones register on the new domain with the same passwords, not on the old one, and the old registrations are gone (JSON-RPC)', async () => {
+    kamailio = await startKamailio(dbUrl);
+    const phones = new Phones(kamailio.sipPort);
+    const isp = ispWith({ jsonrpc_url: kamailio.rpcUrl });
+    const t = otherTenant(dbUrl, 'wayne');
+    expect(apply(t, isp).status).toBe(0);
+    const before = await users(t);
+    const alice = before.get('alice.johnson')!;
+    const contact = await phone();
+    expect((await phones.register('alice.johnson', 'wayne.com', alice.password, contact.port)).ok).toBe(true);
+    expect(await contactsOverJsonRpc(kamailio, 'alice.johnson@wayne.com')).toHaveLength(1);
+
+    // The users keep their UPNs in wayne.com (source.scope.domains lists it); the tenant moves.
+    editTenantFile(join(t.dir, 'tenant.yaml'), (doc) => doc.set('domain', 'wayne.example'));
+    const r = apply(t, isp);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('wayne.com → wayne.example');
+    expect(r.stderr).toContain('told Kamailio: domain.reload');
+
+    expect(await contactsOverJsonRpc(kamailio, 'alice.johnson@wayne.com')).toEqual([]);
+    const after = await users(t);
+    expect(after.get('alice.johnson')!.password).toBe(alice.password);
+    expect((await phones.register('alice.johnson', 'wayne.example', alice.password, contact.port)).ok).toBe(true);
+    expect((await phones.register('alice.johnson', 'wayne.com', alice.password, contact.port)).out).toMatch(/SIP\/2\.0 403 Unknown domain/);
   });
 
   it('with Kamailio stopped, still commits, warns with the kamcmd command to run by hand, and exits 3', async () => {
