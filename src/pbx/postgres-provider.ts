@@ -7,7 +7,7 @@ import { UserError } from '../errors.js';
 import type { PbxTenantState } from '../model/pbx-state.js';
 import type { RowOps } from '../model/row-ops.js';
 import { PbxBusyError, PbxChangedError } from './errors.js';
-import { fingerprintRows, moveFingerprint } from './fingerprint.js';
+import { moveFingerprint } from './fingerprint.js';
 import { assertSchema, type SchemaHints } from './kamailio-schema.js';
 import { advisoryLock, type PgTenantLock } from './postgres-lock.js';
 import { initFromSqlDir, DEFAULT_SQL_DIR } from './postgres-init.js';
@@ -24,7 +24,7 @@ import {
   untilLost,
   type LostDuring,
 } from './postgres-errors.js';
-import { readFacts, readRows, writeOps } from './postgres-rows.js';
+import { fingerprintOf, readFacts, readRows, writeOps } from './postgres-rows.js';
 import { describePg, parsePgUrl, type PgTarget } from './postgres-url.js';
 import type { LockOptions, PbxLock, PbxProvider } from './provider.js';
 import { kamailioTimestamp } from './sqlite-provider.js';
@@ -107,9 +107,18 @@ export class PostgresPbxProvider implements PbxProvider {
     const db = await this.connect();
     const rows = await this.transaction(db, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', 'read', async () => {
       assertSchema(await readFacts(db), this.hints);
-      return readRows(db, domain, did);
+      const read = await readRows(db, domain, did);
+      return { ...read, fingerprint: await fingerprintOf(db, domain, did, read.domain) };
     });
-    return { ...rows, fingerprint: fingerprintRows(rows) };
+    return rows;
+  }
+
+  async fingerprint(domain: string, did: string): Promise<string> {
+    const db = await this.connect();
+    return this.transaction(db, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', 'read', async () => {
+      assertSchema(await readFacts(db), this.hints);
+      return fingerprintOf(db, domain, did);
+    });
   }
 
   async apply(ops: RowOps, expectedFingerprint?: string): Promise<void> {
@@ -252,6 +261,6 @@ function closedWhileConnecting(target: PgTarget): Error {
 
 /** What a plan's fingerprint covers: the tenant's domain, or for a move both domains. */
 async function currentFingerprint(db: pg.Client, ops: RowOps): Promise<string> {
-  const rows = fingerprintRows(await readRows(db, ops.moveDomain?.from ?? ops.domain, ops.did));
-  return ops.moveDomain ? moveFingerprint(rows, fingerprintRows(await readRows(db, ops.domain, ops.did))) : rows;
+  const rows = await fingerprintOf(db, ops.moveDomain?.from ?? ops.domain, ops.did);
+  return ops.moveDomain ? moveFingerprint(rows, await fingerprintOf(db, ops.domain, ops.did)) : rows;
 }

@@ -4,9 +4,9 @@
  * whatever the tenant's size (a 20,000-user tenant is ~400k preference rows).
  */
 import type pg from 'pg';
-import type { PbxAliasRow, PbxPreferenceRow, PbxSubscriberRow } from '../model/pbx-state.js';
+import type { PbxAliasRow, PbxDomainState, PbxPreferenceRow, PbxSubscriberRow } from '../model/pbx-state.js';
 import type { RowOps } from '../model/row-ops.js';
-import type { PbxRows } from './fingerprint.js';
+import { combineFingerprint, sectionLines, type PbxRows, type Section, type SectionDigests } from './fingerprint.js';
 import { KAMAILIO_TABLES, type SchemaFacts } from './kamailio-schema.js';
 
 type Queryable = Pick<pg.ClientBase, 'query'>;
@@ -55,6 +55,25 @@ export async function readRows(db: Queryable, domain: string, did: string): Prom
     aliases: aliases.rows,
     preferences: preferences.rows,
   };
+}
+
+const SECTIONS = sectionLines((text) => `upper(encode(convert_to(${text}, 'UTF8'), 'hex'))`, ALIAS_TARGET);
+
+/**
+ * `fingerprint.ts`: each table's rows of the domain, hashed server-side in the section's order,
+ * as bytes (the rows never travel). `domain` when the caller read it already.
+ */
+export async function fingerprintOf(db: Queryable, domain: string, did: string, facts?: PbxDomainState): Promise<string> {
+  const digest = async (section: Section): Promise<string> => {
+    const result = await db.query<{ digest: string }>(
+      `SELECT encode(sha256(convert_to(coalesce(string_agg(line || E'\\n', '' ORDER BY ${section.order.map((c, i) => `o${i} ${C}`).join(', ')}), ''), 'UTF8')), 'hex') AS digest
+       FROM (SELECT ${section.line} AS line, ${section.order.map((c, i) => `${c} AS o${i}`).join(', ')} FROM ${section.table} WHERE ${section.where} = $1) AS rows`,
+      [domain],
+    );
+    return result.rows[0]!.digest;
+  };
+  const sections: SectionDigests = { subscribers: await digest(SECTIONS.subscribers), aliases: await digest(SECTIONS.aliases), preferences: await digest(SECTIONS.preferences) };
+  return combineFingerprint(facts ?? (await readDomain(db, domain, did)), sections);
 }
 
 async function readDomain(db: Queryable, domain: string, did: string): Promise<PbxRows['domain']> {

@@ -33,11 +33,16 @@ export interface PbxProvider {
    * Read every row of one tenant domain, in one consistent snapshot: `subscriber` and
    * `usr_preferences` rows with that `domain`, `dbaliases` rows with that `alias_domain`, the
    * `domain` row with the `domain_attrs` of its did, and the other domains whose did is `did`
-   * (the tenant's name). The result carries a fingerprint computed with `fingerprintRows`
-   * (`./fingerprint.js`) so that all providers agree on it. Never writes (a read-only
-   * database file must do for `plan`).
+   * (the tenant's name). The result carries the rows' fingerprint (`./fingerprint.js`),
+   * computed in the same snapshot. Never writes (a read-only database file must do for `plan`).
    */
   read(domain: string, did: string): Promise<PbxTenantState>;
+
+  /**
+   * The fingerprint `read` would return, computed by the database without reading the rows
+   * out: the no-change check compares it with the last run's.
+   */
+  fingerprint(domain: string, did: string): Promise<string>;
 
   /**
    * Execute RowOps in ONE transaction: all or nothing. When `expectedFingerprint` is given

@@ -11,7 +11,7 @@ import type { RowOps } from '../model/row-ops.js';
 import { UserError } from '../errors.js';
 import { SqliteFiles, type SqliteFileFacts, type SqliteFileOptions } from '../fs/sqlite-files.js';
 import { PbxBusyError, PbxChangedError, PbxMissingError } from './errors.js';
-import { fingerprintRows, moveFingerprint, type PbxRows } from './fingerprint.js';
+import { LineHash, combineFingerprint, moveFingerprint, sectionLines, type PbxRows, type SectionDigests } from './fingerprint.js';
 import { KAMAILIO_TABLES, SQLITE_DDL, assertSchema, tablesToCreate, type SchemaFacts, type SchemaHints } from './kamailio-schema.js';
 import { lockFile, lockFilePath } from './file-lock.js';
 import type { LockOptions, PbxLock, PbxProvider } from './provider.js';
@@ -85,10 +85,21 @@ export class SqlitePbxProvider implements PbxProvider {
       // One read transaction: a concurrent apply must not show up half-way through.
       const snapshot = db.transaction(() => {
         assertSchema(readFacts(db), this.hints);
-        return readRows(db, domain, did);
+        const rows = readRows(db, domain, did);
+        return { ...rows, fingerprint: combineFingerprint(rows.domain, sectionDigests(db, domain)) };
       });
-      const rows = snapshot.deferred();
-      return { ...rows, fingerprint: fingerprintRows(rows) };
+      return snapshot.deferred();
+    });
+  }
+
+  async fingerprint(domain: string, did: string): Promise<string> {
+    return this.guard(() => {
+      const db = this.connect('read');
+      const snapshot = db.transaction(() => {
+        assertSchema(readFacts(db), this.hints);
+        return fingerprintOf(db, domain, did);
+      });
+      return snapshot.deferred();
     });
   }
 
@@ -145,6 +156,7 @@ export class SqlitePbxProvider implements PbxProvider {
       // too), so that they get the database's group now, before any row is written into them
       // and before Kamailio, in that group, needs to open them.
       db.prepare('SELECT count(*) FROM sqlite_master').get();
+      db.aggregate(LINE_HASH, { start: () => new LineHash(), step: (hash: LineHash, line: unknown) => hash.add(String(line)), result: (hash: LineHash) => hash.hex() } as Database.AggregateOptions);
       this.files.matchCompanions();
     } catch (err) {
       db.close();
@@ -214,8 +226,26 @@ const ALIAS_TARGET = `CASE WHEN domain = alias_domain THEN username ELSE usernam
 
 /** What a plan's fingerprint covers: the tenant's domain, or for a move both domains. */
 function currentFingerprint(db: Db, ops: RowOps): string {
-  const rows = fingerprintRows(readRows(db, ops.moveDomain?.from ?? ops.domain, ops.did));
-  return ops.moveDomain ? moveFingerprint(rows, fingerprintRows(readRows(db, ops.domain, ops.did))) : rows;
+  const rows = fingerprintOf(db, ops.moveDomain?.from ?? ops.domain, ops.did);
+  return ops.moveDomain ? moveFingerprint(rows, fingerprintOf(db, ops.domain, ops.did)) : rows;
+}
+
+/** The aggregate function (registered on every connection) that hashes a table's sorted row lines. */
+const LINE_HASH = 'pbxsync_line_sha256';
+const SECTIONS = sectionLines((text) => `hex(${text})`, ALIAS_TARGET);
+
+/** `fingerprint.ts`: each table's rows of the domain, hashed by SQLite in the section's order (BINARY: bytes). */
+function sectionDigests(db: Db, domain: string): SectionDigests {
+  const digest = (section: (typeof SECTIONS)[keyof typeof SECTIONS]): string =>
+    db
+      .prepare(`SELECT ${LINE_HASH}(line) FROM (SELECT ${section.line} AS line FROM ${section.table} WHERE ${section.where} = ? ORDER BY ${section.order.join(', ')})`)
+      .pluck()
+      .get(domain) as string;
+  return { subscribers: digest(SECTIONS.subscribers), aliases: digest(SECTIONS.aliases), preferences: digest(SECTIONS.preferences) };
+}
+
+function fingerprintOf(db: Db, domain: string, did: string): string {
+  return combineFingerprint(readDomain(db, domain, did), sectionDigests(db, domain));
 }
 
 function readRows(db: Db, domain: string, did: string): PbxRows {

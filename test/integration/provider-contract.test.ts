@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { PostgresPbxProvider } from '../../src/pbx/postgres-provider.js';
 import type { PbxProvider } from '../../src/pbx/provider.js';
 import { SqlitePbxProvider } from '../../src/pbx/sqlite-provider.js';
-import { PG_SKIP_REASON, PG_URL, createDatabase, dropDatabases } from '../support/postgres.js';
+import { PG_SKIP_REASON, PG_URL, createDatabase, dropDatabases, withClient } from '../support/postgres.js';
 import { ops, userOps } from '../support/row-ops.js';
 import { tempDir } from '../support/tmp.js';
 
@@ -19,19 +19,35 @@ interface Backend {
   readonly name: string;
   readonly skip: string | null;
   open(): Promise<PbxProvider>;
+  /** A provider and a way to change its rows behind its back, as another tool would. */
+  openWithSql(): Promise<{ pbx: PbxProvider; sql: (statement: string) => Promise<void> }>;
+}
+
+async function sqlite(): Promise<{ pbx: PbxProvider; sql: (statement: string) => Promise<void> }> {
+  const path = join(tempDir('pbxsync-contract-'), 'pbx.sqlite');
+  const pbx = new SqlitePbxProvider(path);
+  await pbx.init();
+  return {
+    pbx,
+    sql: async (statement) => {
+      const db = new Database(path);
+      try {
+        db.exec(statement);
+      } finally {
+        db.close();
+      }
+    },
+  };
+}
+
+async function postgres(): Promise<{ pbx: PbxProvider; sql: (statement: string) => Promise<void> }> {
+  const url = await createDatabase({ kamailio: true });
+  return { pbx: new PostgresPbxProvider(url), sql: (statement) => withClient(url, async (c) => void (await c.query(statement))) };
 }
 
 const backends: Backend[] = [
-  {
-    name: 'SQLite',
-    skip: null,
-    async open() {
-      const pbx = new SqlitePbxProvider(join(tempDir('pbxsync-contract-'), 'pbx.sqlite'));
-      await pbx.init();
-      return pbx;
-    },
-  },
-  { name: 'PostgreSQL', skip: PG_URL ? null : PG_SKIP_REASON, open: async () => new PostgresPbxProvider(await createDatabase({ kamailio: true })) },
+  { name: 'SQLite', skip: null, open: async () => (await sqlite()).pbx, openWithSql: sqlite },
+  { name: 'PostgreSQL', skip: PG_URL ? null : PG_SKIP_REASON, open: async () => (await postgres()).pbx, openWithSql: postgres },
 ];
 
 describe.each(backends)('$name provider', (backend) => {
@@ -66,6 +82,45 @@ describe.each(backends)('$name provider', (backend) => {
       expect((await pbx.read('a.example', 't')).preferences.map((p) => p.value)).toEqual(['1500', '1502']);
       await pbx.apply(ops('a.example', { deletePreferences: [{ uuid: '@pbxsync', attribute: 'pbxsync_retired', value: null }] }));
       expect((await pbx.read('a.example', 't')).preferences).toEqual([]);
+    } finally {
+      await pbx.close();
+    }
+  });
+
+  it.skipIf(backend.skip)(title('fingerprints every value it reads, in any row order, computed in the database as read computes it'), async () => {
+    const { pbx, sql } = await backend.openWithSql();
+    try {
+      await pbx.apply({ ...userOps('a.example', 3, 3), createDomain: { did: 'acme', attrs: { a: '1' } } });
+      await pbx.apply(userOps('b.example', 2, 2));
+      const base = (await pbx.read('a.example', 'acme')).fingerprint;
+      expect(await pbx.fingerprint('a.example', 'acme')).toBe(base);
+      // Another domain's rows are not the tenant's.
+      await sql(`UPDATE usr_preferences SET value = 'other' WHERE domain = 'b.example'`);
+      expect(await pbx.fingerprint('a.example', 'acme')).toBe(base);
+      // Each edit below is undone before the next: only it makes the difference.
+      const edits: [string, string][] = [
+        [`UPDATE subscriber SET ha1 = 'X' WHERE domain = 'a.example' AND username = 'user1'`, `UPDATE subscriber SET ha1 = 'ha1-1' WHERE domain = 'a.example' AND username = 'user1'`],
+        [`UPDATE subscriber SET ha1b = 'X' WHERE domain = 'a.example' AND username = 'user1'`, `UPDATE subscriber SET ha1b = 'ha1b-1' WHERE domain = 'a.example' AND username = 'user1'`],
+        [`UPDATE subscriber SET password = 'plain' WHERE domain = 'a.example' AND username = 'user1'`, `UPDATE subscriber SET password = '' WHERE domain = 'a.example' AND username = 'user1'`],
+        [`UPDATE dbaliases SET username = 'user2' WHERE alias_domain = 'a.example' AND alias_username = '1001'`, `UPDATE dbaliases SET username = 'user1' WHERE alias_domain = 'a.example' AND alias_username = '1001'`],
+        [`UPDATE usr_preferences SET type = 0 WHERE domain = 'a.example' AND uuid = 'oid-2' AND attribute = 'attr_1'`, `UPDATE usr_preferences SET type = 1 WHERE domain = 'a.example' AND uuid = 'oid-2' AND attribute = 'attr_1'`],
+        [`UPDATE usr_preferences SET value = 'x' WHERE domain = 'a.example' AND uuid = 'oid-2' AND attribute = 'attr_0'`, `UPDATE usr_preferences SET value = 'value 2/0' WHERE domain = 'a.example' AND uuid = 'oid-2' AND attribute = 'attr_0'`],
+        [`UPDATE domain_attrs SET value = '2' WHERE did = 'acme'`, `UPDATE domain_attrs SET value = '1' WHERE did = 'acme'`],
+        [`UPDATE domain SET did = 'other' WHERE domain = 'a.example'`, `UPDATE domain SET did = 'acme' WHERE domain = 'a.example'`],
+        [`DELETE FROM dbaliases WHERE alias_domain = 'a.example' AND alias_username = '1002'`, `INSERT INTO dbaliases (alias_username, alias_domain, username, domain) VALUES ('1002', 'a.example', 'user2', 'a.example')`],
+      ];
+      for (const [edit, undo] of edits) {
+        await sql(edit);
+        const changed = await pbx.fingerprint('a.example', 'acme');
+        expect(changed, edit).not.toBe(base);
+        expect((await pbx.read('a.example', 'acme')).fingerprint, edit).toBe(changed);
+        await sql(undo);
+        expect(await pbx.fingerprint('a.example', 'acme'), undo).toBe(base);
+      }
+      // The same rows written again in another order (new ids, new physical order): the same fingerprint.
+      await sql(`DELETE FROM usr_preferences WHERE domain = 'a.example' AND uuid = 'oid-0'`);
+      await pbx.apply(ops('a.example', { insertPreferences: [...userOps('a.example', 1, 3).insertPreferences].reverse() }));
+      expect(await pbx.fingerprint('a.example', 'acme')).toBe(base);
     } finally {
       await pbx.close();
     }

@@ -6,7 +6,6 @@ import type { PbxTenantState } from '../../src/model/pbx-state.js';
 import type { PreferenceInsert, RowOps } from '../../src/model/row-ops.js';
 import { UserError } from '../../src/errors.js';
 import { PbxBusyError, PbxChangedError, PbxMissingError, PbxSchemaError } from '../../src/pbx/errors.js';
-import { fingerprintRows } from '../../src/pbx/fingerprint.js';
 import { EXPECTED_TABLE_VERSIONS } from '../../src/pbx/kamailio-schema.js';
 import { SqlitePbxProvider } from '../../src/pbx/sqlite-provider.js';
 import { ops, userOps } from '../support/row-ops.js';
@@ -448,46 +447,6 @@ describe('SqlitePbxProvider read and apply', () => {
 });
 
 describe('fingerprint', () => {
-  const state: Omit<PbxTenantState, 'fingerprint'> = {
-    domain: { did: 'acme', exists: true, attrs: { a: '1', b: '2' }, otherDomainsOfDid: [] },
-    subscribers: [
-      { username: 'ann', ha1: 'x', ha1b: 'y', hasPlaintext: false },
-      { username: 'bob', ha1: 'z', ha1b: 'w', hasPlaintext: true },
-    ],
-    aliases: [
-      { aliasUsername: '1000', username: 'ann' },
-      { aliasUsername: '1001', username: 'bob' },
-    ],
-    preferences: [
-      { uuid: 'o1', username: 'ann', attribute: 'lang', type: 0, value: 'en' },
-      { uuid: 'o2', username: 'bob', attribute: 'lang', type: 0, value: 'de' },
-    ],
-  };
-
-  it('ignores row order', () => {
-    const shuffled = {
-      domain: { ...state.domain, attrs: { b: '2', a: '1' } },
-      subscribers: [...state.subscribers].reverse(),
-      aliases: [...state.aliases].reverse(),
-      preferences: [...state.preferences].reverse(),
-    };
-    expect(fingerprintRows(shuffled)).toBe(fingerprintRows(state));
-  });
-
-  it('changes with any value', () => {
-    const base = fingerprintRows(state);
-    const variants = [
-      { ...state, domain: { ...state.domain, did: 'other' } },
-      { ...state, domain: { ...state.domain, attrs: { a: '1', b: '3' } } },
-      { ...state, subscribers: [{ ...state.subscribers[0]!, ha1: 'X' }, state.subscribers[1]!] },
-      { ...state, subscribers: [{ ...state.subscribers[0]!, hasPlaintext: true }, state.subscribers[1]!] },
-      { ...state, aliases: [state.aliases[0]!, { aliasUsername: '1001', username: 'ann' }] },
-      { ...state, preferences: [state.preferences[0]!, { ...state.preferences[1]!, type: 1 }] },
-      { ...state, preferences: [state.preferences[0]!] },
-    ];
-    for (const variant of variants) expect(fingerprintRows(variant)).not.toBe(base);
-  });
-
   it('does not depend on database ids or insertion order', async () => {
     const one = await initialised();
     const two = await initialised();
