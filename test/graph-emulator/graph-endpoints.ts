@@ -33,6 +33,8 @@ interface Skip {
 }
 
 export class GraphEndpoints {
+  private readonly sorted = new Map<'users' | 'delta', { readonly version: number; readonly users: readonly GraphUser[] }>();
+
   constructor(
     private readonly dir: EmulatedDirectory,
     private readonly base: () => string,
@@ -55,16 +57,31 @@ export class GraphEndpoints {
     const top = pageSize(query, this.options.defaultPageSize);
     const counted = checkCount(req.headers, query);
     if (query.has('$filter') && !/^accountEnabled eq (true|false)$/.test(query.get('$filter')!)) requireAdvanced(req.headers, query, `$filter '${query.get('$filter')}'`);
-    let users = [...this.dir.users.values()].sort((a, b) => a.id.localeCompare(b.id));
+    let users = this.sortedUsers('users');
     const filter = /^accountEnabled eq (true|false)$/.exec(query.get('$filter') ?? '');
     if (filter) users = users.filter((u) => u.accountEnabled === (filter[1] === 'true'));
-    return this.page('/users', query, users.map((u) => project(u, props)), top, counted ? { '@odata.count': users.length } : {});
+    return this.page('/users', query, users, top, counted ? { '@odata.count': users.length } : {}, (u) => project(u, props));
   }
 
-  private page(path: string, query: URLSearchParams, items: unknown[], top: number, extra: Record<string, unknown>): unknown {
+  /**
+   * The users in the order a collection pages them (`/users` by localeCompare of the id, delta
+   * by code units), sorted again only after the directory changed: a page of a large directory
+   * must not cost a sort of all of it, or the emulator's own work would add to `latencyMs`.
+   */
+  private sortedUsers(order: 'users' | 'delta'): readonly GraphUser[] {
+    const hit = this.sorted.get(order);
+    if (hit && hit.version === this.dir.version && hit.users.length === this.dir.users.size) return hit.users;
+    const compare = order === 'users' ? (a: GraphUser, b: GraphUser) => a.id.localeCompare(b.id) : (a: GraphUser, b: GraphUser) => (a.id < b.id ? -1 : 1);
+    const users = [...this.dir.users.values()].sort(compare);
+    this.sorted.set(order, { version: this.dir.version, users });
+    return users;
+  }
+
+  /** One page of `items` (only that page is passed through `map`), with a nextLink when more follow. */
+  private page<T>(path: string, query: URLSearchParams, items: readonly T[], top: number, extra: Record<string, unknown>, map: (item: T) => unknown = (item) => item): unknown {
     const skip = readSkip(query);
     const size = Math.min(top, this.options.maxPageSize);
-    const value = items.slice(skip.o, skip.o + size);
+    const value = items.slice(skip.o, skip.o + size).map(map);
     const more = skip.o + size < items.length;
     return {
       '@odata.context': `${this.base()}/v1.0/$metadata#${path.slice(1).replace(/\//g, '_')}`,
@@ -79,13 +96,13 @@ export class GraphEndpoints {
     const skip = readSkip(query);
     const since = this.deltaSince(query, skip);
     const at = skip.at ?? this.dir.version;
-    const entries: ({ user: GraphUser } | { removed: { id: string; reason: string } })[] = since === undefined
-      ? [...this.dir.users.values()].sort((a, b) => (a.id < b.id ? -1 : 1)).map((user) => ({ user }))
-      : this.dir.changesSince(since);
-    const value = entries
-      .slice(skip.o, skip.o + this.options.deltaPageSize)
-      .map((c) => ('user' in c ? project(c.user, props) : { id: c.removed.id, '@removed': { reason: c.removed.reason } }));
-    const more = skip.o + this.options.deltaPageSize < entries.length;
+    const end = skip.o + this.options.deltaPageSize;
+    const changes = since === undefined ? undefined : this.dir.changesSince(since);
+    const entries: ({ user: GraphUser } | { removed: { id: string; reason: string } })[] = changes
+      ? changes.slice(skip.o, end)
+      : this.sortedUsers('delta').slice(skip.o, end).map((user) => ({ user }));
+    const value = entries.map((c) => ('user' in c ? project(c.user, props) : { id: c.removed.id, '@removed': { reason: c.removed.reason } }));
+    const more = end < (changes ?? this.sortedUsers('delta')).length;
     const context = { '@odata.context': `${this.base()}/v1.0/$metadata#users(${props.join(',')})` };
     if (more) {
       return { ...context, '@odata.nextLink': link(this.base(), `/v1.0${path}`, query, { $skiptoken: encodeToken({ o: skip.o + this.options.deltaPageSize, ...(since !== undefined ? { v: since } : {}), at }) }), value };
