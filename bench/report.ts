@@ -1,0 +1,84 @@
+/**
+ * The bench's output: a Markdown table of phase × size × backend (wall time, peak RSS, Graph
+ * requests, floor and ratio), the growth from the smallest to the largest size, and a legend,
+ * ready to paste into the README. Only prints what was measured; it judges nothing.
+ */
+import type { Measured, Phase, ScenarioResult } from './scenario.js';
+
+const CLI_PHASES: readonly Phase[] = ['first plan', 'first apply', 'no-change re-sync', '1% changed re-sync'];
+const FLOORS: readonly Phase[] = ['paging floor', 'insert floor', 'hash floor'];
+
+const GOALS: Partial<Record<Phase, string>> = {
+  'first plan': 'ratio ≤ 1.5',
+  'first apply': 'ratio ≤ 2; 20k: < 20 s, < 300 MiB',
+  'no-change re-sync': '≤ 2 requests, < 2 s',
+};
+
+const s = (ms: number): string => (ms / 1000).toFixed(2);
+const n = (x: number): string => x.toLocaleString('en');
+
+function find(rows: readonly Measured[], phase: Phase): Measured | undefined {
+  return rows.find((r) => r.phase === phase);
+}
+
+/** The floor a phase is compared with, and the ratio (see the legend), when it has one. */
+function floorAndRatio(rows: readonly Measured[], r: Measured): { floor: string; ratio: string } {
+  const none = { floor: '', ratio: '' };
+  if (r.phase === 'first plan') {
+    const paging = find(rows, 'paging floor');
+    return paging ? { floor: s(paging.wallMs), ratio: (r.wallMs / paging.wallMs).toFixed(2) } : none;
+  }
+  if (r.phase === 'first apply') {
+    const [plan, insert, hash] = [find(rows, 'first plan'), find(rows, 'insert floor'), find(rows, 'hash floor')];
+    if (!plan || !insert || !hash) return none;
+    const floor = insert.wallMs + hash.wallMs;
+    return { floor: s(floor), ratio: ((r.wallMs - plan.wallMs) / floor).toFixed(2) };
+  }
+  return none;
+}
+
+export function phaseTable(results: readonly ScenarioResult[]): string {
+  const lines = [
+    '| phase | users | backend | wall s | peak RSS MiB | Graph requests | floor s | ratio | goal |',
+    '|---|--:|---|--:|--:|--:|--:|--:|---|',
+  ];
+  for (const result of results) {
+    for (const phase of [...CLI_PHASES, ...FLOORS]) {
+      const r = find(result.rows, phase);
+      if (!r) continue;
+      const { floor, ratio } = floorAndRatio(result.rows, r);
+      const requests = phase === 'insert floor' || phase === 'hash floor' ? '' : n(r.graphRequests);
+      const name = FLOORS.includes(phase) ? `*${phase}*` : phase;
+      lines.push(`| ${name} | ${n(r.size)} | ${r.backend} | ${s(r.wallMs)} | ${Math.round(r.peakRssMb)} | ${requests} | ${floor} | ${ratio} | ${GOALS[phase] ?? ''} |`);
+    }
+    if (result.failure) lines.push(`| **failed** | ${n(result.size)} | ${result.backend} | | | | | | see stderr |`);
+  }
+  return lines.join('\n');
+}
+
+/** Per-user time at the largest size over the smallest, per phase and backend: 1.0 is linear. */
+export function growthTable(results: readonly ScenarioResult[]): string {
+  const sizes = [...new Set(results.map((r) => r.size))].sort((a, b) => a - b);
+  if (sizes.length < 2) return '';
+  const [small, large] = [sizes[0]!, sizes[sizes.length - 1]!];
+  const lines = [`| phase | backend | ${n(small)} → ${n(large)}: per-user time ratio |`, '|---|---|--:|'];
+  for (const backend of [...new Set(results.map((r) => r.backend))]) {
+    const at = (size: number) => results.find((r) => r.size === size && r.backend === backend)?.rows ?? [];
+    for (const phase of [...CLI_PHASES, ...FLOORS]) {
+      const [a, b] = [find(at(small), phase), find(at(large), phase)];
+      if (a && b) lines.push(`| ${phase} | ${backend} | ${(b.wallMs / large / (a.wallMs / small)).toFixed(2)} |`);
+    }
+  }
+  return lines.join('\n');
+}
+
+export function legend(results: readonly ScenarioResult[], latencyMs: number): string {
+  const written = results.filter((r) => r.written).map((r) => `- ${n(r.size)} users, ${r.backend}: the first apply wrote ${r.written}.`);
+  return [
+    `Graph emulator latency ${latencyMs} ms per Graph request (token requests undelayed). CLI phases: wall time of the \`pbxsync\` process, spawn to exit (Node start-up included); *floors*: the work alone, timed inside their own process.`,
+    '- ratio of **first plan** = first plan / paging floor.',
+    '- ratio of **first apply** = (first apply − first plan) / (insert floor + hash floor): what the apply adds to the read and plan (hashing, the write, the spreadsheet), against the cheapest way to hash and insert the same rows.',
+    '- growth = (time / users) at the largest size ÷ (time / users) at the smallest; fixed costs (start-up, schema checks) pull it below 1.0.',
+    ...written,
+  ].join('\n');
+}
