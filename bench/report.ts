@@ -56,29 +56,38 @@ export function phaseTable(results: readonly ScenarioResult[]): string {
   return lines.join('\n');
 }
 
-/** Per-user time at the largest size over the smallest, per phase and backend: 1.0 is linear. */
+/**
+ * Per-user time at a larger size over a smaller one, per phase and backend (1.0 is linear):
+ * smallest → largest, and each size → the next when there are more than two.
+ */
 export function growthTable(results: readonly ScenarioResult[]): string {
   const sizes = [...new Set(results.map((r) => r.size))].sort((a, b) => a - b);
   if (sizes.length < 2) return '';
-  const [small, large] = [sizes[0]!, sizes[sizes.length - 1]!];
-  const lines = [`| phase | backend | ${n(small)} → ${n(large)}: per-user time ratio |`, '|---|---|--:|'];
+  const pairs: [number, number][] = sizes.length > 2 ? [...sizes.slice(1).map((size, i): [number, number] => [sizes[i]!, size]), [sizes[0]!, sizes[sizes.length - 1]!]] : [[sizes[0]!, sizes[1]!]];
+  const lines = [`| phase | backend | ${pairs.map(([a, b]) => `growth ${n(a)} → ${n(b)}`).join(' | ')} |`, `|---|---|${pairs.map(() => '--:|').join('')}`];
   for (const backend of [...new Set(results.map((r) => r.backend))]) {
-    const at = (size: number) => results.find((r) => r.size === size && r.backend === backend)?.rows ?? [];
+    const at = (size: number, phase: Phase) => find(results.find((r) => r.size === size && r.backend === backend)?.rows ?? [], phase);
     for (const phase of [...CLI_PHASES, ...FLOORS]) {
-      const [a, b] = [find(at(small), phase), find(at(large), phase)];
-      if (a && b) lines.push(`| ${phase} | ${backend} | ${(b.wallMs / large / (a.wallMs / small)).toFixed(2)} |`);
+      const cells = pairs.map(([small, large]) => {
+        const [a, b] = [at(small, phase), at(large, phase)];
+        return a && b ? (b.wallMs / large / (a.wallMs / small)).toFixed(2) : '';
+      });
+      if (cells.some((c) => c !== '')) lines.push(`| ${phase} | ${backend} | ${cells.join(' | ')} |`);
     }
   }
   return lines.join('\n');
 }
 
 export function legend(results: readonly ScenarioResult[], latencyMs: number): string {
-  const written = results.filter((r) => r.written).map((r) => `- ${n(r.size)} users, ${r.backend}: the first apply wrote ${r.written}.`);
+  const written = results.filter((r) => r.written).map((r) => {
+    const said = r.rows.filter((m) => m.said).map((m) => `${m.phase} \`${m.said}\``);
+    return `- ${n(r.size)} users, ${r.backend}: the first apply wrote ${r.written}; ${said.join('; ')}`;
+  });
   return [
     `Graph emulator latency ${latencyMs} ms per Graph request (token requests undelayed). CLI phases: wall time of the \`pbxsync\` process, spawn to exit (Node start-up included); *floors*: the work alone, timed inside their own process.`,
     '- ratio of **first plan** = first plan / paging floor.',
     '- ratio of **first apply** = (first apply − first plan) / (insert floor + hash floor): what the apply adds to the read and plan (hashing, the write, the spreadsheet), against the cheapest way to hash and insert the same rows.',
-    '- growth = (time / users) at the largest size ÷ (time / users) at the smallest; fixed costs (start-up, schema checks) pull it below 1.0.',
+    '- growth = (time / users) at the larger size ÷ (time / users) at the smaller; 1.0 is linear, fixed costs (Node start-up, loading modules, schema checks) pull it below.',
     ...written,
   ].join('\n');
 }

@@ -25,6 +25,8 @@ export interface Measured {
   readonly wallMs: number;
   readonly peakRssMb: number;
   readonly graphRequests: number;
+  /** What the CLI said it planned or did (its `Plan: …`, `No changes.` or `Apply complete: …` line). */
+  readonly said?: string;
 }
 
 export interface ScenarioResult {
@@ -46,79 +48,109 @@ interface Context {
 }
 
 export async function runScenario(ctx: Context): Promise<ScenarioResult> {
-  const rows: Measured[] = [];
-  const release: (() => Promise<void>)[] = [];
-  let written: string | undefined;
+  const run = new Scenario(ctx);
   try {
-    const em = await GraphEmulator.start(TENANT_ID, { latencyMs: ctx.options.latencyMs });
-    release.push(ctx.cleanup.add('Graph emulator', () => em.stop()));
-    loadDirectory(em, ctx.size);
-    const pbx = await pbxUrl(ctx, release);
-    const folder = makeTenantFolder(em, pbx);
-    release.push(ctx.cleanup.add(`folder ${folder.dir}`, () => folder.remove()));
-    const common = { cwd: folder.dir, env: folder.env, cleanup: ctx.cleanup };
-    await runCli('key generate', ['key', 'generate'], common);
-    await runCli('pbx init', pbxInitArgs(pbx), common);
-
-    const phase = async (name: Phase, args: string[], ok: number[]): Promise<ChildResult> => {
-      ctx.progress(`${ctx.size} ${ctx.backend}: ${name}`);
-      const tag = `${ctx.size}-${ctx.backend}-${name}`;
-      const r = await runCli(tag, args, { ...common, ok, emulator: em, cpuProfDir: ctx.options.cpuProfDir });
-      rows.push({ phase: name, size: ctx.size, backend: ctx.backend, wallMs: r.wallMs, peakRssMb: r.peakRssMb, graphRequests: r.graphRequests });
-      return r;
-    };
-    const floor = (name: Phase, f: FloorResult) => rows.push({ phase: name, size: ctx.size, backend: ctx.backend, wallMs: f.ms, peakRssMb: f.peakRssMb, graphRequests: f.graphRequests });
-
-    ctx.progress(`${ctx.size} ${ctx.backend}: paging floor`);
-    floor('paging floor', await pagingFloor(em, folder, { cleanup: ctx.cleanup }));
-    await phase('first plan', ['plan', 'tenant.yaml', '--detailed-exitcode'], [2]);
-    // The plan cached the directory for delta reads: the first apply must read it all again.
-    rmSync(join(folder.dir, `${TENANT}.pbxsync-cache.json`), { force: true });
-    await phase('first apply', ['apply', 'tenant.yaml', '--auto-approve'], [0]);
-    if (!existsSync(join(folder.dir, SPREADSHEET))) throw new Error('the first apply wrote no spreadsheet');
-    const dump = await dumpTenantRows(pbx.startsWith('sqlite:') ? `sqlite:${join(folder.dir, pbx.slice(7))}` : pbx, { domain: DOMAIN, did: TENANT });
-    written = describeRows(dump);
-    await phase('no-change re-sync', ['plan', 'tenant.yaml', '--detailed-exitcode'], [0]);
-    if (ctx.options.changed) {
-      changeOnePercent(em, ctx.size);
-      await phase('1% changed re-sync', ['apply', 'tenant.yaml', '--auto-approve'], [0]);
-    }
-
-    const dumpFile = writeDump(folder, dump);
-    const target = await floorDatabase(ctx, folder, release);
-    ctx.progress(`${ctx.size} ${ctx.backend}: insert and hash floors`);
-    floor('insert floor', await insertFloor(dumpFile, target, folder, { cleanup: ctx.cleanup }));
-    floor('hash floor', await hashFloor(dumpFile, folder, { cleanup: ctx.cleanup }));
-    return { size: ctx.size, backend: ctx.backend, rows, written };
+    await run.phasesAndFloors();
+    return run.result();
   } catch (err) {
-    return { size: ctx.size, backend: ctx.backend, rows, ...(written ? { written } : {}), failure: describeFailure(err) };
+    return run.result(describeFailure(err));
   } finally {
-    for (const undo of release.reverse()) await undo();
+    await run.release();
   }
 }
 
-/** The PBX of the phases: `sqlite:pbx.sqlite` in the tenant folder, or a new PostgreSQL database. */
-async function pbxUrl(ctx: Context, release: (() => Promise<void>)[]): Promise<string> {
-  if (ctx.backend === 'sqlite') return 'sqlite:pbx.sqlite';
-  const db = await createDatabase(ctx.admin!, ctx.cleanup, 'pbx');
-  release.push(db.drop);
-  return db.url;
+class Scenario {
+  private readonly rows: Measured[] = [];
+  private readonly undo: (() => Promise<void>)[] = [];
+  private written: string | undefined;
+
+  constructor(private readonly ctx: Context) {}
+
+  async phasesAndFloors(): Promise<void> {
+    const { em, folder, pbx } = await this.setUp();
+    this.progress('paging floor');
+    this.floor('paging floor', await pagingFloor(em, folder, { cleanup: this.ctx.cleanup }));
+    await this.phase(em, folder, 'first plan', ['plan', 'tenant.yaml', '--detailed-exitcode'], 2);
+    // The plan cached the directory for delta reads: the first apply must read it all again.
+    rmSync(join(folder.dir, `${TENANT}.pbxsync-cache.json`), { force: true });
+    await this.phase(em, folder, 'first apply', ['apply', 'tenant.yaml', '--auto-approve'], 0);
+    if (!existsSync(join(folder.dir, SPREADSHEET))) throw new Error('the first apply wrote no spreadsheet');
+    const dump = await dumpTenantRows(pbx.startsWith('sqlite:') ? `sqlite:${join(folder.dir, pbx.slice('sqlite:'.length))}` : pbx, { domain: DOMAIN, did: TENANT });
+    this.written = describeRows(dump);
+    await this.phase(em, folder, 'no-change re-sync', ['plan', 'tenant.yaml', '--detailed-exitcode'], 0);
+    if (this.ctx.options.changed) {
+      changeOnePercent(em, this.ctx.size);
+      await this.phase(em, folder, '1% changed re-sync', ['apply', 'tenant.yaml', '--auto-approve'], 0);
+    }
+    const dumpFile = writeDump(folder, dump);
+    const target = await this.floorDatabase(folder);
+    this.progress('insert and hash floors');
+    this.floor('insert floor', await insertFloor(dumpFile, target, folder, { cleanup: this.ctx.cleanup }));
+    this.floor('hash floor', await hashFloor(dumpFile, folder, { cleanup: this.ctx.cleanup }));
+  }
+
+  result(failure?: string): ScenarioResult {
+    const { size, backend } = this.ctx;
+    return { size, backend, rows: this.rows, ...(this.written ? { written: this.written } : {}), ...(failure ? { failure } : {}) };
+  }
+
+  /** Undoes what this run made (the rest of the cleanup stays registered). */
+  async release(): Promise<void> {
+    for (const undo of this.undo.splice(0).reverse()) await undo();
+  }
+
+  /** Emulator with the directory, PBX, tenant folder, master key and Kamailio's tables. */
+  private async setUp(): Promise<{ em: GraphEmulator; folder: TenantFolder; pbx: string }> {
+    const em = await GraphEmulator.start(TENANT_ID, { latencyMs: this.ctx.options.latencyMs });
+    this.undo.push(this.ctx.cleanup.add('Graph emulator', () => em.stop()));
+    loadDirectory(em, this.ctx.size);
+    const pbx = await this.database('pbx', 'sqlite:pbx.sqlite');
+    const folder = makeTenantFolder(em, pbx);
+    this.undo.push(this.ctx.cleanup.add(`folder ${folder.dir}`, () => folder.remove()));
+    await runCli('key generate', ['key', 'generate'], this.childOptions(folder));
+    await runCli('pbx init', pbxInitArgs(pbx), this.childOptions(folder));
+    return { em, folder, pbx };
+  }
+
+  private async phase(em: GraphEmulator, folder: TenantFolder, name: Phase, args: string[], ok: number): Promise<ChildResult> {
+    this.progress(name);
+    const { size, backend, options } = this.ctx;
+    const r = await runCli(`${size}-${backend}-${name}`, args, { ...this.childOptions(folder), ok: [ok], emulator: em, cpuProfDir: options.cpuProfDir });
+    const said = [...r.stdout.matchAll(/^(Plan: .*|No changes\.|Apply complete: [^.]*\.)/gm)].pop()?.[1];
+    this.rows.push({ phase: name, size, backend, wallMs: r.wallMs, peakRssMb: r.peakRssMb, graphRequests: r.graphRequests, ...(said ? { said } : {}) });
+    return r;
+  }
+
+  private floor(name: Phase, f: FloorResult): void {
+    this.rows.push({ phase: name, size: this.ctx.size, backend: this.ctx.backend, wallMs: f.ms, peakRssMb: f.peakRssMb, graphRequests: f.graphRequests });
+  }
+
+  /** An empty database with Kamailio's tables for the insert floor, made by `pbxsync pbx init`. */
+  private async floorDatabase(folder: TenantFolder): Promise<string> {
+    const url = await this.database('floor', `sqlite:${join(folder.dir, 'floor.sqlite')}`);
+    await runCli('pbx init (floor)', pbxInitArgs(url), this.childOptions(folder));
+    return url;
+  }
+
+  /** `sqlite` on SQLite; on PostgreSQL a new database, dropped at the end of this run. */
+  private async database(label: string, sqlite: string): Promise<string> {
+    if (this.ctx.backend === 'sqlite') return sqlite;
+    const db = await createDatabase(this.ctx.admin!, this.ctx.cleanup, label);
+    this.undo.push(db.drop);
+    return db.url;
+  }
+
+  private childOptions(folder: TenantFolder) {
+    return { cwd: folder.dir, env: folder.env, cleanup: this.ctx.cleanup };
+  }
+
+  private progress(step: string): void {
+    this.ctx.progress(`${this.ctx.size} ${this.ctx.backend}: ${step}`);
+  }
 }
 
 function pbxInitArgs(url: string): string[] {
   return url.startsWith('sqlite:') ? ['pbx', 'init', url] : ['pbx', 'init', url, '--sql-dir', KAMAILIO_SQL_DIR];
-}
-
-/** An empty database with Kamailio's tables for the insert floor, made by `pbxsync pbx init`. */
-async function floorDatabase(ctx: Context, folder: TenantFolder, release: (() => Promise<void>)[]): Promise<string> {
-  let url = `sqlite:${join(folder.dir, 'floor.sqlite')}`;
-  if (ctx.backend === 'postgres') {
-    const db = await createDatabase(ctx.admin!, ctx.cleanup, 'floor');
-    release.push(db.drop);
-    url = db.url;
-  }
-  await runCli('pbx init (floor)', pbxInitArgs(url), { cwd: folder.dir, env: folder.env, cleanup: ctx.cleanup });
-  return url;
 }
 
 function describeFailure(err: unknown): string {
