@@ -79,10 +79,16 @@ export function growthTable(results: readonly ScenarioResult[]): string {
 }
 
 export function legend(results: readonly ScenarioResult[], latencyMs: number): string {
-  const written = results.filter((r) => r.written).map((r) => {
+  // One line per size when the backends wrote and said the same (they should).
+  const lines = new Map<string, { size: number; backends: string[]; text: string }>();
+  for (const r of results.filter((x) => x.written)) {
     const said = r.rows.filter((m) => m.said).map((m) => `${m.phase} \`${m.said}\``);
-    return `- ${n(r.size)} users, ${r.backend}: the first apply wrote ${r.written}; ${said.join('; ')}`;
-  });
+    const text = `the first apply wrote ${r.written}; ${said.join('; ')}`;
+    const line = lines.get(`${r.size} ${text}`) ?? { size: r.size, backends: [], text };
+    line.backends.push(r.backend);
+    lines.set(`${r.size} ${text}`, line);
+  }
+  const written = [...lines.values()].map((l) => `- ${n(l.size)} users (${l.backends.join(', ')}): ${l.text}`);
   return [
     `Graph emulator latency ${latencyMs} ms per Graph request (token requests undelayed). CLI phases: wall time of the \`pbxsync\` process, spawn to exit (Node start-up included); *floors*: the work alone, timed inside their own process.`,
     '- ratio of **first plan** = first plan / paging floor.',
