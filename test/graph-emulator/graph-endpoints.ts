@@ -47,6 +47,7 @@ interface Skip {
 export class GraphEndpoints {
   /** Called before each Graph answer is made, e.g. to change the directory in the middle of a paged read. */
   beforeAnswer: ((path: string, query: URLSearchParams) => void) | undefined;
+  private readonly sorted = new Map<'users' | 'delta', { readonly version: number; readonly users: readonly GraphUser[] }>();
 
   constructor(
     private readonly dir: EmulatedDirectory,
@@ -71,11 +72,11 @@ export class GraphEndpoints {
     const top = pageSize(query, this.options.defaultPageSize);
     const counted = checkCount(req.headers, query);
     if (query.has('$filter') && !/^accountEnabled eq (true|false)$/.test(query.get('$filter')!)) requireAdvanced(req.headers, query, `$filter '${query.get('$filter')}'`);
-    let users = [...this.dir.users.values()].sort((a, b) => a.id.localeCompare(b.id));
+    let users = this.sortedUsers('users');
     const filter = /^accountEnabled eq (true|false)$/.exec(query.get('$filter') ?? '');
     if (filter) users = users.filter((u) => u.accountEnabled === (filter[1] === 'true'));
     const after = readCursor(query);
-    const rest = after === undefined ? users : users.filter((u) => u.id.localeCompare(after) > 0);
+    const rest = after === undefined ? users : users.slice(firstAfter(users, after));
     const size = Math.min(top, this.options.maxPageSize);
     const value = rest.slice(0, size);
     return {
@@ -86,10 +87,25 @@ export class GraphEndpoints {
     };
   }
 
-  private page(path: string, query: URLSearchParams, items: unknown[], top: number, extra: Record<string, unknown>): unknown {
+  /**
+   * The users in the order a collection pages them (`/users` by localeCompare of the id, delta
+   * by code units), sorted again only after the directory changed: a page of a large directory
+   * must not cost a sort of all of it, or the emulator's own work would add to `latencyMs`.
+   */
+  private sortedUsers(order: 'users' | 'delta'): readonly GraphUser[] {
+    const hit = this.sorted.get(order);
+    if (hit && hit.version === this.dir.version && hit.users.length === this.dir.users.size) return hit.users;
+    const compare = order === 'users' ? (a: GraphUser, b: GraphUser) => a.id.localeCompare(b.id) : (a: GraphUser, b: GraphUser) => (a.id < b.id ? -1 : 1);
+    const users = [...this.dir.users.values()].sort(compare);
+    this.sorted.set(order, { version: this.dir.version, users });
+    return users;
+  }
+
+  /** One page of `items` (only that page is passed through `map`), with a nextLink when more follow. */
+  private page<T>(path: string, query: URLSearchParams, items: readonly T[], top: number, extra: Record<string, unknown>, map: (item: T) => unknown = (item) => item): unknown {
     const skip = readSkip(query);
     const size = Math.min(top, this.options.maxPageSize);
-    const value = items.slice(skip.o, skip.o + size);
+    const value = items.slice(skip.o, skip.o + size).map(map);
     const more = skip.o + size < items.length;
     return {
       '@odata.context': `${this.base()}/v1.0/$metadata#${path.slice(1).replace(/\//g, '_')}`,
@@ -110,9 +126,7 @@ export class GraphEndpoints {
     const since = this.deltaSince(query, skip);
     const at = skip.at ?? this.dir.version;
     const size = preferredPageSize(req.headers, this.options.maxPageSize) ?? this.options.deltaPageSize;
-    const entries: ({ user: GraphUser } | { removed: { id: string; reason: string } })[] = since === undefined
-      ? [...this.dir.users.values()].sort((a, b) => (a.id < b.id ? -1 : 1)).map((user) => ({ user }))
-      : this.dir.changesSince(since);
+    const entries: readonly ({ user: GraphUser } | { removed: { id: string; reason: string } })[] = since === undefined ? this.sortedUsers('delta').map((user) => ({ user })) : this.dir.changesSince(since);
     const value = entries
       .slice(skip.o, skip.o + size)
       .map((c) => ('user' in c ? project(c.user, props) : { id: c.removed.id, '@removed': { reason: c.removed.reason } }));
@@ -192,4 +206,16 @@ function readSkip(query: URLSearchParams): Skip {
   const skip = decodeToken<Skip>(token);
   if (!skip || typeof skip.o !== 'number') throw new ODataError(400, 'Request_BadRequest', 'Invalid $skiptoken.');
   return skip;
+}
+
+/** Index of the first user (sorted by localeCompare of the id) after `id`: binary search. */
+function firstAfter(users: readonly GraphUser[], id: string): number {
+  let lo = 0;
+  let hi = users.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (users[mid]!.id.localeCompare(id) > 0) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
 }

@@ -9,6 +9,7 @@ import { rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { AuthEndpoints } from './auth-endpoints.js';
 import { EmulatedDirectory } from './directory-model.js';
 import { FaultInjector, retryAfterHeader, sendFault } from './faults.js';
@@ -27,6 +28,15 @@ export interface LoggedRequest {
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
 }
 
+export interface EmulatorOptions extends GraphOptions {
+  /**
+   * Milliseconds every Graph answer (faults included) waits before it is sent, as the network
+   * and Graph's own work would take; authority requests (tokens, discovery) are not delayed.
+   * Requests wait side by side, so concurrent ones are not serialised. Default 0.
+   */
+  latencyMs: number;
+}
+
 export class GraphEmulator {
   readonly directory: EmulatedDirectory;
   readonly faults = new FaultInjector();
@@ -37,6 +47,10 @@ export class GraphEmulator {
   private port = 0;
   /** Origin written into Graph's nextLinks and deltaLinks (default: `url`). */
   linkOrigin: string | undefined;
+  /** See `EmulatorOptions.latencyMs`; may be changed between requests. */
+  latencyMs = 0;
+  /** Ends the latency waits still running when the emulator stops. */
+  private readonly stopping = new AbortController();
 
   private constructor(
     readonly tls: TlsMaterial,
@@ -48,8 +62,10 @@ export class GraphEmulator {
     this.graph = new GraphEndpoints(this.directory, () => this.linkOrigin ?? this.url, { defaultPageSize: 100, maxPageSize: 999, deltaPageSize: 100, expiredDeltaCode: 'syncStateNotFound', ...options });
   }
 
-  static async start(tenantId: string, options: Partial<GraphOptions> = {}): Promise<GraphEmulator> {
-    const emulator = new GraphEmulator(selfSignedCertificate(), tenantId, options);
+  static async start(tenantId: string, options: Partial<EmulatorOptions> = {}): Promise<GraphEmulator> {
+    const { latencyMs = 0, ...graph } = options;
+    const emulator = new GraphEmulator(selfSignedCertificate(), tenantId, graph);
+    emulator.latencyMs = latencyMs;
     await emulator.listen();
     return emulator;
   }
@@ -86,6 +102,7 @@ export class GraphEmulator {
   async stop(): Promise<void> {
     const server = this.server;
     if (!server) return;
+    this.stopping.abort();
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     rmSync(this.tls.dir, { recursive: true, force: true });
@@ -108,6 +125,11 @@ export class GraphEmulator {
     const entry: LoggedRequest = { service, method: req.method ?? 'GET', path: url.pathname, query: url.search, status: 0, headers: req.headers };
     this.log.push(entry);
     res.on('finish', () => (entry.status = res.statusCode));
+    if (service === 'graph' && this.latencyMs > 0) {
+      const waited = await sleep(this.latencyMs, true, { signal: this.stopping.signal }).catch(() => false);
+      // The emulator stopped or the client gave up meanwhile: nobody to answer.
+      if (!waited || req.socket.destroyed) return;
+    }
     const fault = this.faults.next(service, url.pathname);
     if (fault?.kind === 'drop') {
       req.socket.destroy();

@@ -6,8 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { AzureSourceConfig } from '../../src/directory/azure/token-source.js';
-import { GraphEmulator } from '../graph-emulator/server.js';
-import type { GraphOptions } from '../graph-emulator/graph-endpoints.js';
+import { GraphEmulator, type EmulatorOptions } from '../graph-emulator/server.js';
 import { ROOT } from './cli.js';
 
 export const TENANT_ID = '3f2504e0-4f89-41d3-9a0c-0305e82c3301';
@@ -20,7 +19,7 @@ export function acmePages(): { value: Json[]; domains?: Json[] }[] {
   return JSON.parse(readFileSync(join(ROOT, 'examples', 'acme', 'directory.json'), 'utf8')) as { value: Json[]; domains?: Json[] }[];
 }
 
-export async function acmeEmulator(options: Partial<GraphOptions> = {}): Promise<GraphEmulator> {
+export async function acmeEmulator(options: Partial<EmulatorOptions> = {}): Promise<GraphEmulator> {
   const em = await GraphEmulator.start(TENANT_ID, { defaultPageSize: 100, ...options });
   for (const page of acmePages()) {
     for (const u of page.value) em.directory.addUser(u as Json & { id: string; userPrincipalName: string });
