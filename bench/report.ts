@@ -5,7 +5,7 @@
  */
 import type { Measured, Phase, ScenarioResult } from './scenario.js';
 
-const CLI_PHASES: readonly Phase[] = ['first plan', 'first apply', 'no-change re-sync', '1% changed re-sync'];
+const CLI_PHASES: readonly Phase[] = ['first plan', 'first apply', 'first re-sync (full plan)', 'no-change re-sync', '1% changed re-sync'];
 const FLOORS: readonly Phase[] = ['paging floor', 'insert floor', 'hash floor'];
 
 const GOALS: Partial<Record<Phase, string>> = {

@@ -13,6 +13,7 @@ import { writeSpreadsheet } from '../spreadsheet/write-spreadsheet.js';
 import type { Logger } from './logger.js';
 import type { PreparedPlan } from './prepare-plan.js';
 import { spreadsheetRows } from './spreadsheet-rows.js';
+import { spreadsheetStamp, type SpreadsheetStamp } from './unchanged-check.js';
 
 export interface ApplyResult {
   readonly spreadsheet: string | null;
@@ -21,6 +22,11 @@ export interface ApplyResult {
    * applied either way, and each problem says so.
    */
   readonly afterCommit: readonly UserError[];
+  /**
+   * For the next run's no-change check: the spreadsheet written (null: none), and whether
+   * the apply is worth remembering at all (nothing failed after the commit).
+   */
+  readonly memo: { readonly spreadsheet: SpreadsheetStamp | null; readonly remember: boolean };
 }
 
 export async function executeApply(prepared: PreparedPlan, log: Logger, options: { spreadsheet: boolean }): Promise<ApplyResult> {
@@ -42,8 +48,12 @@ export async function executeApply(prepared: PreparedPlan, log: Logger, options:
   }
   const stateError = await saveState(prepared);
   const afterCommit = stateError ? [stateError] : [];
-  if (!options.spreadsheet) return { spreadsheet: null, afterCommit };
   const path = config.spreadsheet.path;
+  if (!options.spreadsheet || prepared.unchanged) {
+    // Unchanged: the spreadsheet on disk is the one the last apply wrote for these same accounts.
+    if (prepared.unchanged && options.spreadsheet) log.info(`${path} is up to date: nothing changed since it was written`);
+    return { spreadsheet: options.spreadsheet ? path : null, afterCommit, memo: { spreadsheet: null, remember: !prepared.unchanged && afterCommit.length === 0 } };
+  }
   try {
     await writeSpreadsheet(path, {
       tenant: config.name,
@@ -54,10 +64,10 @@ export async function executeApply(prepared: PreparedPlan, log: Logger, options:
   } catch (err) {
     if (!(err instanceof UserError)) throw err;
     const hint = `${err.hint ? `${err.hint}; then ` : ''}run the apply again: with nothing left to change, it only writes the spreadsheet`;
-    return { spreadsheet: null, afterCommit: [...afterCommit, new UserError(`the PBX was updated, but the credentials spreadsheet could not be written: ${err.message}`, hint)] };
+    return { spreadsheet: null, afterCommit: [...afterCommit, new UserError(`the PBX was updated, but the credentials spreadsheet could not be written: ${err.message}`, hint)], memo: { spreadsheet: null, remember: false } };
   }
   log.info(`wrote ${path} (mode 0600)`);
-  return { spreadsheet: path, afterCommit };
+  return { spreadsheet: path, afterCommit, memo: { spreadsheet: spreadsheetStamp(path), remember: afterCommit.length === 0 } };
 }
 
 /** Writes the record to the state store when it differs from what the store holds. */

@@ -3,6 +3,7 @@
  * runs the pure core, or replays a saved plan against them. Shared by `plan`, `apply` and
  * `discover`. Nothing here writes to the PBX or the state store.
  */
+import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { loadTenant, TenantFileError } from '../config/load-tenant.js';
 import { formatProblem } from '../config/problem.js';
@@ -30,6 +31,11 @@ import { moveFingerprint } from '../pbx/fingerprint.js';
 import { UserError } from '../errors.js';
 import { checkNewDomain } from './domain-check.js';
 import { terminalText } from '../render/safe-text.js';
+import { planInputsDigest } from '../core/plan-inputs.js';
+import { pbxsyncVersion } from '../version.js';
+import { openCacheStore } from '../state/state-store.js';
+import { rememberUnchanged, unchangedPlan, type SpreadsheetStamp } from './unchanged-check.js';
+import type { IspPolicy } from '../policy/isp-policy.js';
 
 export interface PreparedPlan {
   readonly config: TenantConfig;
@@ -43,8 +49,24 @@ export interface PreparedPlan {
   readonly credentials: CredentialDeriver;
   /** The ISP's form for stored softphone passwords. */
   readonly softphoneHash: SoftphoneHashPolicy;
+  /**
+   * The plan is the last run's no-change plan, found unchanged (`unchanged-check.ts`) without
+   * reading the PBX rows: `plan.accounts` is empty, and the spreadsheet (if asked for) is as written.
+   */
+  readonly unchanged: boolean;
+  /** For the next run's no-change check (`unchanged-check.ts`); never fails the run. */
+  readonly memo: NoChangeMemo;
   /** Close the PBX connection and the state store, and release the lock. */
   close(): Promise<void>;
+}
+
+export interface NoChangeMemo {
+  /**
+   * Remember `plan` when it is a no-change plan; `spreadsheet`: the file this run wrote. After
+   * an apply that changed rows nothing is remembered: the next run plans in full (its plan
+   * cannot be known without reading the rows again) and remembers then.
+   */
+  remember(plan: Plan, spreadsheet: SpreadsheetStamp | null): Promise<void>;
 }
 
 export async function loadConfig(file: string, env: NodeJS.ProcessEnv, log: Logger): Promise<TenantConfig> {
@@ -71,6 +93,11 @@ export interface PrepareOptions {
    * this tenant file, and the PBX rows and the record are still as it saw them.
    */
   readonly savedPlan?: string;
+  /**
+   * Try the no-change check first (`unchanged-check.ts`). `spreadsheet`: the run writes the
+   * tenant's spreadsheet, which must then be the file the last run wrote.
+   */
+  readonly unchangedCheck?: { readonly spreadsheet: boolean };
 }
 
 export async function preparePlan(file: string, env: NodeJS.ProcessEnv, log: Logger, options: PrepareOptions = {}): Promise<PreparedPlan> {
@@ -96,15 +123,73 @@ export async function preparePlan(file: string, env: NodeJS.ProcessEnv, log: Log
   const state = openStateStore(config.state.url, config.labels.stateUrl);
   const close = () => closeAll(pbx, state, lock);
   try {
-    const { current: target, stored } = await readBoth(pbx, state, config);
+    const stored = await state.load(config.name);
+    const inputs = saved === undefined ? planInputsDigest({ version: pbxsyncVersion(), tenantFileText: readFileSync(config.file, 'utf8'), config, directory, stored, keyId: key.id, policy: planPolicy(isp, config) }) : null;
+    const common = { config, key, directory, pbx, state, stored, credentials, softphoneHash: isp.softphoneHash, close };
+    const memo = noChangeMemo({ config, key, log, inputs, stored });
+    if (inputs !== null && options.unchangedCheck) {
+      const quick = await checkUnchanged(config, key, { inputs, stored, pbx, spreadsheet: options.unchangedCheck.spreadsheet ? config.spreadsheet.path : null });
+      if (quick) {
+        log.info(`unchanged since the last run: the same tenant file, directory and record, and PBX rows with the same fingerprint (${quick.pbxFingerprint.slice(0, 12)}); the rows were not read`);
+        return { ...common, plan: quick, unchanged: true, memo };
+      }
+    }
+    const target = await pbx.read(config.domain, config.name);
     const home = await tenantHome(pbx, config, target);
     const domainCheck = target.domain.exists ? null : await checkNewDomain(config, key.key, env, home.move ? 'move' : 'create', options.dnsServers);
     const base = { config, pbx: home.rows, stored, credentials, keyId: key.id, domainCheck, ...(home.move ? { move: home.move } : {}) };
     const plan = saved === undefined ? makePlan({ ...base, directory, locate: locateIn(config) }) : replayPlan(base, { ...saved, name: options.savedPlan! });
-    return { config, key, plan, directory, pbx, state, stored, credentials, softphoneHash: isp.softphoneHash, close };
+    return { ...common, plan, unchanged: false, memo };
   } catch (err) {
     await close();
     throw err;
+  }
+}
+
+function noChangeMemo(ctx: { readonly config: TenantConfig; readonly key: MasterKey; readonly log: Logger; readonly inputs: string | null; readonly stored: StoredTenantState }): NoChangeMemo {
+  const { config, key, log, inputs } = ctx;
+  return {
+    remember: (plan, spreadsheet) =>
+      inputs === null ? Promise.resolve() : rememberPlan(config, key, log, async () => ({ plan, inputs, stored: ctx.stored, pbxFingerprint: plan.pbxFingerprint, spreadsheet })),
+  };
+}
+
+/** What of the ISP configuration a plan depends on. */
+function planPolicy(isp: IspPolicy, config: TenantConfig): unknown {
+  return { namespace: inNamespace(isp, config.domain), softphoneHash: isp.softphoneHash };
+}
+
+async function checkUnchanged(
+  config: TenantConfig,
+  key: MasterKey,
+  input: { inputs: string; stored: StoredTenantState; pbx: PbxProvider; spreadsheet: string | null },
+): Promise<Plan | null> {
+  const cache = openCacheStore(config.state.url, config.labels.stateUrl);
+  try {
+    return await unchangedPlan(cache, {
+      config,
+      inputs: input.inputs,
+      stored: input.stored,
+      keyId: key.id,
+      masterKey: key.key,
+      spreadsheet: input.spreadsheet,
+      pbxFingerprint: () => input.pbx.fingerprint(config.domain, config.name),
+    });
+  } finally {
+    await cache.close();
+  }
+}
+
+/** The cache is never needed for correctness: a failure to remember is a notice, not an error. */
+async function rememberPlan(config: TenantConfig, key: MasterKey, log: Logger, made: () => Promise<Parameters<typeof rememberUnchanged>[2]>): Promise<void> {
+  const cache = openCacheStore(config.state.url, config.labels.stateUrl);
+  try {
+    await rememberUnchanged(cache, key.key, await made());
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+    log.warn(`notice: the no-change check could not be remembered (${err.message}); the next run plans in full`);
+  } finally {
+    await cache.close();
   }
 }
 
@@ -126,14 +211,6 @@ async function tenantHome(pbx: PbxProvider, config: TenantConfig, target: PbxTen
   }
   const origin = await pbx.read(from, config.name);
   return { rows: { ...origin, fingerprint: moveFingerprint(origin.fingerprint, target.fingerprint) }, move: { from } };
-}
-
-/** Both reads run at once; both have settled before anything is closed, whatever failed. */
-async function readBoth(pbx: PbxProvider, state: StateStore, config: TenantConfig): Promise<{ current: PbxTenantState; stored: StoredTenantState }> {
-  const [current, stored] = await Promise.allSettled([pbx.read(config.domain, config.name), state.load(config.name)]);
-  if (current.status === 'rejected') throw current.reason;
-  if (stored.status === 'rejected') throw stored.reason;
-  return { current: current.value, stored: stored.value };
 }
 
 function locateIn(config: TenantConfig): Locate {

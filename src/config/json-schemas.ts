@@ -11,14 +11,21 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 export const SCHEMA_DIR = new URL('../../schemas/', import.meta.url);
 
 const compiled = new Map<string, ValidateFunction>();
+/** One ajv per option set, so that the draft 2020-12 meta-schema is compiled once per run, not once per schema. */
+const instances = new Map<boolean, Ajv2020.default>();
 
 export function schemaValidator(file: string, options: { verbose?: boolean } = {}): ValidateFunction {
-  const key = `${file}:${options.verbose === true}`;
+  const verbose = options.verbose === true;
+  const key = `${file}:${verbose}`;
   let validate = compiled.get(key);
   if (!validate) {
     const schema = JSON.parse(readFileSync(new URL(file, SCHEMA_DIR), 'utf8')) as object;
-    const ajv = new Ajv2020.default({ allErrors: options.verbose === true, strict: true, verbose: options.verbose === true });
-    addFormats.default(ajv);
+    let ajv = instances.get(verbose);
+    if (!ajv) {
+      ajv = new Ajv2020.default({ allErrors: verbose, strict: true, verbose });
+      addFormats.default(ajv);
+      instances.set(verbose, ajv);
+    }
     validate = ajv.compile(schema);
     compiled.set(key, validate);
   }

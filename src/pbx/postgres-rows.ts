@@ -8,6 +8,8 @@ import type { PbxAliasRow, PbxDomainState, PbxPreferenceRow, PbxSubscriberRow } 
 import type { RowOps } from '../model/row-ops.js';
 import { combineFingerprint, sectionLines, type PbxRows, type Section, type SectionDigests } from './fingerprint.js';
 import { KAMAILIO_TABLES, type SchemaFacts } from './kamailio-schema.js';
+import { chunks } from './chunks.js';
+import { Interner } from './intern.js';
 
 type Queryable = Pick<pg.ClientBase, 'query'>;
 
@@ -33,27 +35,24 @@ const ALIAS_TARGET = `CASE WHEN domain = alias_domain THEN username ELSE usernam
 const C = 'COLLATE "C"';
 
 export async function readRows(db: Queryable, domain: string, did: string): Promise<PbxRows> {
-  const subscribers = await db.query<{ username: string; password: string; ha1: string; ha1b: string }>(
-    `SELECT username, password, ha1, ha1b FROM subscriber WHERE domain = $1 ORDER BY username ${C}`,
-    [domain],
+  // Rows as arrays, their strings shared (`intern.ts`), as on SQLite.
+  const intern = new Interner();
+  const rows = async (text: string): Promise<unknown[][]> => (await db.query<unknown[]>({ text, values: [domain], rowMode: 'array' })).rows;
+  const subscribers = await rows(`SELECT username, password, ha1, ha1b FROM subscriber WHERE domain = $1 ORDER BY username ${C}`);
+  const aliases = await rows(
+    `SELECT alias_username, ${ALIAS_TARGET} FROM dbaliases WHERE alias_domain = $1 ORDER BY alias_username ${C}, (${ALIAS_TARGET}) ${C}`,
   );
-  const aliases = await db.query<PbxAliasRow>(
-    `SELECT alias_username AS "aliasUsername", ${ALIAS_TARGET} AS username
-     FROM dbaliases WHERE alias_domain = $1 ORDER BY alias_username ${C}, (${ALIAS_TARGET}) ${C}`,
-    [domain],
-  );
-  const preferences = await db.query<PbxPreferenceRow>(
+  const preferences = await rows(
     `SELECT uuid, username, attribute, type, value FROM usr_preferences
      WHERE domain = $1 ORDER BY uuid ${C}, username ${C}, attribute ${C}, value ${C}`,
-    [domain],
   );
   return {
     domain: await readDomain(db, domain, did),
-    subscribers: subscribers.rows.map(
-      (r): PbxSubscriberRow => ({ username: r.username, ha1: r.ha1, ha1b: r.ha1b, hasPlaintext: r.password !== '' }),
+    subscribers: subscribers.map((r): PbxSubscriberRow => ({ username: intern.get(String(r[0])), ha1: String(r[2]), ha1b: String(r[3]), hasPlaintext: r[1] !== '' })),
+    aliases: aliases.map((r): PbxAliasRow => ({ aliasUsername: String(r[0]), username: intern.get(String(r[1])) })),
+    preferences: preferences.map(
+      (r): PbxPreferenceRow => ({ uuid: intern.get(String(r[0])), username: intern.get(String(r[1])), attribute: intern.get(String(r[2])), type: r[3] as number, value: intern.get(String(r[4])) }),
     ),
-    aliases: aliases.rows,
-    preferences: preferences.rows,
   };
 }
 
@@ -138,8 +137,7 @@ export async function writeOps(db: Queryable, ops: RowOps, stamp: string): Promi
     for (const sql of MOVE) await db.query(sql, sql.includes('$3') ? [domain, ops.moveDomain.from, stamp] : [domain, ops.moveDomain.from]);
   }
   const run = async <T>(sql: string, list: readonly T[], columns: ((row: T) => unknown)[], extra: unknown[] = []): Promise<void> => {
-    if (list.length === 0) return;
-    await db.query(sql, [domain, ...columns.map((col) => list.map(col)), ...extra]);
+    for (const chunk of chunks(list)) await db.query(sql, [domain, ...columns.map((col) => chunk.map(col)), ...extra]);
   };
   await run(SQL.deleteSubscribers, ops.deleteSubscribers, [(u) => u]);
   await run(SQL.deleteAliases, ops.deleteAliases, [(a) => a.aliasUsername, (a) => a.username]);

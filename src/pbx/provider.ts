@@ -48,7 +48,7 @@ export interface PbxProvider {
    * Execute RowOps in ONE transaction: all or nothing. When `expectedFingerprint` is given
    * and the domain's rows (read inside the transaction, under the write lock) no longer hash
    * to it, throw `PbxChangedError` and write nothing. Order: deletes, then renames, then inserts.
-   * Must stay linear in the number of rows (one bulk statement per kind of op): tenants of
+   * Must stay linear in the number of rows (one bulk statement per kind of op and chunk of rows, `chunks.ts`): tenants of
    * 20,000 users exist.
    */
   apply(ops: RowOps, expectedFingerprint?: string): Promise<void>;

@@ -16,6 +16,8 @@ import { KAMAILIO_TABLES, SQLITE_DDL, assertSchema, tablesToCreate, type SchemaF
 import { lockFile, lockFilePath } from './file-lock.js';
 import type { LockOptions, PbxLock, PbxProvider } from './provider.js';
 import { holdTransactionSync } from './test-hold.js';
+import { chunks } from './chunks.js';
+import { Interner } from './intern.js';
 
 type Db = Database.Database;
 
@@ -249,25 +251,27 @@ function fingerprintOf(db: Db, domain: string, did: string): string {
 }
 
 function readRows(db: Db, domain: string, did: string): PbxRows {
-  const subscribers = (
-    db
-      .prepare('SELECT username, password, ha1, ha1b FROM subscriber WHERE domain = ? ORDER BY username')
-      .all(domain) as { username: string; password: string; ha1: string; ha1b: string }[]
-  ).map(
-    (r): PbxSubscriberRow => ({ username: r.username, ha1: r.ha1, ha1b: r.ha1b, hasPlaintext: r.password !== '' }),
+  // Rows as arrays, one at a time, their strings shared (`intern.ts`): a large tenant's rows
+  // never exist twice over while they are read.
+  const intern = new Interner();
+  const rows = <T>(sql: string, map: (row: unknown[]) => T): T[] => {
+    const list: T[] = [];
+    for (const row of db.prepare(sql).raw(true).iterate(domain) as IterableIterator<unknown[]>) list.push(map(row));
+    return list;
+  };
+  const subscribers = rows(
+    'SELECT username, password, ha1, ha1b FROM subscriber WHERE domain = ? ORDER BY username',
+    (r): PbxSubscriberRow => ({ username: intern.get(String(r[0])), ha1: String(r[2]), ha1b: String(r[3]), hasPlaintext: r[1] !== '' }),
   );
-  const aliases = db
-    .prepare(
-      `SELECT alias_username AS aliasUsername, ${ALIAS_TARGET} AS username
-       FROM dbaliases WHERE alias_domain = ? ORDER BY alias_username, username`,
-    )
-    .all(domain) as PbxAliasRow[];
-  const preferences = db
-    .prepare(
-      `SELECT uuid, username, attribute, type, value FROM usr_preferences
-       WHERE domain = ? ORDER BY uuid, username, attribute, value`,
-    )
-    .all(domain) as PbxPreferenceRow[];
+  const aliases = rows(
+    `SELECT alias_username, ${ALIAS_TARGET} FROM dbaliases WHERE alias_domain = ? ORDER BY alias_username, 2`,
+    (r): PbxAliasRow => ({ aliasUsername: String(r[0]), username: intern.get(String(r[1])) }),
+  );
+  const preferences = rows(
+    `SELECT uuid, username, attribute, type, value FROM usr_preferences
+     WHERE domain = ? ORDER BY uuid, username, attribute, value`,
+    (r): PbxPreferenceRow => ({ uuid: intern.get(String(r[0])), username: intern.get(String(r[1])), attribute: intern.get(String(r[2])), type: r[3] as number, value: intern.get(String(r[4])) }),
+  );
   return { domain: readDomain(db, domain, did), subscribers, aliases, preferences };
 }
 
@@ -298,7 +302,7 @@ const MOVE = [
   'UPDATE domain SET domain = @domain, last_modified = @stamp WHERE domain = @from',
 ] as const;
 
-/** The statements of one apply; each takes its whole list as one JSON parameter, `@rows`. */
+/** The statements of one apply; each takes its list, in chunks (`chunks`), as one JSON parameter, `@rows`. */
 const SQL = {
   deleteSubscribers: `DELETE FROM subscriber
     WHERE domain = @domain AND username IN (SELECT value FROM json_each(@rows))`,
@@ -342,7 +346,9 @@ function writeOps(db: Db, ops: RowOps, stamp: string): void {
   const { domain } = ops;
   if (ops.moveDomain) for (const sql of MOVE) db.prepare(sql).run({ domain, from: ops.moveDomain.from, stamp });
   const run = (sql: string, list: readonly unknown[]): void => {
-    if (list.length > 0) db.prepare(sql).run({ domain, stamp, rows: JSON.stringify(list) });
+    if (list.length === 0) return;
+    const statement = db.prepare(sql);
+    for (const chunk of chunks(list)) statement.run({ domain, stamp, rows: JSON.stringify(chunk) });
   };
   run(SQL.deleteSubscribers, ops.deleteSubscribers);
   run(SQL.deleteAliases, ops.deleteAliases);

@@ -18,7 +18,7 @@ interface PlanOptions {
 export default async function plan(file: string, options: PlanOptions, command: Command): Promise<number> {
   const globals = command.optsWithGlobals<{ color?: boolean }>();
   const machine = options.json === true || options.markdown === true;
-  const prepared = await preparePlan(file, process.env, stderrLogger(machine), options.dnsServer ? { dnsServers: options.dnsServer } : {});
+  const prepared = await preparePlan(file, process.env, stderrLogger(machine), { unchangedCheck: { spreadsheet: false }, ...(options.dnsServer ? { dnsServers: options.dnsServer } : {}) });
   try {
     const p = prepared.plan;
     const document = options.json || options.out ? planDocumentText(p, prepared.config, prepared.key.key) : '';
@@ -30,6 +30,7 @@ export default async function plan(file: string, options: PlanOptions, command: 
       writeSavedPlan(options.out, document);
       process.stderr.write(`Saved the plan to ${options.out}; apply exactly it with: pbxsync apply ${file} --plan ${options.out}\n`);
     }
+    if (!prepared.unchanged) await prepared.memo.remember(p, null);
     return options.detailedExitcode && p.changes.length > 0 ? EXIT_CHANGES : EXIT_OK;
   } finally {
     await prepared.close();
