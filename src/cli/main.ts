@@ -79,7 +79,7 @@ function collectDnsServer(value: string, previous: string[] | undefined): string
 function run(load: () => Promise<{ default: (...args: never[]) => Promise<number> }>) {
   return async (...args: unknown[]) => {
     const command = args[args.length - 1] as Command;
-    const globals = command.optsWithGlobals() as GlobalOptions;
+    const globals = command.optsWithGlobals<GlobalOptions>();
     try {
       const mod = await load();
       process.exitCode = await (mod.default as (...a: unknown[]) => Promise<number>)(...args);

@@ -3,8 +3,8 @@
  * duplicate users). Pure; every problem carries the path of the offending node.
  */
 import type { DirectoryUser } from '../model/directory-user.js';
-import type { ExtensionRange, TenantConfig, UserOverride } from '../model/tenant-config.js';
-import { describePath, type PathProblem, type Problem, type YamlPath } from './problem.js';
+import type { TenantConfig, UserOverride } from '../model/tenant-config.js';
+import { describePath, type PathProblem, type Problem } from './problem.js';
 import { locatorFor, toProblem, type Locator } from './yaml-positions.js';
 import { checkDestinations } from '../policy/check-destinations.js';
 import { DEFAULT_POLICY, type IspPolicy } from '../policy/isp-policy.js';

@@ -70,7 +70,7 @@ export function ispPolicyFromText(text: string, file: string, absolute: string, 
       ? [{ severity: 'error' as const, path: ['files', 'pbx_group'], message: 'files.pbx_group needs files.pbx_mode 0640 or 0660 (0600 gives the group nothing)' }]
       : [];
     problems.push(...[...expanded.problems, ...schema, ...group].map((p) => toProblem(p, parsed.locator)));
-    if (!hasErrors(problems)) return toPolicy((expanded.value ?? {}) as RawIsp, absolute);
+    if (!hasErrors(problems)) return toPolicy((expanded.value ?? {}), absolute);
   }
   throw new IspConfigError(problems);
 }
