@@ -1,0 +1,84 @@
+/**
+ * What `pbxsync init` was told (tenant, domain, start, source, PBX, defaults) as the tenant
+ * file's own shape, before any user is added; and, for messages, which option each key came
+ * from. Pure.
+ */
+import type { RawTenant } from './normalise.js';
+import type { YamlPath } from './problem.js';
+
+export type InitSource =
+  /** `path`: the snapshot, relative to the tenant file's folder. */
+  | { readonly type: 'snapshot'; readonly path: string }
+  | {
+      readonly type: 'azure';
+      readonly tenantId: string;
+      readonly clientId: string;
+      /** Name of the environment variable that holds the client secret. */
+      readonly secretEnv: string;
+      readonly authorityHost?: string;
+      readonly graphEndpoint?: string;
+      /** Relative to the tenant file's folder. */
+      readonly caFile?: string;
+    };
+
+export interface InitSettings {
+  readonly tenant: string;
+  readonly domain: string;
+  readonly start: number;
+  readonly end?: number;
+  readonly source: InitSource;
+  readonly pbxUrl: string;
+  readonly defaults: NonNullable<RawTenant['defaults']>;
+}
+
+export function tenantSkeleton(s: InitSettings): RawTenant {
+  const scope = { enabled_only: true, members_only: true, domains: [s.domain] };
+  const source: RawTenant['source'] =
+    s.source.type === 'snapshot'
+      ? { type: 'snapshot', path: s.source.path, scope }
+      : {
+          type: 'azure',
+          tenant_id: s.source.tenantId,
+          client_id: s.source.clientId,
+          client_secret: `\${${s.source.secretEnv}}`,
+          ...(s.source.authorityHost !== undefined ? { authority_host: s.source.authorityHost } : {}),
+          ...(s.source.graphEndpoint !== undefined ? { graph_endpoint: s.source.graphEndpoint } : {}),
+          ...(s.source.caFile !== undefined ? { ca_file: s.source.caFile } : {}),
+          scope,
+        };
+  return {
+    tenant: s.tenant,
+    domain: s.domain,
+    source,
+    pbx: { url: s.pbxUrl },
+    extensions: { start: s.start, ...(s.end !== undefined ? { end: s.end } : {}) },
+    ...(Object.keys(s.defaults).length > 0 ? { defaults: s.defaults } : {}),
+    leavers: 'disable',
+  };
+}
+
+const OPTIONS: Readonly<Record<string, string>> = {
+  tenant: '--tenant',
+  domain: '--domain',
+  'source.path': '--snapshot',
+  'source.tenant_id': '--tenant-id',
+  'source.client_id': '--client-id',
+  'source.client_secret': '--client-secret-env',
+  'source.authority_host': '--authority-host',
+  'source.graph_endpoint': '--graph-endpoint',
+  'source.ca_file': '--ca-file',
+  'source.scope.domains': '--domain',
+  'pbx.url': '--pbx',
+  'extensions.start': '--start',
+  'extensions.end': '--end',
+};
+
+/** The option of `init` that set the key at `path` (`--set KEY` for a default). */
+export function optionAt(path: YamlPath): string {
+  if (path[0] === 'defaults' && path[1] !== undefined) return `--set ${String(path[1])}`;
+  for (let n = path.length; n > 0; n--) {
+    const option = OPTIONS[path.slice(0, n).join('.')];
+    if (option !== undefined) return option;
+  }
+  return 'the options';
+}
