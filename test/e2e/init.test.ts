@@ -6,11 +6,14 @@
  */
 import { copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ROOT, pbxsync, scratchDir, writeKeyFile, type CliResult } from '../support/cli.js';
 import { firstUnsafe } from '../support/hostile.js';
 import { testIspConfig } from '../support/isp.js';
+import type { GraphEmulator } from '../graph-emulator/server.js';
+import { acmeEmulator, CLIENT_ID, SECRET, TENANT_ID } from '../support/azure-fixture.js';
+import { pbxsyncAsync } from '../support/cli-async.js';
 
 const ARGS = ['--tenant', 'acme', '--domain', 'acme.com', '--start', '1001', '--end', '1999'];
 const SCANNER = '5f4e4581-5c00-43d2-968c-20053f91ed95'; // svc.scanner@acme.com, a service account
@@ -148,5 +151,43 @@ describe('pbxsync init', () => {
     ok(run('pbx', 'init', 'sqlite:pbx.sqlite'));
     const plan = ok(run('plan', 'acme.yaml'));
     expect(plan.stdout).toContain('Plan: 34 to create, 0 to update, 0 to disable, 0 to delete.');
+  });
+});
+
+describe('pbxsync init from Entra ID (the Graph emulator)', () => {
+  let em: GraphEmulator;
+  beforeEach(async () => {
+    em = await acmeEmulator();
+  });
+  afterEach(async () => {
+    await em.stop();
+  });
+  const runAsync = (...args: string[]) => pbxsyncAsync(args, { cwd: dir, env: { ...env, ACME_GRAPH_SECRET: SECRET } });
+  const azure = () => ['--tenant-id', TENANT_ID, '--client-id', CLIENT_ID, '--client-secret-env', 'ACME_GRAPH_SECRET', '--authority-host', em.url, '--graph-endpoint', em.url, '--ca-file', em.caFile];
+
+  it('reads the directory live, writes the secret as ${ACME_GRAPH_SECRET}, and plans like the snapshot', async () => {
+    const init = await runAsync('init', 'acme.yaml', ...ARGS, ...azure());
+    expect(init.status, init.stderr).toBe(0);
+    expect(init.stderr).toMatch(/^Wrote acme\.yaml: 34 users in scope of 40 read from the directory/);
+    const text = readFileSync(join(dir, 'acme.yaml'), 'utf8');
+    expect(text).toContain('  client_secret: ${ACME_GRAPH_SECRET}\n');
+    expect(text).not.toContain(SECRET);
+    expect(text).toContain(`  ${SCANNER}: {} # svc.scanner@acme.com  Scan to Email\n`);
+    expect(parse(text)).toMatchObject({ source: { type: 'azure', tenant_id: TENANT_ID, client_id: CLIENT_ID, authority_host: em.url, graph_endpoint: em.url } });
+
+    const validate = await runAsync('validate', 'acme.yaml');
+    expect(validate.stdout).toBe('acme.yaml: ok\n');
+    expect(validate.stderr).toBe('');
+    expect((await runAsync('pbx', 'init', 'sqlite:pbx.sqlite')).status).toBe(0);
+    const plan = await runAsync('plan', 'acme.yaml', '--detailed-exitcode');
+    expect(plan.status, plan.stderr).toBe(2);
+    noWarnings(plan);
+    expect(plan.stdout).toContain('Plan: 34 to create, 0 to update, 0 to disable, 0 to delete.');
+  });
+
+  it('a wrong secret is one line and a hint, and no file', async () => {
+    const r = await pbxsyncAsync(['init', 'acme.yaml', ...ARGS, ...azure()], { cwd: dir, env: { ...env, ACME_GRAPH_SECRET: 'wrong' } });
+    expectOneLineError(r, /^error: Entra ID rejected the client secret of app /);
+    expect(existsSync(join(dir, 'acme.yaml'))).toBe(false);
   });
 });
