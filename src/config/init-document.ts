@@ -103,7 +103,7 @@ function userOverrides(users: readonly DirectoryUser[]): YAMLMap {
   for (const user of users) {
     const value = new YAMLMap();
     value.flow = true;
-    value.comment = ` ${shortText(user.userPrincipalName)}  ${shortText(user.displayName)}`;
+    value.comment = ` ${[user.userPrincipalName, user.displayName].filter((t) => t.trim() !== '').map(shortText).join('  ')}`;
     map.items.push(new Pair(new Scalar(user.id), value));
   }
   if (users.length === 0) map.flow = true;
@@ -111,7 +111,7 @@ function userOverrides(users: readonly DirectoryUser[]): YAMLMap {
 }
 
 /** Directory text fit for one comment line: bounded, every unsafe character visibly escaped. */
-export function shortText(text: string): string {
+function shortText(text: string): string {
   const points = [...text];
   const cut = points.length > COMMENT_FIELD_MAX ? `${points.slice(0, COMMENT_FIELD_MAX - 1).join('')}…` : text;
   return terminalText(cut);
