@@ -157,6 +157,7 @@ export function buildProgram(): Command {
     .option('--authority-host <url>', 'Entra ID: login endpoint (national clouds)')
     .option('--graph-endpoint <url>', 'Entra ID: Graph endpoint (national clouds)')
     .option('--ca-file <path>', 'Entra ID: extra certificate authority to trust (PEM)')
+    .option('--scope-domain <domain>', 'UPN domain whose users are in scope (repeatable; default: the SIP domain)', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
     .option('--pbx <url>', 'PBX database URL', 'sqlite:pbx.sqlite')
     .option('--set <key=value>', 'a default for every subscriber, e.g. language=en-US (repeatable)', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
     .addHelpText('after', DIRECTORY_EXAMPLES.init)

@@ -28,11 +28,13 @@ export interface InitSettings {
   readonly end?: number;
   readonly source: InitSource;
   readonly pbxUrl: string;
+  /** UPN domains in scope; empty: the SIP domain. */
+  readonly scopeDomains: readonly string[];
   readonly defaults: NonNullable<RawTenant['defaults']>;
 }
 
 export function tenantSkeleton(s: InitSettings): RawTenant {
-  const scope = { enabled_only: true, members_only: true, domains: [s.domain] };
+  const scope = { enabled_only: true, members_only: true, domains: s.scopeDomains.length > 0 ? [...s.scopeDomains] : [s.domain] };
   const source: RawTenant['source'] =
     s.source.type === 'snapshot'
       ? { type: 'snapshot', path: s.source.path, scope }
@@ -67,7 +69,7 @@ const OPTIONS: Readonly<Record<string, string>> = {
   'source.authority_host': '--authority-host',
   'source.graph_endpoint': '--graph-endpoint',
   'source.ca_file': '--ca-file',
-  'source.scope.domains': '--domain',
+  'source.scope.domains': '--scope-domain',
   'pbx.url': '--pbx',
   'extensions.start': '--start',
   'extensions.end': '--end',

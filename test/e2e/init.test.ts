@@ -81,6 +81,17 @@ describe('pbxsync init', () => {
     expect(again.stdout).toContain('No changes.');
   });
 
+  it('--scope-domain chooses the UPN domains in scope; a domain under the ISP namespace needs none of the directory', () => {
+    const both = ok(run('init', 'acme.yaml', ...ARGS, '--snapshot', 'directory.json', '--scope-domain', 'acme.com', '--scope-domain', 'acme-labs.io'));
+    expect(both.stderr).toMatch(/^Wrote acme\.yaml: 36 users in scope of 40/);
+    expect(readFileSync(join(dir, 'acme.yaml'), 'utf8')).toContain('    domains: [ acme.com, acme-labs.io ] # UPN domains in scope\n');
+    expect(ok(run('validate', 'acme.yaml')).stdout).toBe('acme.yaml: ok\n');
+
+    const none = ok(run('init', 'hooli.yaml', '--tenant', 'hooli', '--domain', 'hooli.com', '--start', '1001', '--snapshot', 'directory.json'));
+    expect(none.stderr).toContain("note: no UPN is in the scope's domains; the directory's users are in acme-labs.io, acme.com: choose with --scope-domain");
+    expect(parse(readFileSync(join(dir, 'hooli.yaml'), 'utf8'))).toMatchObject({ users: {} });
+  });
+
   it('refuses an existing file, and leaves it as it was', () => {
     writeFileSync(join(dir, 'acme.yaml'), 'mine\n');
     expectOneLineError(run('init', 'acme.yaml', ...ARGS, '--snapshot', 'directory.json'), /^error: acme\.yaml exists already; it was not changed$/);

@@ -20,6 +20,7 @@ const SETTINGS: InitSettings = {
   end: 1999,
   source: { type: 'snapshot', path: 'directory.json' },
   pbxUrl: 'sqlite:pbx.sqlite',
+  scopeDomains: [],
   defaults: { language: 'en-US', area_code: '0212', dial_timeout: 25, voicemail_to_email: true },
 };
 
@@ -145,7 +146,7 @@ describe('init settings', () => {
   it('a problem in the skeleton names the option it came from', () => {
     expect(optionAt(['domain'])).toBe('--domain');
     expect(optionAt(['extensions', 'start'])).toBe('--start');
-    expect(optionAt(['source', 'scope', 'domains', 0])).toBe('--domain');
+    expect(optionAt(['source', 'scope', 'domains', 0])).toBe('--scope-domain');
     expect(optionAt(['defaults', 'language'])).toBe('--set language');
   });
 });

@@ -9,6 +9,7 @@ import { initTenantFile } from '../../app/init-tenant.js';
 import { parseDefaultAssignment } from '../../config/default-assignment.js';
 import type { InitSettings, InitSource } from '../../config/init-skeleton.js';
 import { UserError } from '../../errors.js';
+import { terminalText } from '../../render/safe-text.js';
 import { EXIT_OK } from '../exit-codes.js';
 import { stderrLogger } from '../output.js';
 
@@ -26,6 +27,7 @@ interface InitOptions {
   caFile?: string;
   pbx: string;
   set?: string[];
+  scopeDomain?: string[];
 }
 
 export default async function init(file: string, options: InitOptions): Promise<number> {
@@ -37,6 +39,7 @@ export default async function init(file: string, options: InitOptions): Promise<
     ...(options.end !== undefined ? { end: wholeNumber('--end', options.end) } : {}),
     source: sourceOf(options, folder),
     pbxUrl: options.pbx,
+    scopeDomains: (options.scopeDomain ?? []).map((d) => d.toLowerCase()),
     defaults: Object.fromEntries((options.set ?? []).map((s) => Object.values(parseDefaultAssignment(s)))),
   };
   const tty = process.stderr.isTTY === true;
@@ -44,10 +47,12 @@ export default async function init(file: string, options: InitOptions): Promise<
   const result = await initTenantFile(file, settings, process.env, stderrLogger(), progress).finally(() => {
     if (tty) process.stderr.write('\r\x1b[K');
   });
-  const { inScope, read } = result.summary;
+  const { inScope, read, otherDomains } = result.summary;
+  const elsewhere = Object.keys(otherDomains);
   process.stderr.write(
     [
       `Wrote ${file}: ${inScope} users in scope of ${read} read from the directory, each listed under users: by object id.`,
+      ...(inScope === 0 && elsewhere.length > 0 ? [`note: no UPN is in the scope's domains; the directory's users are in ${elsewhere.slice(0, 5).map(terminalText).join(', ')}: choose with --scope-domain (or edit source.scope.domains)`] : []),
       `Next: edit it (defaults, { exclude: true } for users without a phone), then pbxsync validate ${file} and pbxsync plan ${file}.`,
       '',
     ].join('\n'),
