@@ -154,6 +154,8 @@ export function buildProgram(): Command {
     .option('--tenant-id <id>', 'Entra ID: directory (tenant) id or verified domain')
     .option('--client-id <id>', 'Entra ID: application (client) id of the pbxsync app')
     .option('--client-secret-env <VAR>', 'Entra ID: environment variable holding the client secret (the file says ${VAR})')
+    .option('--certificate-key-env <VAR>', "Entra ID, instead of a secret: environment variable naming the certificate's private key file")
+    .option('--certificate-thumbprint <hex>', "Entra ID: the certificate's thumbprint (SHA-1 or SHA-256 hex)")
     .option('--authority-host <url>', 'Entra ID: login endpoint (national clouds)')
     .option('--graph-endpoint <url>', 'Entra ID: Graph endpoint (national clouds)')
     .option('--ca-file <path>', 'Entra ID: extra certificate authority to trust (PEM)')

@@ -65,7 +65,7 @@ function header(skeleton: RawTenant, summary: ScopeSummary): string {
 function sourceComment(skeleton: RawTenant): string {
   return skeleton.source.type === 'snapshot'
     ? ' Users come from a saved Microsoft Graph /users response (`pbxsync discover --save`).'
-    : ' Users are read live from Entra ID; the client secret comes from the environment (the ISP configuration allows the variable).';
+    : ' Users are read live from Entra ID; the app credential comes from the environment (a variable the ISP configuration allows).';
 }
 
 function defaultsComment(set: readonly string[]): string {

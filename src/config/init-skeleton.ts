@@ -13,8 +13,8 @@ export type InitSource =
       readonly type: 'azure';
       readonly tenantId: string;
       readonly clientId: string;
-      /** Name of the environment variable that holds the client secret. */
-      readonly secretEnv: string;
+      /** How the app signs in: the environment variable with its client secret, or with its certificate's key file. */
+      readonly credential: { readonly kind: 'secret'; readonly env: string } | { readonly kind: 'certificate'; readonly keyFileEnv: string; readonly thumbprint: string };
       readonly authorityHost?: string;
       readonly graphEndpoint?: string;
       /** Relative to the tenant file's folder. */
@@ -42,7 +42,9 @@ export function tenantSkeleton(s: InitSettings): RawTenant {
           type: 'azure',
           tenant_id: s.source.tenantId,
           client_id: s.source.clientId,
-          client_secret: `\${${s.source.secretEnv}}`,
+          ...(s.source.credential.kind === 'secret'
+            ? { client_secret: `\${${s.source.credential.env}}` }
+            : { certificate: { private_key_file: `\${${s.source.credential.keyFileEnv}}`, thumbprint: s.source.credential.thumbprint } }),
           ...(s.source.authorityHost !== undefined ? { authority_host: s.source.authorityHost } : {}),
           ...(s.source.graphEndpoint !== undefined ? { graph_endpoint: s.source.graphEndpoint } : {}),
           ...(s.source.caFile !== undefined ? { ca_file: s.source.caFile } : {}),
@@ -66,6 +68,8 @@ const OPTIONS: Readonly<Record<string, string>> = {
   'source.tenant_id': '--tenant-id',
   'source.client_id': '--client-id',
   'source.client_secret': '--client-secret-env',
+  'source.certificate.private_key_file': '--certificate-key-env',
+  'source.certificate.thumbprint': '--certificate-thumbprint',
   'source.authority_host': '--authority-host',
   'source.graph_endpoint': '--graph-endpoint',
   'source.ca_file': '--ca-file',

@@ -22,6 +22,8 @@ interface InitOptions {
   tenantId?: string;
   clientId?: string;
   clientSecretEnv?: string;
+  certificateKeyEnv?: string;
+  certificateThumbprint?: string;
   authorityHost?: string;
   graphEndpoint?: string;
   caFile?: string;
@@ -66,25 +68,34 @@ function wholeNumber(option: string, text: string): number {
 }
 
 function sourceOf(o: InitOptions, folder: string): InitSource {
-  const azure = o.tenantId !== undefined || o.clientId !== undefined || o.clientSecretEnv !== undefined;
+  const azure = [o.tenantId, o.clientId, o.clientSecretEnv, o.certificateKeyEnv, o.certificateThumbprint].some((v) => v !== undefined);
   if (o.snapshot !== undefined && azure) throw new UserError('give --snapshot or the Entra ID options (--tenant-id, --client-id, --client-secret-env), not both');
   if (o.snapshot !== undefined) return { type: 'snapshot', path: fromFile(folder, o.snapshot) };
   if (!azure) throw new UserError('init needs a directory to read: --snapshot PATH, or --tenant-id, --client-id and --client-secret-env for Entra ID', 'e.g. --snapshot acme-directory.json (from pbxsync discover --save)');
-  if (o.tenantId === undefined || o.clientId === undefined || o.clientSecretEnv === undefined) {
-    throw new UserError('an Entra ID source needs --tenant-id, --client-id and --client-secret-env', 'e.g. --tenant-id contoso.onmicrosoft.com --client-id 0c8a5f3e-… --client-secret-env ACME_GRAPH_SECRET');
-  }
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(o.clientSecretEnv)) {
-    throw new UserError(`--client-secret-env takes the name of an environment variable, not ${JSON.stringify(o.clientSecretEnv)}`, 'e.g. --client-secret-env ACME_GRAPH_SECRET (the file then says client_secret: ${ACME_GRAPH_SECRET})');
+  if (o.tenantId === undefined || o.clientId === undefined || (o.clientSecretEnv === undefined && o.certificateKeyEnv === undefined)) {
+    throw new UserError('an Entra ID source needs --tenant-id, --client-id and --client-secret-env', 'e.g. --tenant-id contoso.onmicrosoft.com --client-id 0c8a5f3e-… --client-secret-env ACME_GRAPH_SECRET (or --certificate-key-env with --certificate-thumbprint)');
   }
   return {
     type: 'azure',
     tenantId: o.tenantId,
     clientId: o.clientId,
-    secretEnv: o.clientSecretEnv,
+    credential: credentialOf(o),
     ...(o.authorityHost !== undefined ? { authorityHost: o.authorityHost } : {}),
     ...(o.graphEndpoint !== undefined ? { graphEndpoint: o.graphEndpoint } : {}),
     ...(o.caFile !== undefined ? { caFile: fromFile(folder, o.caFile) } : {}),
   };
+}
+
+function credentialOf(o: InitOptions): Extract<InitSource, { type: 'azure' }>['credential'] {
+  if (o.clientSecretEnv !== undefined && o.certificateKeyEnv !== undefined) throw new UserError('give --client-secret-env or --certificate-key-env, not both');
+  if (o.clientSecretEnv !== undefined) return { kind: 'secret', env: variableName('--client-secret-env', o.clientSecretEnv) };
+  if (o.certificateThumbprint === undefined) throw new UserError('--certificate-key-env needs --certificate-thumbprint', 'the thumbprint as the Entra admin center shows it (SHA-1 or SHA-256 hex)');
+  return { kind: 'certificate', keyFileEnv: variableName('--certificate-key-env', o.certificateKeyEnv!), thumbprint: o.certificateThumbprint };
+}
+
+function variableName(option: string, name: string): string {
+  if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) return name;
+  throw new UserError(`${option} takes the name of an environment variable, not ${JSON.stringify(name)}`, `e.g. ${option} ACME_GRAPH_SECRET (the file then says \${ACME_GRAPH_SECRET})`);
 }
 
 /** A path given on the command line, as the tenant file in `folder` names it. */
