@@ -45,9 +45,8 @@ export function initDocument(skeleton: RawTenant, listing: InitListing): string 
   comment(root, 'pbx', { before: ' The PBX database (Kamailio tables): sqlite:PATH next to this file, or postgres://user:${PBX_DB_PASSWORD}@host/db.' });
   comment(root, 'extensions', { before: ' Sequential start: new users get the lowest free number from here on, in the order of users: below.' });
   if (skeleton.defaults) comment(root, 'defaults', { before: defaultsComment(Object.keys(skeleton.defaults)) });
-  const users = userOverrides(listing.users);
-  const usersPair = new Pair(new Scalar('users'), users);
-  root.items.splice(root.items.length - 1, 0, usersPair); // before leavers:
+  const leavers = root.items.findIndex((p) => isScalar(p.key) && p.key.value === 'leavers');
+  root.items.splice(leavers < 0 ? root.items.length : leavers, 0, new Pair(new Scalar('users'), userOverrides(listing.users)));
   comment(root, 'users', { before: usersComment(skeleton, listing.summary) });
   comment(root, 'leavers', { before: ' A user who leaves the scope: disable (the extension and settings are kept), delete, or keep.' });
   return doc.toString({ lineWidth: 0 });

@@ -42,7 +42,12 @@ export default async function init(file: string, options: InitOptions): Promise<
     source: sourceOf(options, folder),
     pbxUrl: options.pbx,
     scopeDomains: (options.scopeDomain ?? []).map((d) => d.toLowerCase()),
-    defaults: Object.fromEntries((options.set ?? []).map((s) => Object.values(parseDefaultAssignment(s)))),
+    defaults: Object.fromEntries(
+      (options.set ?? []).map((text) => {
+        const { key, value } = parseDefaultAssignment(text);
+        return [key, value];
+      }),
+    ),
   };
   const tty = process.stderr.isTTY === true;
   const progress = tty ? (n: number) => process.stderr.write(`\rreading the directory: ${n} users`) : undefined;
