@@ -5,8 +5,8 @@
  * new tenant file listing every user in scope; never over an existing file. Mode 0644: a
  * tenant file holds no secret, only `${VAR}` references.
  */
-import { lstatSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { lstatSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { checkTenantText } from '../config/load-tenant.js';
 import { initDocument, type InitListing } from '../config/init-document.js';
 import { optionAt, tenantSkeleton, type InitSettings } from '../config/init-skeleton.js';
@@ -34,6 +34,7 @@ export interface InitResult {
 export async function initTenantFile(file: string, settings: InitSettings, env: NodeJS.ProcessEnv, log: Logger, onProgress?: (n: number) => void): Promise<InitResult> {
   const path = resolve(file);
   refuseExisting(file, path);
+  requireFolder(file, path);
   const skeleton = tenantSkeleton(settings);
   checkSettings(settings, skeleton);
   const isp = await loadIspPolicy(env);
@@ -60,6 +61,18 @@ function listUsers(config: TenantConfig, users: readonly DirectoryUser[]): InitL
     .sort(compareUsers)
     .filter((u) => !seen.has(u.id) && seen.add(u.id) !== undefined);
   return { users: listed, summary: scopeSummary(cleaned, config, () => false) };
+}
+
+/** Before the directory is read: the folder must be there to write into. */
+function requireFolder(file: string, path: string): void {
+  const folder = dirname(path);
+  let isFolder = false;
+  try {
+    isFolder = statSync(folder).isDirectory();
+  } catch {
+    // reported below
+  }
+  if (!isFolder) throw new UserError(`cannot write ${file}: the folder ${folder} does not exist`, 'create the folder first, or fix the path');
 }
 
 function refuseExisting(file: string, path: string, known = false): void {

@@ -127,6 +127,10 @@ describe('pbxsync init', () => {
     expect(existsSync(join(dir, 'acme.yaml'))).toBe(false);
   });
 
+  it('a folder that does not exist: one line, before the directory is read', () => {
+    expectOneLineError(run('init', 'tenants/acme.yaml', ...ARGS, '--snapshot', 'directory.json'), /^error: cannot write tenants\/acme\.yaml: the folder .*\/tenants does not exist$/);
+  });
+
   it('a missing required option is commander\'s one line', () => {
     const r = run('init', 'acme.yaml', '--domain', 'acme.com', '--start', '1001', '--snapshot', 'directory.json');
     expect(r.status).toBe(1);
