@@ -26,8 +26,7 @@ import type { Logger } from './logger.js';
 import { readDirectory } from './read-directory.js';
 
 export interface InitResult {
-  /** Absolute path of the new tenant file. */
-  readonly file: string;
+  /** Who of the directory is listed, and why the others are not. */
   readonly summary: ScopeSummary;
 }
 
@@ -48,7 +47,7 @@ export async function initTenantFile(file: string, settings: InitSettings, env: 
   const again = check(text);
   if (!again.config || again.config.users.length !== listing.users.length) throw new Error(`pbxsync init made a tenant file that does not check: ${again.problems.map((p) => p.message).join('; ')}`);
   if (!createPrivateFileSync(path, text, { what: 'tenant file', mode: 0o644 })) refuseExisting(file, path, true);
-  return { file: path, summary: listing.summary };
+  return { summary: listing.summary };
 }
 
 const EMPTY_SUMMARY: ScopeSummary = { read: 0, inScope: 0, disabled: 0, guests: 0, otherDomains: {}, excluded: 0 };
