@@ -48,6 +48,15 @@ Examples:
 };
 
 const DIRECTORY_EXAMPLES = {
+  init: `
+Examples:
+  $ pbxsync init tenants/acme.yaml --tenant acme --domain acme.com --start 1001 --snapshot tenants/acme-directory.json
+  $ pbxsync init tenants/acme.yaml --tenant acme --domain acme.com --start 1001 --end 1999 \\
+      --tenant-id contoso.onmicrosoft.com --client-id 0c8a5f3e-7d2b-4b1e-9f6a-51c3d2e4a7b9 --client-secret-env ACME_GRAPH_SECRET
+  $ pbxsync init acme.yaml --tenant acme --domain acme.com --start 1001 --snapshot dir.json --set language=en-US --set voicemail_to_email=true
+
+Every user in scope is listed under users: by object id, as {} with UPN and name in a comment:
+edit it, then validate, plan and apply. Never replaces an existing file.`,
   discover: `
 Examples:
   $ pbxsync discover tenants/acme.yaml                             # who is in scope, with username and extension
@@ -132,6 +141,29 @@ export function buildProgram(): Command {
     )
     .addHelpText('after', EXAMPLES.apply)
     .action(run(() => import('./commands/apply.js')));
+
+  program
+    .command('init')
+    .description('write a new tenant file from the directory: every user in scope listed, ready to edit')
+    .argument('<file>', 'tenant file to create')
+    .requiredOption('--tenant <name>', 'tenant name (the Kamailio did): short, stable')
+    .requiredOption('--domain <domain>', 'SIP domain, a verified domain of the directory (or under the ISP namespace)')
+    .requiredOption('--start <n>', 'sequential start: the first extension handed out')
+    .option('--end <n>', 'last extension of the range')
+    .option('--snapshot <path>', 'read the users from this saved Graph response (discover --save)')
+    .option('--tenant-id <id>', 'Entra ID: directory (tenant) id or verified domain')
+    .option('--client-id <id>', 'Entra ID: application (client) id of the pbxsync app')
+    .option('--client-secret-env <VAR>', 'Entra ID: environment variable holding the client secret (the file says ${VAR})')
+    .option('--certificate-key-env <VAR>', "Entra ID, instead of a secret: environment variable naming the certificate's private key file")
+    .option('--certificate-thumbprint <hex>', "Entra ID: the certificate's thumbprint (SHA-1 or SHA-256 hex)")
+    .option('--authority-host <url>', 'Entra ID: login endpoint (national clouds)')
+    .option('--graph-endpoint <url>', 'Entra ID: Graph endpoint (national clouds)')
+    .option('--ca-file <path>', 'Entra ID: extra certificate authority to trust (PEM)')
+    .option('--scope-domain <domain>', 'UPN domain whose users are in scope (repeatable; default: the SIP domain)', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+    .option('--pbx <url>', 'PBX database URL', 'sqlite:pbx.sqlite')
+    .option('--set <key=value>', 'a default for every subscriber, e.g. language=en-US (repeatable)', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+    .addHelpText('after', DIRECTORY_EXAMPLES.init)
+    .action(run(() => import('./commands/init.js')));
 
   program
     .command('discover')

@@ -202,6 +202,8 @@ describe('loadTenant: one error of each kind, with its position', () => {
   const cases: [string, string, string][] = [
     ['YAML syntax', MINIMAL.replace('pbx: {url: "sqlite:pbx.sqlite"}', 'pbx: {url: "sqlite:pbx.sqlite"'), '5:1 invalid YAML: Flow map in block collection must be sufficiently indented and end with a }'],
     ['duplicate key', `${MINIMAL}tenant: other\n`, "6:1 duplicate key 'tenant'"],
+    ['duplicate user key', `${MINIMAL}users:\n  00000000-0000-4000-8000-000000000001: {}\n  a@acme.com: {}\n  00000000-0000-4000-8000-000000000001: { exclude: true }\n`, "9:3 duplicate key '00000000-0000-4000-8000-000000000001'"],
+    ['duplicate key in a flow mapping', MINIMAL.replace('{start: 1000}', '{start: 1000, end: 1999, start: 1001}'), "5:38 duplicate key 'start'"],
     ['unknown top-level property', `${MINIMAL}leaver: keep\n`, "6:1 unknown property 'leaver'"],
     ['unknown user property', `${MINIMAL}users:\n  bob@acme.com:\n    extention: 1001\n`, "8:5 unknown property 'extention' in users.bob@acme.com"],
     ['wrong type', MINIMAL.replace('{start: 1000}', '{start: abc}'), "5:21 extensions.start must be a whole number (got 'abc')"],
