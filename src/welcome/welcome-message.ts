@@ -27,8 +27,8 @@ export function welcomeText(row: SpreadsheetRow, reason: WelcomeReason, ctx: { t
     ...(ctx.passwordInBody ? [`SIP password:  ${row.sipPassword}`, `Softphone password: ${row.softphonePassword}`] : []),
     '',
     ctx.passwordInBody
-      ? 'The attached card has the same details and the setup steps for a softphone, a webphone and a desk phone.'
-      : 'Your passwords and the setup steps for a softphone, a webphone and a desk phone are on the attached card (PDF).',
+      ? 'The attached card (PDF) has the same details, to keep with your phone.'
+      : 'Your passwords are on the attached card (PDF), with these settings.',
     'Keep it to yourself, and delete this mail once your phone is set up.',
     '',
   ];
