@@ -87,7 +87,7 @@ function phoneFiles(prepared: PreparedPlan, log: Logger, afterCommit: UserError[
   if (!hasPhones(config) && !existsSync(folder)) return null;
   try {
     const files = desiredPhoneFiles(config, plan.accounts, (a) => credentials.derive(a).sipPassword);
-    const result = writePhoneFiles(folder, files.map((f) => f.file));
+    const result = writePhoneFiles(folder, config.name, files.map((f) => f.file));
     if (result.written.length > 0 || result.removed.length > 0) {
       log.info(`phone provisioning files in ${folder}: ${result.written.length} written, ${result.removed.length} removed, ${result.unchanged} unchanged (mode 0600)`);
     }

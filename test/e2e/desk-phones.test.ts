@@ -43,7 +43,7 @@ describe('desk phone provisioning files', () => {
     expect(first.status, first.stderr).toBe(0);
     expect(first.stderr).toContain('phone provisioning files in');
 
-    expect(readdirSync(phones()).sort()).toEqual(['000000000000.cfg', '0004f2aabb02-phone.cfg', '001565aabb01.cfg', 'cfg000b82aabb03.xml']);
+    expect(readdirSync(phones()).filter((n) => n !== '.pbxsync-tenant').sort()).toEqual(['000000000000.cfg', '0004f2aabb02-phone.cfg', '001565aabb01.cfg', 'cfg000b82aabb03.xml']);
     expect(statSync(phones()).mode & 0o777).toBe(0o700);
     for (const name of readdirSync(phones())) expect({ name, mode: statSync(join(phones(), name)).mode & 0o777 }).toEqual({ name, mode: 0o600 });
 
@@ -73,6 +73,6 @@ describe('desk phone provisioning files', () => {
     const leave = run('apply', 'tenant.yaml', '--auto-approve');
     expect(leave.status, leave.stderr).toBe(0);
     expect(leave.stdout).toContain('1 disabled');
-    expect(readdirSync(phones()).sort()).toEqual(['001565aabb01.cfg', 'cfg000b82aabb03.xml']);
+    expect(readdirSync(phones()).sort()).toEqual(['.pbxsync-tenant', '001565aabb01.cfg', 'cfg000b82aabb03.xml']);
   });
 });

@@ -3,6 +3,8 @@
  * Yealink's key = value lines under its version header, Polycom's and Grandstream's XML read
  * back with a real XML parser; MACs normalise, and bad or repeated ones are errors with positions.
  */
+import { readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import { checkTenantText } from '../../src/config/load-tenant.js';
@@ -10,6 +12,8 @@ import { formatProblem } from '../../src/config/problem.js';
 import { normaliseMac } from '../../src/phones/mac.js';
 import { phoneFile, polycomMaster, type PhoneAccount } from '../../src/phones/provisioning-files.js';
 import type { PhoneSetup } from '../../src/model/tenant-config.js';
+import { writePhoneFiles } from '../../src/phones/write-phone-files.js';
+import { tempDir } from '../support/tmp.js';
 
 const account: PhoneAccount = { displayName: 'Zoë <"R&D"> O\'Brien', extension: '1007', username: 'zoe.obrien', domain: 'acme.com', sipPassword: 'S3cret-p4ss_word' };
 const tls: PhoneSetup = { registrar: 'sip.acme.com', transport: 'tls', port: 5061 };
@@ -140,5 +144,33 @@ ${users}`;
     expect(problems(tenant(`  alice@acme.com:\n    phones: [{ mac: 001565aabbcc, model: cisco }]\n`)).join('\n')).toMatch(/^acme\.yaml:8:\d+: error: .*model/);
     const wss = `${tenant(`  alice@acme.com:\n    phones: [{ mac: 001565aabbcc, model: yealink }]\n`)}spreadsheet: { phone_setup: { transport: wss } }\n`;
     expect(problems(wss)).toEqual([expect.stringMatching(/^acme\.yaml:9:\d+: error: desk phones \(users\.X\.phones\) cannot register over wss/)]);
+  });
+});
+
+describe('the phones folder', () => {
+  const yealink = phoneFile('yealink', '001565aabbcc', account, tls);
+  const grandstream = phoneFile('grandstream', '000b82aabbcc', account, tls);
+
+  it('gets the files 0600, rewrites only changed ones, removes unwanted provisioning files only', () => {
+    const dir = join(tempDir(), 'phones');
+    expect(writePhoneFiles(dir, 'acme', [yealink, grandstream])).toEqual({ written: ['001565aabbcc.cfg', 'cfg000b82aabbcc.xml'], removed: [], unchanged: 0 });
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    for (const n of readdirSync(dir)) expect({ n, mode: statSync(join(dir, n)).mode & 0o777 }).toEqual({ n, mode: 0o600 });
+    writeFileSync(join(dir, 'README.txt'), 'not ours');
+    const changed = phoneFile('yealink', '001565aabbcc', { ...account, sipPassword: 'N3w-password-2' }, tls);
+    expect(writePhoneFiles(dir, 'acme', [changed])).toEqual({ written: ['001565aabbcc.cfg'], removed: ['cfg000b82aabbcc.xml'], unchanged: 0 });
+    expect(writePhoneFiles(dir, 'acme', [changed])).toEqual({ written: [], removed: [], unchanged: 1 });
+    expect(readdirSync(dir).sort()).toEqual(['.pbxsync-tenant', '001565aabbcc.cfg', 'README.txt']);
+  });
+
+  it("is one tenant's: another tenant, or a folder with files pbxsync did not write, is refused untouched", () => {
+    const dir = join(tempDir(), 'phones');
+    writePhoneFiles(dir, 'acme', [yealink]);
+    expect(() => writePhoneFiles(dir, 'globex', [])).toThrow(/belongs to tenant acme/);
+    expect(readdirSync(dir).sort()).toEqual(['.pbxsync-tenant', '001565aabbcc.cfg']);
+    const other = tempDir();
+    writeFileSync(join(other, '0004f2000001.cfg'), 'made by hand');
+    expect(() => writePhoneFiles(other, 'acme', [])).toThrow(/holds provisioning files pbxsync did not write \(0004f2000001\.cfg\)/);
+    expect(readdirSync(other)).toEqual(['0004f2000001.cfg']);
   });
 });
