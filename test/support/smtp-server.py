@@ -3,7 +3,8 @@ certificate is required before AUTH, AUTH (PLAIN/LOGIN) with one user is require
 and each message received is written whole to a folder as NNNN.eml. Recipients listed in
 --reject are refused with 550, as a real server refuses an unknown mailbox. Runs until killed.
 
-usage: smtp-server.py PORT CERT KEY OUTDIR USER PASSWORD [--reject ADDR]...
+usage: smtp-server.py PORT CERT KEY OUTDIR USER PASSWORD [--reject ADDR]... [--no-starttls]
+(--no-starttls: a server that offers no STARTTLS at all, and takes AUTH in the clear.)
 """
 import asyncio
 import base64
@@ -22,6 +23,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 def main() -> None:
     port, cert, key, outdir, user, password = sys.argv[1:7]
     rejected = {a.lower() for i, a in enumerate(sys.argv) if i > 7 and sys.argv[i - 1] == "--reject"}
+    plain = "--no-starttls" in sys.argv
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
     count = 0
@@ -67,10 +69,10 @@ def main() -> None:
         Handler(),
         hostname="127.0.0.1",
         port=int(port),
-        tls_context=context,
-        require_starttls=True,
+        tls_context=None if plain else context,
+        require_starttls=not plain,
         auth_required=True,
-        auth_require_tls=True,
+        auth_require_tls=not plain,
         authenticator=authenticator,
     )
     controller.start()

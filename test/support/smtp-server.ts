@@ -33,7 +33,7 @@ export interface SmtpServer {
   stop(): Promise<void>;
 }
 
-export async function startSmtpServer(options: { reject?: readonly string[] } = {}): Promise<SmtpServer> {
+export async function startSmtpServer(options: { reject?: readonly string[]; noStarttls?: boolean } = {}): Promise<SmtpServer> {
   const dir = tempDir('smtp-');
   const tls = selfSignedCertificate('pbxsync test smtp');
   const cert = join(dir, 'cert.pem');
@@ -46,7 +46,7 @@ export async function startSmtpServer(options: { reject?: readonly string[] } = 
   const user = 'pbxsync-mailer';
   const password = 'smtp-Pa55-word-for-the-test';
   const script = join(import.meta.dirname, 'smtp-server.py');
-  const args = [script, String(port), cert, key, inbox, user, password, ...(options.reject ?? []).flatMap((a) => ['--reject', a])];
+  const args = [script, String(port), cert, key, inbox, user, password, ...(options.reject ?? []).flatMap((a) => ['--reject', a]), ...(options.noStarttls ? ['--no-starttls'] : [])];
   // Shared by a file's tests (started in beforeAll, stopped in afterAll), so not `track`ed:
   // that stops children after each test. If the test process dies first, it goes with it.
   const child = spawn(DEBIAN_PYTHON, args, { stdio: ['ignore', 'ignore', 'pipe'] });
