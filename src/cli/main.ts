@@ -33,7 +33,16 @@ Examples:
   $ pbxsync apply tenants/acme.yaml --auto-approve       # CI, after review of the plan
   $ pbxsync apply tenants/acme.yaml --allow-unsafe       # past the safety thresholds
   $ pbxsync apply tenants/acme.yaml --lock-timeout 5m    # wait longer for another apply of acme
-  $ pbxsync apply tenants/acme.yaml --plan acme.plan.json --auto-approve  # the reviewed plan, exactly`,
+  $ pbxsync apply tenants/acme.yaml --plan acme.plan.json --auto-approve  # the reviewed plan, exactly
+  $ pbxsync apply tenants/acme.yaml --auto-approve --send-welcome          # then mail joiners and rotated users their cards`,
+  welcome: `
+Examples:
+  $ pbxsync welcome tenants/acme.yaml --dry-run                    # whom apply --send-welcome would mail now, with what
+  $ pbxsync welcome tenants/acme.yaml --user bob@acme.com          # mail Bob his card again
+  $ pbxsync welcome tenants/acme.yaml --all --dry-run              # every active user, nothing sent
+
+Mail goes through the ISP configuration's smtp server, to the address the directory gives each user.
+Exit 1 when any mail failed (the others are still sent).`,
   key: `
 Examples:
   $ pbxsync key generate                        # ~/.config/pbxsync/master.key (or PBXSYNC_MASTER_KEY_FILE), mode 0600
@@ -133,6 +142,7 @@ export function buildProgram(): Command {
     .option('--allow-unsafe', 'apply even when the plan exceeds the safety thresholds')
     .option('--plan <plan.json>', 'apply this saved plan (from `plan --out`) exactly; refused if the PBX or state changed since')
     .addOption(new Option('--no-spreadsheet', 'do not write the credentials spreadsheet'))
+    .option('--send-welcome', 'after the apply, mail each joiner and rotated user their setup card (also: welcome.on_apply)')
     .addOption(new Option('--dns-server <host:port>', 'DNS server for the check of a new domain (repeatable; default: the ISP configuration, else the system)').argParser(collectDnsServer))
     .addOption(
       new Option('--lock-timeout <duration>', 'how long to wait while another apply holds the tenant (30s, 2m, or seconds)')
@@ -173,6 +183,16 @@ export function buildProgram(): Command {
     .option('--device-code', 'sign in as a directory admin in a browser (delegated) instead of with the app credential')
     .addHelpText('after', DIRECTORY_EXAMPLES.discover)
     .action(run(() => import('./commands/discover.js')));
+
+  program
+    .command('welcome')
+    .description('mail users their setup card (PDF) through the ISP\'s SMTP server; --dry-run shows who would get what')
+    .argument('<file>', 'tenant file')
+    .option('--dry-run', 'send nothing: list who would get which mail (without --all/--user: what apply --send-welcome would send now)')
+    .option('--all', 'every active user')
+    .option('--user <upn>', 'this user (UPN or object id; repeatable)', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+    .addHelpText('after', EXAMPLES.welcome)
+    .action(run(() => import('./commands/welcome.js')));
 
   const azure = program.command('azure').description('Microsoft Entra ID helpers');
   azure

@@ -5,6 +5,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import type {
   AzureCredential,
+  DeskPhone,
   DirectoryScope,
   ExtensionRange,
   FieldValues,
@@ -31,6 +32,8 @@ export interface RawTenant {
     path?: string;
     phone_setup?: { registrar?: string; outbound_proxy?: string; transport?: PhoneSetup['transport']; port?: number };
   };
+  phones?: { path?: string };
+  welcome?: { on_apply?: boolean; subject?: string };
   state?: { url?: string };
   credentials?: { store_plaintext?: boolean; key_id?: string };
 }
@@ -68,6 +71,7 @@ type RawOverride = RawFields & {
   username?: string;
   email?: string;
   generation?: number;
+  phones?: { mac: string; model: DeskPhone['model'] }[];
 };
 
 export const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';
@@ -109,6 +113,8 @@ export function normaliseTenant(raw: RawTenant, file: string): { config: TenantC
       path: resolve(dir, raw.spreadsheet?.path ?? `${raw.tenant}-credentials.xlsx`),
       phoneSetup: phoneSetup(raw.spreadsheet?.phone_setup ?? {}, domain),
     },
+    phones: { path: resolve(dir, raw.phones?.path ?? `${raw.tenant}-phones`) },
+    welcome: { onApply: raw.welcome?.on_apply ?? false, subject: raw.welcome?.subject ?? `Your phone account at ${raw.tenant}` },
     state: { url: resolveUrlPath(raw.state?.url ?? `file:${raw.tenant}.pbxsync-state.json`, 'file:', dir) },
     labels: { pbxUrl: raw.pbx.url, stateUrl: raw.state?.url ?? `file:${raw.tenant}.pbxsync-state.json` },
     credentials: {
@@ -219,6 +225,7 @@ function normaliseUsers(raw: Record<string, RawOverride>): { users: UserOverride
       ...(o.username !== undefined ? { username: o.username } : {}),
       ...(o.email !== undefined ? { email: o.email } : {}),
       ...(o.generation !== undefined ? { generation: o.generation } : {}),
+      phones: (o.phones ?? []).map((p) => ({ mac: p.mac, model: p.model })),
       fields: preferenceFields(o),
       path: ['users', key],
     });

@@ -6,6 +6,7 @@ import type { DirectoryUser } from '../model/directory-user.js';
 import type { TenantConfig, UserOverride } from '../model/tenant-config.js';
 import { describePath, type PathProblem, type Problem } from './problem.js';
 import { locatorFor, toProblem, type Locator } from './yaml-positions.js';
+import { checkPhones, checkPhoneTransport } from './phone-rules.js';
 import { checkDestinations } from '../policy/check-destinations.js';
 import { DEFAULT_POLICY, type IspPolicy } from '../policy/isp-policy.js';
 
@@ -19,6 +20,8 @@ export function checkSemantics(config: TenantConfig, isp: IspPolicy = DEFAULT_PO
     ...checkReserved(config),
     ...checkPinned(config),
     ...checkDuplicateUsers(config.users),
+    ...checkPhones(config.users),
+    ...checkPhoneTransport(config),
   ];
 }
 

@@ -28,6 +28,7 @@ interface RawIsp {
   dns?: { servers?: string[]; timeout_seconds?: number };
   registrar?: { hosts?: string[] };
   kamailio?: { jsonrpc_url?: string; ctl_socket?: string; kamcmd?: string; timeout_seconds?: number };
+  smtp?: { host: string; port?: number; security?: 'starttls' | 'tls'; user?: string; password_env?: string; from: string; ca_file?: string; timeout_seconds?: number; password_in_body?: boolean };
   softphone_hash?: { scheme: 'pbkdf2-sha256'; iterations?: number } | { scheme: 'scrypt'; n?: number; r?: number; p?: number };
 }
 
@@ -96,6 +97,23 @@ function toPolicy(raw: RawIsp, file: string): IspPolicy {
     registrarHosts: (raw.registrar?.hosts ?? []).map((h) => h.toLowerCase()),
     kamailio: kamailioControl(raw.kamailio),
     softphoneHash: softphoneHash(raw.softphone_hash),
+    smtp: smtpConfig(raw.smtp),
+  };
+}
+
+function smtpConfig(raw: RawIsp['smtp']): IspPolicy['smtp'] {
+  if (raw === undefined) return null;
+  const security = raw.security ?? 'starttls';
+  return {
+    host: raw.host,
+    port: raw.port ?? (security === 'tls' ? 465 : 587),
+    security,
+    ...(raw.user !== undefined ? { user: raw.user } : {}),
+    ...(raw.password_env !== undefined ? { passwordEnv: raw.password_env } : {}),
+    from: raw.from,
+    ...(raw.ca_file !== undefined ? { caFile: raw.ca_file } : {}),
+    timeoutMs: Math.round((raw.timeout_seconds ?? 30) * 1000),
+    passwordInBody: raw.password_in_body ?? false,
   };
 }
 
