@@ -26,7 +26,8 @@ function applyChange(change: SubscriberChange, accounts: Record<string, StoredAc
     case 'disable': {
       const { objectId, username, extensions, generation, status } = change.after;
       accounts[objectId] = { username, extensions: [...extensions], generation, status };
-      if (change.kind === 'update') for (const e of change.before.extensions) if (!extensions.includes(e)) retired.add(e);
+      // Aliases added by hand that an update removes again were never handed out: not retired.
+      if (change.kind === 'update' && !change.cause.drift.includes('identity')) for (const e of change.before.extensions) if (!extensions.includes(e)) retired.add(e);
       return;
     }
     case 'delete': {

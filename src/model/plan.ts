@@ -57,6 +57,9 @@ export type CredentialReason =
   | 'domain' // the tenant moves to another domain: ha1/ha1b contain it
   | 'missing-softphone-hash';
 
+/** Credential rewrites no tenant file or directory asks for: the rows were changed or removed by hand. */
+export const CREDENTIAL_DRIFT_REASONS: ReadonlySet<CredentialReason> = new Set<CredentialReason>(['hash-mismatch', 'missing-row', 'missing-softphone-hash']);
+
 /** What an apply writes of an account's credentials. */
 export interface CredentialPlan {
   /** The passwords change (a new generation, or a new master key): shown as (sensitive). */
@@ -66,6 +69,25 @@ export interface CredentialPlan {
   /** The softphone password's hash is (re)written. */
   readonly writeSoftphoneHash: boolean;
   readonly reasons: readonly CredentialReason[];
+}
+
+/**
+ * A part of an account's rows that was changed outside pbxsync since it last wrote them
+ * ("drift"): `identity` its username or aliases, `settings` its managed `usr_preferences`,
+ * `credentials` its subscriber row (ha1/ha1b, or the row itself) or softphone hash.
+ */
+export type DriftPart = 'identity' | 'settings' | 'credentials';
+
+/** Why an account is updated: what the tenant file or directory asks for, and what is set back. */
+export interface UpdateCause {
+  /** The tenant file or the directory asks for (part of) the update. */
+  readonly requested: boolean;
+  /**
+   * Parts of the account's rows changed outside pbxsync that the update sets back to what
+   * pbxsync last wrote, the file and directory asking for nothing new there: every line of
+   * such a part is drift (in `DriftPart` order).
+   */
+  readonly drift: readonly DriftPart[];
 }
 
 export const KEEP_CREDENTIALS: CredentialPlan = { newPasswords: false, writeSubscriber: false, writeSoftphoneHash: false, reasons: [] };
@@ -90,6 +112,7 @@ export type SubscriberChange =
       readonly extensions: ExtensionChange | null;
       readonly attributes: readonly AttributeChange[];
       readonly credentials: CredentialPlan;
+      readonly cause: UpdateCause;
     }
   | {
       readonly kind: 'disable';
