@@ -4,7 +4,7 @@
  * one credential decision per account. Credentials are compared through a
  * `CredentialCheck`, never carried.
  */
-import { CREDENTIAL_DRIFT_REASONS, type AccountView, type AttributeChange, type CredentialPlan, type DriftPart, type SubscriberChange, type UpdateCause } from '../model/plan.js';
+import { CREDENTIAL_DRIFT_REASONS, type AccountView, type AttributeChange, type CredentialPlan, type AccountPart, type SubscriberChange, type UpdateCause } from '../model/plan.js';
 import { META, MANAGED_ATTRIBUTES } from '../model/subscriber-fields.js';
 import type { CredentialCheck } from './credential-check.js';
 import { decideCredentials, type CredentialContext } from './credential-decision.js';
@@ -60,27 +60,26 @@ function compareAccount(cur: CurrentAccount, after: AccountView, creds: Credenti
 }
 
 /**
- * A part of the rows is drift when it differs from what pbxsync last wrote (its digest) while
- * the wanted rows still are what it wrote: the file and directory asked for nothing new
- * there, the update only sets it back. Everything else is asked for, also a part someone
- * edited by hand that the file changes too (the file's value wins), and every change of an
- * account without a digest.
+ * A part of the rows drifted when it differs from what pbxsync last wrote (its digest); it is
+ * asked for when the wanted rows differ from that too, or when there is no digest (an account
+ * written by an older pbxsync). Credentials drift when their rows were changed or removed.
  */
 function updateCause(before: AccountView, after: AccountView, differs: { identity: boolean; settings: boolean }, credentials: CredentialPlan): UpdateCause {
-  const drift: DriftPart[] = [];
+  const requested: AccountPart[] = [];
+  const drift: AccountPart[] = [];
   const written = writtenDigest(before);
-  const identitySetBack = written !== null && differs.identity && identityDigest(before) !== written.identity && identityDigest(after) === written.identity;
-  // A username set back rewrites ha1/ha1b (they contain it): part of the set-back, not asked for.
-  let requested = credentials.reasons.some((r) => !CREDENTIAL_DRIFT_REASONS.has(r) && !(r === 'username' && identitySetBack));
   const parts = [
     ['identity', differs.identity, identityDigest] as const,
     ['settings', differs.settings, settingsDigest] as const,
   ];
   for (const [part, differ, digestOf] of parts) {
     if (!differ) continue;
-    if (written !== null && digestOf(before) !== written[part] && digestOf(after) === written[part]) drift.push(part);
-    else requested = true;
+    if (written === null || digestOf(after) !== written[part]) requested.push(part);
+    if (written !== null && digestOf(before) !== written[part]) drift.push(part);
   }
+  // A username set back rewrites ha1/ha1b (they contain it): part of the set-back, not asked for.
+  const identitySetBack = drift.includes('identity') && !requested.includes('identity');
+  if (credentials.reasons.some((r) => !CREDENTIAL_DRIFT_REASONS.has(r) && !(r === 'username' && identitySetBack))) requested.push('credentials');
   if (credentials.reasons.some((r) => CREDENTIAL_DRIFT_REASONS.has(r))) drift.push('credentials');
   return { requested, drift };
 }

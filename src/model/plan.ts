@@ -72,22 +72,22 @@ export interface CredentialPlan {
 }
 
 /**
- * A part of an account's rows that was changed outside pbxsync since it last wrote them
- * ("drift"): `identity` its username or aliases, `settings` its managed `usr_preferences`,
- * `credentials` its subscriber row (ha1/ha1b, or the row itself) or softphone hash.
+ * A part of an account's rows: `identity` its username and aliases, `settings` its managed
+ * `usr_preferences`, `credentials` its subscriber row (ha1/ha1b, or the row itself) and
+ * softphone hash.
  */
-export type DriftPart = 'identity' | 'settings' | 'credentials';
+export type AccountPart = 'identity' | 'settings' | 'credentials';
 
-/** Why an account is updated: what the tenant file or directory asks for, and what is set back. */
+/**
+ * Why an account is updated, by part (each list in `AccountPart` order). A part only in
+ * `drift` is set back to what pbxsync last wrote: every line of it is drift. A part in both
+ * was changed by hand and the file or directory changes it too: the new value wins.
+ */
 export interface UpdateCause {
-  /** The tenant file or the directory asks for (part of) the update. */
-  readonly requested: boolean;
-  /**
-   * Parts of the account's rows changed outside pbxsync that the update sets back to what
-   * pbxsync last wrote, the file and directory asking for nothing new there: every line of
-   * such a part is drift (in `DriftPart` order).
-   */
-  readonly drift: readonly DriftPart[];
+  /** Parts the tenant file or the directory asks to change. */
+  readonly requested: readonly AccountPart[];
+  /** Parts changed outside pbxsync since it last wrote them ("drift"). */
+  readonly drift: readonly AccountPart[];
 }
 
 export const KEEP_CREDENTIALS: CredentialPlan = { newPasswords: false, writeSubscriber: false, writeSoftphoneHash: false, reasons: [] };

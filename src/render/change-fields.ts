@@ -3,7 +3,7 @@
  * the username, the extension list, each attribute set or removed, and the credential
  * decision (new passwords as `(sensitive)`, a rewrite with the same passwords as such).
  */
-import { CREDENTIAL_DRIFT_REASONS, type AccountView, type AttributeChange, type CredentialPlan, type CredentialReason, type DriftPart, type SubscriberChange, type UpdateCause } from '../model/plan.js';
+import { CREDENTIAL_DRIFT_REASONS, type AccountView, type AttributeChange, type CredentialPlan, type CredentialReason, type AccountPart, type SubscriberChange, type UpdateCause } from '../model/plan.js';
 import { META } from '../model/subscriber-fields.js';
 
 export interface FieldLine {
@@ -24,7 +24,7 @@ export const DRIFT_LABEL = 'changed outside pbxsync';
 /** What an update's heading says about its cause, or null for an update the file or directory asks for alone. */
 export function causeNote(cause: UpdateCause): string | null {
   if (cause.drift.length === 0) return null;
-  return cause.requested ? `partly ${DRIFT_LABEL}: set back` : `${DRIFT_LABEL}: set back`;
+  return cause.requested.length > 0 ? `partly ${DRIFT_LABEL}` : `${DRIFT_LABEL}: set back`;
 }
 
 // A new account's heading already names these; listing them again is noise.
@@ -74,8 +74,9 @@ export function changeFields(change: SubscriberChange): FieldLine[] {
   }
 }
 
-function marked(lines: readonly FieldLine[], cause: UpdateCause, part: DriftPart): FieldLine[] {
-  return cause.drift.includes(part) ? lines.map((l) => ({ ...l, drift: true })) : [...lines];
+/** The lines of a part that is only set back are drift; where the file changes it too, which line is which is not known. */
+function marked(lines: readonly FieldLine[], cause: UpdateCause, part: AccountPart): FieldLine[] {
+  return cause.drift.includes(part) && !cause.requested.includes(part) ? lines.map((l) => ({ ...l, drift: true })) : [...lines];
 }
 
 function createFields(account: AccountView): FieldLine[] {
