@@ -9,8 +9,10 @@
 import Database from 'better-sqlite3';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { editTenantFile } from '../support/big-tenant.js';
 import { exampleTenant, pbxsync } from '../support/cli.js';
+import { PG_SKIP_REASON, PG_URL, createDatabase, dropDatabases, withClient } from '../support/postgres.js';
 
 let dir: string;
 let env: NodeJS.ProcessEnv;
@@ -64,14 +66,43 @@ function expectConverges(): void {
 const prefOf = (username: string, attribute: string) =>
   query<{ value: string }>(`SELECT value FROM usr_preferences WHERE username = '${username}' AND attribute = '${attribute}'`).map((r) => r.value);
 
-beforeEach(() => {
-  ({ dir, env } = exampleTenant());
-  expect(run('pbx', 'init', 'sqlite:pbx.sqlite').status).toBe(0);
-  const applied = run('apply', 'tenant.yaml', '--auto-approve');
-  expect(applied.status, applied.stderr).toBe(0);
+afterAll(dropDatabases);
+
+describe.skipIf(!PG_URL)(`drift on a PostgreSQL PBX${PG_URL ? '' : ` (${PG_SKIP_REASON})`}`, () => {
+  it('shows a preference, ha1 and an alias changed by hand as drift, sets them back, and leaves a hand-added attribute alone', async () => {
+    const url = await createDatabase({ kamailio: true });
+    const t = exampleTenant();
+    editTenantFile(join(t.dir, 'tenant.yaml'), (doc) => doc.setIn(['pbx', 'url'], '${PBX_URL}'));
+    const pg = (...args: string[]) => pbxsync(args, { cwd: t.dir, env: { ...t.env, PBX_URL: url } });
+    expect(pg('apply', 'tenant.yaml', '--auto-approve').status).toBe(0);
+    await withClient(url, async (c) => {
+      await c.query(`UPDATE usr_preferences SET value = '+19995550000' WHERE username = 'alice.johnson' AND attribute = 'caller_id'`);
+      await c.query(`UPDATE subscriber SET ha1 = '0123456789abcdef0123456789abcdef' WHERE username = 'brian.oconnor'`);
+      await c.query(`UPDATE dbaliases SET alias_username = '1099' WHERE username = 'chen.wei'`);
+      await c.query(`INSERT INTO usr_preferences (uuid, username, domain, attribute, type, value)
+                     SELECT uuid, username, domain, 'custom_note', 0, 'VIP' FROM usr_preferences WHERE username = 'alice.johnson' AND attribute = 'upn'`);
+    });
+    const plan = pg('plan', 'tenant.yaml', '--detailed-exitcode');
+    expect(plan.status, plan.stderr).toBe(2);
+    expect(plan.stdout).toMatch(/caller_id: +"\+19995550000" → "\+12125550100" +\(changed outside pbxsync\)/);
+    expect(plan.stdout).toMatch(/brian\.oconnor .*\(changed outside pbxsync: set back\)\n +credentials: +changed outside pbxsync \(ha1\/ha1b\)/);
+    expect(plan.stdout).toMatch(/extension: +"1099" → "1003" +\(changed outside pbxsync\)/);
+    expect(plan.stdout).toContain('Plan: 0 to create, 3 to update (3 changed outside pbxsync), 0 to disable, 0 to delete.');
+    expect(pg('apply', 'tenant.yaml', '--auto-approve').status).toBe(0);
+    expect(pg('plan', 'tenant.yaml', '--detailed-exitcode').status).toBe(0);
+    const note = await withClient(url, (c) => c.query(`SELECT value FROM usr_preferences WHERE attribute = 'custom_note'`));
+    expect(note.rows).toEqual([{ value: 'VIP' }]);
+  });
 });
 
-describe('drift: managed rows changed by hand', () => {
+describe('drift on a SQLite PBX: managed rows changed by hand', () => {
+  beforeEach(() => {
+    ({ dir, env } = exampleTenant());
+    expect(run('pbx', 'init', 'sqlite:pbx.sqlite').status).toBe(0);
+    const applied = run('apply', 'tenant.yaml', '--auto-approve');
+    expect(applied.status, applied.stderr).toBe(0);
+  });
+
   it('shows preference values edited, removed or added by hand as drift, and apply sets them back', () => {
     sql(`UPDATE usr_preferences SET value = '+19995550000' WHERE username = 'alice.johnson' AND attribute = 'caller_id'`);
     sql(`DELETE FROM usr_preferences WHERE username = 'brian.oconnor' AND attribute = 'language'`);
