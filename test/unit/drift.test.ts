@@ -80,6 +80,15 @@ describe('drift', () => {
     expect(applyPlan(extra, asked).preferences).toContainEqual(row);
   });
 
+  it('counts updates that set back drift towards the safety brake, and says how many they are', () => {
+    const cfg = config({ defaults: { language: 'en-US' }, safety: { maxRemoveShare: 0.3, maxUpdateShare: 0.5, minExisting: 1 } });
+    const { pbx, stored } = applied(cfg);
+    const bobs = (p: PbxTenantState) => ({ ...p, preferences: p.preferences.map((r) => (r.uuid === bob.id && r.attribute === 'language' ? { ...r, value: 'de-DE' } : r)) });
+    const verdict = plan(cfg, bobs(editPref(pbx, 'language', 'de-DE')), stored).safety;
+    expect(verdict.ok).toBe(false);
+    expect(verdict.reasons).toEqual(['would update 2 of 2 subscribers (100% > max_update_share 50%; 2 of them set back rows changed outside pbxsync)']);
+  });
+
   it('replays a saved plan with drift to the same plan', () => {
     const withCaller = applied(config({ defaults: { language: 'en-US', caller_id: '+1212' } }));
     const drifted = editPref(withCaller.pbx, 'caller_id', '+1999');
