@@ -7,11 +7,11 @@
  * is an ordinary update, not drift.
  */
 import Database from 'better-sqlite3';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { editTenantFile } from '../support/big-tenant.js';
-import { exampleTenant, pbxsync } from '../support/cli.js';
+import { exampleTenant, pbxsync, scratchDir } from '../support/cli.js';
 import { PG_SKIP_REASON, PG_URL, createDatabase, dropDatabases, withClient } from '../support/postgres.js';
 
 let dir: string;
@@ -96,11 +96,18 @@ describe.skipIf(!PG_URL)(`drift on a PostgreSQL PBX${PG_URL ? '' : ` (${PG_SKIP_
 });
 
 describe('drift on a SQLite PBX: managed rows changed by hand', () => {
-  beforeEach(() => {
-    ({ dir, env } = exampleTenant());
+  // One apply of the example, copied for every test (same key, same ISP configuration).
+  let template: string;
+  beforeAll(() => {
+    ({ dir: template, env } = exampleTenant());
+    dir = template;
     expect(run('pbx', 'init', 'sqlite:pbx.sqlite').status).toBe(0);
     const applied = run('apply', 'tenant.yaml', '--auto-approve');
     expect(applied.status, applied.stderr).toBe(0);
+  });
+  beforeEach(() => {
+    dir = scratchDir();
+    cpSync(template, dir, { recursive: true });
   });
 
   it('shows preference values edited, removed or added by hand as drift, and apply sets them back', () => {
