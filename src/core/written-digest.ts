@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import type { AccountView, Preference } from '../model/plan.js';
 import { META, MANAGED_ATTRIBUTES } from '../model/subscriber-fields.js';
 import { canonicalJson } from './canonical-json.js';
+import { sortKeys } from './preferences.js';
 
 export interface WrittenDigest {
   readonly identity: string;
@@ -49,6 +50,5 @@ export function writtenDigest(account: Pick<AccountView, 'preferences'>): Writte
 
 /** The account with the digest of itself, as an apply writes it. */
 export function withWritten(account: AccountView): AccountView {
-  const preferences = { ...account.preferences, [META.written]: { type: 0 as const, value: writtenValue(account) } };
-  return { ...account, preferences: Object.fromEntries(Object.entries(preferences).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) };
+  return { ...account, preferences: sortKeys({ ...account.preferences, [META.written]: { type: 0, value: writtenValue(account) } }) };
 }
