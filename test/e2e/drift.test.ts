@@ -139,7 +139,9 @@ describe('drift on a SQLite PBX: managed rows changed by hand', () => {
     const [original] = query<{ ha1: string; ha1b: string }>(`SELECT ha1, ha1b FROM subscriber WHERE username = 'alice.johnson'`);
     sql(`UPDATE subscriber SET ha1 = '0123456789abcdef0123456789abcdef' WHERE username = 'alice.johnson'`);
     sql(`DELETE FROM subscriber WHERE username = 'brian.oconnor'`);
+    sql(`DELETE FROM usr_preferences WHERE username = 'chen.wei' AND attribute = 'softphone_password'`);
     const plan = run('plan', 'tenant.yaml');
+    expect(plan.stdout).toMatch(/chen\.wei .*\(changed outside pbxsync: set back\)\n +credentials: +changed outside pbxsync \(softphone hash removed\): set back, passwords unchanged/);
     expect(plan.stdout).toMatch(/alice\.johnson .*\(changed outside pbxsync: set back\)\n +credentials: +changed outside pbxsync \(ha1\/ha1b\): set back, passwords unchanged/);
     expect(plan.stdout).toMatch(/brian\.oconnor .*\(changed outside pbxsync: set back\)\n +credentials: +changed outside pbxsync \(subscriber row removed\): set back, passwords unchanged/);
     for (const out of [plan.stdout, run('plan', 'tenant.yaml', '--json').stdout, run('plan', 'tenant.yaml', '--markdown').stdout]) {
@@ -147,10 +149,15 @@ describe('drift on a SQLite PBX: managed rows changed by hand', () => {
       expect(out).not.toContain(original!.ha1);
       expect(out).not.toContain(original!.ha1b);
     }
-    expect(causes()).toEqual({ 'alice.johnson': { requested: [], drift: ['credentials'] }, 'brian.oconnor': { requested: [], drift: ['credentials'] } });
+    expect(causes()).toEqual({
+      'alice.johnson': { requested: [], drift: ['credentials'] },
+      'brian.oconnor': { requested: [], drift: ['credentials'] },
+      'chen.wei': { requested: [], drift: ['credentials'] },
+    });
     expectConverges();
     expect(query(`SELECT ha1, ha1b FROM subscriber WHERE username = 'alice.johnson'`)).toEqual([original]);
     expect(query(`SELECT username FROM subscriber WHERE username = 'brian.oconnor'`)).toHaveLength(1);
+    expect(prefOf('chen.wei', 'softphone_password')).toEqual([expect.stringMatching(/^\$pbkdf2-sha256\$/)]);
   });
 
   it('sets back aliases changed, added or removed by hand and a username renamed by hand, without retiring a number pbxsync never handed out', () => {
