@@ -92,7 +92,7 @@ function row(t: MarkdownTenant): string {
 function domainState(p: Plan): string {
   const c = p.domainCheck;
   if (c === null) return 'in place';
-  return `${domainAllowed(c) ? '✅' : '⛔'} ${c.reason === 'create' ? 'new' : 'move'}: ${c.state}`;
+  return `${domainAllowed(c) ? '✅' : '⛔'} ${c.reason === 'create' ? 'new' : 'move'}: ${text(c.state)}`;
 }
 
 function section(t: MarkdownTenant): Section {
