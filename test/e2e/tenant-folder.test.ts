@@ -82,6 +82,18 @@ describe('a folder of 30 tenants', () => {
       db.close();
     }
 
+    // Applied: the same saved plans are stale now, each refused on its own.
+    const stale = run('apply', 'tenants/', '--plan', 'plans', '--auto-approve', '--parallel', '8');
+    expect(stale.status).toBe(1);
+    expect(stale.stdout).toContain('Summary of 30 tenant files: 30 failed.');
+    expect(stale.stderr).toMatch(/^==> tenants\/t07\.yaml <==\nerror: the PBX rows of t07\.example changed since plans\/t07\.plan\.json was made; nothing was changed$/m);
+    // A plan missing from the folder: the set does not match, nothing runs.
+    unlinkSync(join(dir, 'plans', 't05.plan.json'));
+    const partial = run('apply', 'tenants/', '--plan', 'plans', '--auto-approve');
+    expect(partial.status).toBe(1);
+    expect(partial.stderr).toMatch(/^error: tenants\/t05\.yaml: no saved plan for tenant t05 in plans/m);
+    expect(partial.stdout).toBe('');
+
     const again = run('plan', 'tenants/', '--detailed-exitcode');
     expect(again.status, again.stderr).toBe(0);
     expect(again.stdout).toContain('Summary of 30 tenant files: 30 no changes, 0 failed.');
