@@ -4,7 +4,7 @@
  */
 import type { Plan, PlanSummary } from '../model/plan.js';
 
-export type TenantResult = 'ok' | 'changes' | 'no-changes' | 'applied' | 'kamailio-not-told' | 'failed';
+export type TenantResult = 'changes' | 'no-changes' | 'applied' | 'kamailio-not-told' | 'failed';
 
 export interface TenantOutcome {
   /** The tenant file as reported. */
@@ -31,7 +31,6 @@ export function combinedExit(outcomes: readonly TenantOutcome[], detailedExitcod
 }
 
 const RESULT_TEXT: Readonly<Record<TenantResult, string>> = {
-  ok: 'ok',
   changes: 'changes',
   'no-changes': 'no changes',
   applied: 'applied',
@@ -39,11 +38,11 @@ const RESULT_TEXT: Readonly<Record<TenantResult, string>> = {
   failed: 'FAILED',
 };
 
-export function resultText(r: TenantResult): string {
+function resultText(r: TenantResult): string {
   return RESULT_TEXT[r];
 }
 
-export function countsText(s: PlanSummary): string {
+function countsText(s: PlanSummary): string {
   return `${s.create} create, ${s.update} update, ${s.disable} disable, ${s.delete} delete`;
 }
 
@@ -52,14 +51,14 @@ export function summaryLines(outcomes: readonly TenantOutcome[]): string[] {
   const failed = outcomes.filter((o) => o.result === 'failed').length;
   const counted = (r: TenantResult) => outcomes.filter((o) => o.result === r).length;
   const parts = [
-    ...(['changes', 'no-changes', 'applied', 'kamailio-not-told', 'ok'] as const).filter((r) => counted(r) > 0).map((r) => `${counted(r)} ${r === 'changes' ? 'with changes' : resultText(r)}`),
+    ...(['changes', 'no-changes', 'applied', 'kamailio-not-told'] as const).filter((r) => counted(r) > 0).map((r) => `${counted(r)} ${r === 'changes' ? 'with changes' : resultText(r)}`),
     `${failed} failed`,
   ];
   const fileWidth = Math.min(48, Math.max(4, ...outcomes.map((o) => o.file.length)));
   const tenantWidth = Math.min(32, Math.max(6, ...outcomes.map((o) => (o.tenant ?? '-').length)));
   const lines = [`Summary of ${outcomes.length} tenant file${outcomes.length === 1 ? '' : 's'}: ${parts.join(', ')}.`];
   for (const o of outcomes) {
-    const detail = o.result === 'failed' ? (o.error ?? '') : o.summary && o.result !== 'no-changes' && o.result !== 'ok' ? countsText(o.summary) : '';
+    const detail = o.result === 'failed' ? (o.error ?? '') : o.summary && o.result !== 'no-changes' ? countsText(o.summary) : '';
     const warn = o.warnings ? `${detail ? '; ' : ''}${o.warnings} warning${o.warnings === 1 ? '' : 's'}` : '';
     lines.push(`  ${o.file.padEnd(fileWidth)}  ${(o.tenant ?? '-').padEnd(tenantWidth)}  ${resultText(o.result).padEnd(10)}  ${detail}${warn}`.trimEnd());
   }

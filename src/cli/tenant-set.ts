@@ -15,7 +15,7 @@ import { terminalText } from '../render/safe-text.js';
 import { reportError, terminalProblem } from './report-error.js';
 import { bufferedIo, type TenantIo } from './tenant-io.js';
 
-export const DEFAULT_PARALLEL = 4;
+const DEFAULT_PARALLEL = 4;
 
 export interface SetOptions {
   readonly parallel?: number;
