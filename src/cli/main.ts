@@ -121,7 +121,7 @@ export function buildProgram(): Command {
     .command('plan')
     .description('show what apply would change in the PBX (changes nothing)')
     .argument('<files...>', 'tenant file; or several, or folders of them (each *.yaml/*.yml directly inside)')
-    .option('--json', 'print the plan as JSON (with format_version); several tenants: a summary of each')
+    .option('--json', 'print the plan as JSON (with format_version); several tenants: one document holding each')
     .option('--markdown', 'print the plan as Markdown for a pull-request comment (under 65,536 characters)')
     .option('--out <path>', 'also save the plan, for `apply --plan` to apply exactly this later; several tenants: a folder, one TENANT.plan.json each')
     .option('--detailed-exitcode', 'exit 0 when there is nothing to do, 2 when there are changes, 1 on error')

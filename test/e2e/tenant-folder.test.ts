@@ -128,6 +128,12 @@ describe('a folder of 30 tenants', () => {
       expect(r.stdout).toMatch(/^Tenant t03 /m);
       expect(r.stderr).toMatch(/^==> tenants\/zz-broken\.yaml <==\ntenants\/zz-broken\.yaml:\d+:\d+: error: /m);
       expect(r.stdout).toMatch(/^ {2}tenants\/zz-broken\.yaml +- +FAILED +tenants\/zz-broken\.yaml:\d+:\d+: /m);
+      const json = run('plan', 'tenants/t02.yaml', 'tenants/zz-broken.yaml', '--json');
+      expect(json.status).toBe(1);
+      const doc = JSON.parse(json.stdout) as { format: string; format_version: number; tenants: { file: string; result: string; error?: string; plan?: { format: string; tenant: string } }[] };
+      expect(doc).toMatchObject({ format: 'pbxsync-plan-set', format_version: 1 });
+      expect(doc.tenants.map((t) => [t.file, t.result, t.plan?.tenant ?? null])).toEqual([['tenants/t02.yaml', 'no-changes', 't02'], ['tenants/zz-broken.yaml', 'failed', null]]);
+      expect(doc.tenants[1]!.error).toMatch(/^tenants\/zz-broken\.yaml:\d+:\d+: /);
     } finally {
       unlinkSync(join(dir, 'tenants', 'zz-broken.yaml'));
     }

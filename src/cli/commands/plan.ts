@@ -36,7 +36,7 @@ export default async function plan(args: string[], options: PlanOptions, command
   if (list.single) {
     const file = list.files[0]!;
     const io = processIo(globals.color, options.json === true || options.markdown === true);
-    const p = await planTenant(file, { ...options, ...(options.out ? { savePath: options.out } : {}), inSet: false }, io);
+    const { plan: p } = await planTenant(file, { ...options, ...(options.out ? { savePath: options.out } : {}), inSet: false }, io);
     if (options.markdown) out(renderPlansMarkdown([{ file, tenant: p.tenant, domain: p.domain, result: p.changes.length > 0 ? 'changes' : 'no-changes', plan: p }], { savedPlans: options.out ?? null }));
     return options.detailedExitcode && p.changes.length > 0 ? EXIT_CHANGES : EXIT_OK;
   }
@@ -48,14 +48,16 @@ async function planSet(args: readonly string[], files: readonly string[], option
   if (conflicts.length > 0) return reportConflicts(conflicts);
   if (options.out) makePlanFolder(options.out);
   const machine = options.json === true || options.markdown === true;
+  const documents = new Map<string, string>();
   const outcomes = await runTenantSet(files, loaded, { ...(options.parallel ? { parallel: options.parallel } : {}), color, quiet: machine }, async (file, io) => {
     const config = loaded.find((t) => t.file === file)?.config;
     const savePath = options.out && config ? savedPlanPath(options.out, config.name) : undefined;
-    const p = await planTenant(file, { ...options, ...(savePath ? { savePath } : {}), inSet: true }, io);
+    const { plan: p, document } = await planTenant(file, { ...options, ...(savePath ? { savePath } : {}), inSet: true }, io);
+    if (options.json) documents.set(file, document);
     return { tenant: p.tenant, domain: p.domain, result: p.changes.length > 0 ? 'changes' : 'no-changes', summary: p.summary, plan: p, warnings: p.warnings.length };
   });
   if (options.out) finishPlanFolder(options.out, outcomes, args);
-  if (options.json) out(`${JSON.stringify({ format: 'pbxsync-plan-set', format_version: 1, tenants: outcomes.map(jsonOutcome) }, null, 2)}\n`);
+  if (options.json) out(`${JSON.stringify({ format: 'pbxsync-plan-set', format_version: 1, tenants: outcomes.map((o) => jsonOutcome(o, documents.get(o.file))) }, null, 2)}\n`);
   else if (options.markdown) out(renderPlansMarkdown(outcomes, { savedPlans: options.out ?? null }));
   const summary = `${terminalLines(summaryLines(outcomes).join('\n'))}\n`;
   if (machine) process.stderr.write(summary);
@@ -72,17 +74,18 @@ function finishPlanFolder(folder: string, outcomes: readonly TenantOutcome[], ar
   process.stderr.write(`Saved ${written.size} plan${written.size === 1 ? '' : 's'} to ${terminalLines(folder)}; apply exactly them with: pbxsync apply ${terminalLines(target)} --plan ${terminalLines(folder)}\n`);
 }
 
-function jsonOutcome(o: TenantOutcome): unknown {
-  return { file: o.file, tenant: o.tenant, domain: o.domain, result: o.result, ...(o.error !== undefined ? { error: o.error } : {}), ...(o.summary ? { summary: o.summary } : {}) };
+/** A tenant of `plan DIR --json`: its result, and its plan document (as `plan FILE --json` prints it). */
+function jsonOutcome(o: TenantOutcome, document: string | undefined): unknown {
+  return { file: o.file, tenant: o.tenant, domain: o.domain, result: o.result, ...(o.error !== undefined ? { error: o.error } : {}), ...(document ? { plan: JSON.parse(document) as unknown } : {}) };
 }
 
 /** Plans one tenant; prints its plan (text, or JSON), unless Markdown gathers the plans. */
-async function planTenant(file: string, options: TenantPlanOptions, io: TenantIo): Promise<Plan> {
+async function planTenant(file: string, options: TenantPlanOptions, io: TenantIo): Promise<{ plan: Plan; document: string }> {
   const machine = options.json === true || options.markdown === true;
   const prepared = await preparePlan(file, process.env, io.log, { unchangedCheck: { spreadsheet: false }, ...(options.dnsServer ? { dnsServers: options.dnsServer } : {}) });
   try {
     const p = prepared.plan;
-    const document = (options.json && !options.inSet) || options.savePath ? planDocumentText(p, prepared.config, prepared.key.key) : '';
+    const document = options.json || options.savePath ? planDocumentText(p, prepared.config, prepared.key.key) : '';
     if (options.json && !options.inSet) io.out(document);
     else if (!options.markdown && !options.json) io.out(renderPlanText(p, io.stdoutStyle));
     if (!p.safety.ok && !machine) io.err(safetyText(p.safety));
@@ -91,7 +94,7 @@ async function planTenant(file: string, options: TenantPlanOptions, io: TenantIo
       if (!options.inSet) io.err(`Saved the plan to ${options.savePath}; apply exactly it with: pbxsync apply ${file} --plan ${options.savePath}\n`);
     }
     if (!prepared.unchanged) await prepared.memo.remember(p, null);
-    return p;
+    return { plan: p, document };
   } finally {
     await prepared.close();
   }
