@@ -19,14 +19,17 @@ const EXAMPLES = {
   validate: `
 Examples:
   $ pbxsync validate tenants/acme.yaml
-  $ pbxsync validate tenants/*.yaml`,
+  $ pbxsync validate tenants/*.yaml
+  $ pbxsync validate tenants/                             # every *.yaml/*.yml in the folder, and no two conflicting`,
   plan: `
 Examples:
   $ pbxsync plan examples/acme/tenant.yaml
   $ pbxsync plan tenants/acme.yaml --detailed-exitcode   # exit 2 when there are changes
   $ pbxsync plan tenants/acme.yaml --json > plan.json
   $ pbxsync plan tenants/acme.yaml --markdown > comment.md
-  $ pbxsync plan tenants/acme.yaml --out acme.plan.json  # then: apply tenants/acme.yaml --plan acme.plan.json`,
+  $ pbxsync plan tenants/acme.yaml --out acme.plan.json  # then: apply tenants/acme.yaml --plan acme.plan.json
+  $ pbxsync plan tenants/ --markdown --out plans/ > comment.md   # every tenant: one comment, one saved plan each
+  $ pbxsync plan tenants/a.yaml tenants/b.yaml --parallel 2`,
   apply: `
 Examples:
   $ pbxsync apply examples/acme/tenant.yaml              # shows the plan, asks for "yes"
@@ -34,6 +37,7 @@ Examples:
   $ pbxsync apply tenants/acme.yaml --allow-unsafe       # past the safety thresholds
   $ pbxsync apply tenants/acme.yaml --lock-timeout 5m    # wait longer for another apply of acme
   $ pbxsync apply tenants/acme.yaml --plan acme.plan.json --auto-approve  # the reviewed plan, exactly
+  $ pbxsync apply tenants/ --plan plans/ --auto-approve  # every tenant of the folder, each its reviewed plan
   $ pbxsync apply tenants/acme.yaml --auto-approve --send-welcome          # then mail joiners and rotated users their cards`,
   welcome: `
 Examples:
@@ -94,6 +98,15 @@ function collectDnsServer(value: string, previous: string[] | undefined): string
   return [...(previous ?? []), value];
 }
 
+/** `--parallel N`: how many tenants run at once (1–64). */
+function parseParallel(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError('give a whole number from 1 to 64');
+  return n;
+}
+
+const PARALLEL_HELP = 'with several tenant files: how many run at once';
+
 function run(load: () => Promise<{ default: (...args: never[]) => Promise<number> }>) {
   return async (...args: unknown[]) => {
     const command = args[args.length - 1] as Command;
@@ -118,18 +131,19 @@ export function buildProgram(): Command {
   program
     .command('validate')
     .description('check tenant files: every problem at once, as file:line:col')
-    .argument('<files...>', 'tenant files')
+    .argument('<files...>', 'tenant files, or folders of them (each *.yaml/*.yml directly inside)')
     .addHelpText('after', EXAMPLES.validate)
     .action(run(() => import('./commands/validate.js')));
 
   program
     .command('plan')
     .description('show what apply would change in the PBX (changes nothing)')
-    .argument('<file>', 'tenant file')
-    .option('--json', 'print the plan as JSON (with format_version)')
-    .option('--markdown', 'print the plan as Markdown (for a pull-request comment)')
-    .option('--out <plan.json>', 'also save the plan, for `apply --plan` to apply exactly this later')
+    .argument('<files...>', 'tenant file; or several, or folders of them (each *.yaml/*.yml directly inside)')
+    .option('--json', 'print the plan as JSON (with format_version); several tenants: one document holding each')
+    .option('--markdown', 'print the plan as Markdown for a pull-request comment (under 65,536 characters)')
+    .option('--out <path>', 'also save the plan, for `apply --plan` to apply exactly this later; several tenants: a folder, one TENANT.plan.json each')
     .option('--detailed-exitcode', 'exit 0 when there is nothing to do, 2 when there are changes, 1 on error')
+    .addOption(new Option('--parallel <n>', PARALLEL_HELP).argParser(parseParallel).default(4))
     .addOption(new Option('--dns-server <host:port>', 'DNS server for the check of a new domain (repeatable; default: the ISP configuration, else the system)').argParser(collectDnsServer))
     .addHelpText('after', EXAMPLES.plan)
     .action(run(() => import('./commands/plan.js')));
@@ -137,10 +151,11 @@ export function buildProgram(): Command {
   program
     .command('apply')
     .description('make the PBX match the tenant file, then write the credentials spreadsheet')
-    .argument('<file>', 'tenant file')
-    .option('--auto-approve', 'do not ask for confirmation')
+    .argument('<files...>', 'tenant file; or several, or folders of them (then --auto-approve is needed)')
+    .option('--auto-approve', 'do not ask for confirmation (needed for several tenant files)')
     .option('--allow-unsafe', 'apply even when the plan exceeds the safety thresholds')
-    .option('--plan <plan.json>', 'apply this saved plan (from `plan --out`) exactly; refused if the PBX or state changed since')
+    .option('--plan <path>', 'apply this saved plan (from `plan --out`) exactly; refused if the PBX or state changed since; several tenants: the folder of their plans')
+    .addOption(new Option('--parallel <n>', PARALLEL_HELP).argParser(parseParallel).default(4))
     .addOption(new Option('--no-spreadsheet', 'do not write the credentials spreadsheet'))
     .option('--send-welcome', 'after the apply, mail each joiner and rotated user their setup card (also: welcome.on_apply)')
     .addOption(new Option('--dns-server <host:port>', 'DNS server for the check of a new domain (repeatable; default: the ISP configuration, else the system)').argParser(collectDnsServer))

@@ -12,20 +12,20 @@ import { UserError } from '../errors.js';
 import { terminalLines, terminalText } from '../render/safe-text.js';
 import type { Style } from '../render/style.js';
 
-export function reportError(err: unknown, style: Style): void {
+export function reportError(err: unknown, style: Style, write: (text: string) => void = (text) => void process.stderr.write(text)): void {
   if (err instanceof TenantFileError) {
-    for (const p of err.problems) process.stderr.write(`${formatProblem(terminalProblem(p))}\n`);
+    for (const p of err.problems) write(`${formatProblem(terminalProblem(p))}\n`);
     const errors = err.problems.filter((p) => p.severity === 'error').length;
-    process.stderr.write(style.remove(`${errors} error${errors === 1 ? '' : 's'} in the tenant file; nothing was changed.`) + '\n');
+    write(style.remove(`${errors} error${errors === 1 ? '' : 's'} in the tenant file; nothing was changed.`) + '\n');
     return;
   }
   if (err instanceof UserError) {
-    process.stderr.write(`${style.remove('error:')} ${userMessage(err)}\n`);
-    if (err.hint) process.stderr.write(`  hint: ${terminalText(err.hint)}\n`);
+    write(`${style.remove('error:')} ${userMessage(err)}\n`);
+    if (err.hint) write(`  hint: ${terminalText(err.hint)}\n`);
     return;
   }
   const stack = err instanceof Error ? (err.stack ?? err.message) : String(err);
-  process.stderr.write(`${style.remove('unexpected error')} (please report it with this trace):\n${terminalLines(stack)}\n`);
+  write(`${style.remove('unexpected error')} (please report it with this trace):\n${terminalLines(stack)}\n`);
 }
 
 /** A user error's message is one line; a plan error lists its problems one a line, each escaped on its own. */

@@ -46,14 +46,21 @@ describe('a hostile directory profile, end to end', () => {
     expect(out).toMatch(/held control characters/); // the core's warning: C0 was removed before storing
   });
 
-  it('plan --markdown: same table, no mention, no markup, nothing raw', () => {
+  it('plan --markdown: the name inert in the diff block, no mention, no markup, nothing raw outside it', () => {
     const out = clean(run('plan', 'tenant.yaml', '--markdown'));
-    const row = out.split('\n').find((l) => l.includes('Emma'))!;
-    expect((row.match(/(?<!\\)\|/g) ?? []).length).toBe(6);
-    expect(row).toContain('Emma \\\\u\\{202e\\}gnp\\.exe\\\\u\\{202c\\} Sch\\\\u\\{200b\\}midt');
-    expect(row).toContain('\\@&#8203;octocat \\<img src\\=x\\> \\<\\/details\\> \\| \\-\\-\\- \\| \\`\\`\\` \\[x\\]\\(javascript\\:alert\\(1\\)\\) \\# h');
-    expect(out.replace(/^### /, '')).not.toMatch(/(?<!\\)<(?!span>\$<\/span>)|(?<![\\&])#(?!8203;)|(?<!\\)@/);
-    expect(out.split('\n').filter((l) => l.startsWith('| ➕ create'))).toHaveLength(33);
+    const lines = out.split('\n');
+    const open = lines.findIndex((l) => /^`{3,}diff$/.test(l));
+    const fence = lines[open]!.slice(0, -'diff'.length);
+    const close = lines.indexOf(fence, open + 1);
+    expect(fence.length).toBeGreaterThan(3); // the name holds ```: the fence is longer
+    const block = lines.slice(open + 1, close);
+    expect(block.every((l) => /^(\+ |- |@@ )/.test(l) && !l.includes(fence))).toBe(true);
+    const head = block.find((l) => l.includes('Emma'))!;
+    expect(head).toMatch(/^@@ create \d+ emma\.schmidt {2}Emma \\u\{202e\}gnp\.exe\\u\{202c\} Sch\\u\{200b\}midt/);
+    expect(head).toContain('@octocat <img src=x> </details> | --- | ``` [x](javascript:alert(1)) # h'); // inert inside a code block
+    expect(block.filter((l) => l.startsWith('@@ create'))).toHaveLength(33);
+    const prose = [...lines.slice(0, open), ...lines.slice(close + 1)].join('\n').replace(/^<\/?details>.*$/gm, '').replace(/^### /, '');
+    expect(prose).not.toMatch(/(?<!\\)<(?!span>\$<\/span>)|(?<![\\&])#(?!8203;)|(?<!\\)@/);
   });
 
   it('plan --json: no raw C0 (JSON.stringify escapes them); the value is kept exactly', () => {

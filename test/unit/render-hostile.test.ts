@@ -173,11 +173,30 @@ describe('markdown renderer', () => {
     expect(firstUnsafe(md)).toBeNull();
     const lines = md.split('\n');
     expect(lines).toHaveLength(cleanLines.length);
+    let fence: string | null = null;
     lines.forEach((line, i) => {
       expect(line.slice(0, 3)).toBe(cleanLines[i]!.slice(0, 3)); // no heading, list, quote or fence from the data
-      if (line.startsWith('|')) expect(cellPipes(line)).toBe(6); // 5 cells, whatever the data holds
+      if (fence !== null) {
+        if (line === fence) fence = null;
+        else expect(line).toMatch(/^(\+ |- |@@ )/); // diff lines: pbxsync's marker first, so nothing closes the block
+        if (fence !== null) expect(line).not.toContain(fence); // and no backtick run as long as the fence
+        return;
+      }
+      const opened = /^(`{3,})diff$/.exec(line);
+      if (opened) {
+        fence = opened[1]!;
+        return;
+      }
+      if (line.startsWith('<details>')) {
+        const inner = /^<details><summary>(.*)<\/summary>$/.exec(line)?.[1];
+        expect(inner, line).toBeDefined();
+        expect(inner!.replace(/<span>\$<\/span>/g, '')).not.toMatch(/[<>]|(?<![A-Za-z0-9_])@(?!&#8203;)|(?<!&)#[0-9]/); // no tag, mention or reference from the data
+        return;
+      }
+      if (line.startsWith('|')) expect(cellPipes(line)).toBe(11); // 10 cells, whatever the data holds
       if (line.startsWith('|')) expect(outsideCode(line)).not.toContain('UNCLOSED');
       const prose = outsideCode(line).replace(/<span>\$<\/span>/g, 'DOLLAR');
+      if (line === '</details>') return;
       expect(prose).not.toMatch(/(?<!\\)[<[\]`]/); // raw HTML, links, images, code
       expect(prose.replace(/^> /, '')).not.toMatch(/(?<!\\)>/);
       expect(prose).not.toMatch(/(?<!\\)\$/); // math
@@ -186,18 +205,21 @@ describe('markdown renderer', () => {
       expect(prose).not.toMatch(/(?<!&)#[0-9]|\bGH\\?-[0-9]/i); // issue references (the `#` of our `&#8203;` aside)
       if (!line.startsWith('**')) expect(prose).not.toMatch(/(?<!\\)[*_~]/); // emphasis, strikethrough
     });
+    expect(fence).toBeNull();
   });
 
-  it('shows the visible escapes and the text, escaped once more for Markdown', () => {
+  it('shows the visible escapes and the text: escaped once more for Markdown in prose, as is in the diff block', () => {
     const md = renderPlanMarkdown(poisoned(clean, HOSTILE.osc52 + HOSTILE.bidi + HOSTILE.mention));
-    expect(md).toContain('Name 1\\\\u\\{1b\\}\\]52\\;c\\;'); // renders as Name 1\u{1b}]52;c;
-    expect(md).toContain('\\\\u\\{202e\\}');
+    expect(md).toContain('@@ create 1001\\u{1b}]52;c;'); // in the code block: the terminal rule only (no mention is read there)
+    expect(md).toContain('Name 1\\u{1b}]52;c;');
+    expect(md).toContain('\\\\u\\{202e\\}'); // in prose: escaped for Markdown
     expect(md).toContain('\\@&#8203;octocat and \\@&#8203;acme\\/admins');
   });
 
-  it('keeps code spans for the username and the positions, with a fence the data cannot close', () => {
+  it('keeps code spans for the positions, and fences the diff block so that the data cannot close it', () => {
     const md = renderPlanMarkdown(poisoned(clean, HOSTILE.backticks));
-    expect(md).toContain('| ```` user1``` code ``` ```` |');
+    expect(md).toMatch(/^````diff$/m); // the data holds ``` runs: the fence is one longer
+    expect(md).toContain('+  username: user1``` code ```');
     expect(md).toContain('````tenant.yaml``` code ```:7:3````');
     expect(md).toContain('### pbxsync plan: ```` acme``` code ``` ```` (acme');
   });

@@ -28,12 +28,16 @@ describe('renderers', () => {
     expect(text.trimEnd().split('\n').pop()).toBe('Plan: 0 to create, 1 to update, 1 to disable, 0 to delete.');
   });
 
-  it('markdown: one table row per subscriber, directory text escaped (every ASCII punctuation character), warnings shown', () => {
+  it('markdown: a summary table, a collapsed section with a diff block per subscriber change, directory text escaped, warnings shown', () => {
     const md = renderPlanMarkdown(plans().first);
     expect(md).toContain('**Plan: 2 to create, 0 to update, 0 to disable, 0 to delete.**');
-    expect(md.split('\n').filter((l) => l.startsWith('| ➕ create'))).toHaveLength(2);
-    expect(md).toContain('| \\=1\\+2 \\| \\<b\\>Bob\\<\\/b\\> |');
+    expect(md).toContain('| `acme` (acme\\.com) | `acme` | 📝 changes | 2 | 0 | 0 | 0 | ✅ ok | 0 | in place |');
+    expect(md).toMatch(/^<details><summary>acme \(acme\.com\): Plan: 2 to create/m);
+    expect(md.split('\n').filter((l) => l.startsWith('@@ create'))).toHaveLength(2);
+    expect(md).toContain('@@ create 1001 bob  =1+2 | <b>Bob</b> <bob@acme.com> @@'); // in the code block: inert as it is
     expect(md).toContain('- master key id k1\\-0123456789abcdef recorded');
-    expect(renderPlanMarkdown(plans().second)).toMatch(/^- ⚠️ `tenant\.yaml:7:3` users\\\.gone\\@acme\\\.com matches no directory user/m);
+    const second = renderPlanMarkdown(plans().second);
+    expect(second).toMatch(/^- ⚠️ `tenant\.yaml:7:3` users\\\.gone\\@acme\\\.com matches no directory user/m);
+    expect(second).toMatch(/^@@ update 1002 ann\.able {2}Ann Able <ann\.able@acme\.com> @@\n- {2}pbxsync_generation: 1\n\+ {2}language: de-DE\n\+ {2}pbxsync_generation: 2\n\+ {2}sip_password: \(sensitive\)/m);
   });
 });
