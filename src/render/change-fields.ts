@@ -29,7 +29,7 @@ export function causeNote(cause: UpdateCause): string | null {
 
 // A new account's heading already names these; listing them again is noise.
 const HIDDEN_ON_CREATE = new Set<string>([META.managed, META.status, META.generation, META.displayName, META.upn, META.written]);
-const HIDDEN = new Set<string>([META.managed]);
+const HIDDEN = new Set<string>([META.managed, META.written]);
 
 const REASON_TEXT: Readonly<Record<CredentialReason, string>> = {
   'new-account': 'new account',

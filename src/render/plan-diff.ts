@@ -13,7 +13,7 @@ import { causeNote, reasonText } from './change-fields.js';
 import { terminalText as t } from './safe-text.js';
 
 // The `@@` line names the account; these would only repeat it, or are pbxsync's bookkeeping.
-const HIDDEN = new Set<string>([META.managed, META.displayName, META.upn]);
+const HIDDEN = new Set<string>([META.managed, META.displayName, META.upn, META.written]);
 // A new account's `@@` line says what these would (active, first generation, or its note).
 const HIDDEN_ON_CREATE = new Set<string>([...HIDDEN, META.status, META.generation]);
 
