@@ -2,7 +2,7 @@
  * The pbxsync command line. Commands are declared here and their code is imported only when
  * they run, so `--help` stays fast (exceljs and friends are heavy).
  */
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { EXIT_ERROR } from './exit-codes.js';
 import { parseDuration } from './duration.js';
 import { reportError } from './report-error.js';
@@ -40,6 +40,11 @@ Examples:
   $ pbxsync key generate --out /secure/acme.key
   $ pbxsync key generate --out - | gh secret set PBXSYNC_MASTER_KEY   # straight into a CI secret store
   $ pbxsync key id                              # which key this run would use`,
+  completion: `
+Examples:
+  $ source <(pbxsync completion bash)                  # in ~/.bashrc
+  $ source <(pbxsync completion zsh)                   # in ~/.zshrc, after compinit
+  $ pbxsync completion zsh > ~/.zfunc/_pbxsync         # or as a file in a folder of $fpath`,
   pbxInit: `
 Examples:
   $ pbxsync pbx init sqlite:pbx.sqlite
@@ -182,6 +187,13 @@ export function buildProgram(): Command {
     .option('--sql-dir <dir>', "folder of Kamailio's PostgreSQL scripts (postgres: only)", '/usr/share/kamailio/postgres')
     .addHelpText('after', EXAMPLES.pbxInit)
     .action(run(() => import('./commands/pbx-init.js')));
+
+  program
+    .command('completion')
+    .description('print a shell completion script for bash or zsh (commands, options, file arguments)')
+    .addArgument(new Argument('<shell>', 'bash or zsh').choices(['bash', 'zsh']))
+    .addHelpText('after', EXAMPLES.completion)
+    .action(run(() => import('./commands/completion.js')));
 
   return program;
 }
