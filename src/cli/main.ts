@@ -7,12 +7,14 @@ import { EXIT_ERROR } from './exit-codes.js';
 import { parseDuration } from './duration.js';
 import { reportError } from './report-error.js';
 import { guardOutputStreams, styleFor } from './output.js';
+import { configureOutput, progressDisplay } from './progress.js';
 import { pbxsyncVersion } from '../version.js';
 import { parseServer } from '../dns/servers.js';
 import { UserError } from '../errors.js';
 
 export interface GlobalOptions {
   color?: boolean;
+  quiet?: boolean;
 }
 
 const EXAMPLES = {
@@ -85,12 +87,16 @@ function run(load: () => Promise<{ default: (...args: never[]) => Promise<number
   return async (...args: unknown[]) => {
     const command = args[args.length - 1] as Command;
     const globals = command.optsWithGlobals() as GlobalOptions;
+    configureOutput({ quiet: globals.quiet === true });
     try {
       const mod = await load();
       process.exitCode = await (mod.default as (...a: unknown[]) => Promise<number>)(...args);
     } catch (err) {
+      progressDisplay().stop();
       reportError(err, styleFor(process.stderr, globals.color));
       process.exitCode = EXIT_ERROR;
+    } finally {
+      progressDisplay().stop();
     }
   };
 }
@@ -100,6 +106,7 @@ export function buildProgram(): Command {
     .description('Bring the users of a Microsoft Entra ID directory into a multi-tenant Kamailio PBX, declaratively.')
     .version(pbxsyncVersion())
     .option('--no-color', 'no colour in the output (also: NO_COLOR=1)')
+    .option('-q, --quiet', 'no progress and no notices on stderr; errors, warnings, prompts and the output itself stay')
     .showHelpAfterError('(run with --help for usage)');
 
   program

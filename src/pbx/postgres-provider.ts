@@ -2,6 +2,7 @@
  * `PbxProvider` over a PostgreSQL database holding Kamailio 5.6's tables, as created by
  * Kamailio's own PostgreSQL scripts (`kamdbctl create`, or `pbxsync pbx init postgres://…`).
  */
+import { rowCounter, type RowProgress } from './chunks.js';
 import type pg from 'pg';
 import { UserError } from '../errors.js';
 import type { PbxTenantState } from '../model/pbx-state.js';
@@ -121,7 +122,7 @@ export class PostgresPbxProvider implements PbxProvider {
     });
   }
 
-  async apply(ops: RowOps, expectedFingerprint?: string): Promise<void> {
+  async apply(ops: RowOps, expectedFingerprint?: string, onRows?: RowProgress): Promise<void> {
     const db = await this.connect();
     const stamp = kamailioTimestamp(this.now());
     await this.transaction(db, 'BEGIN', 'apply', async () => {
@@ -131,7 +132,7 @@ export class PostgresPbxProvider implements PbxProvider {
       if (expectedFingerprint !== undefined && (await currentFingerprint(db, ops)) !== expectedFingerprint) {
         throw new PbxChangedError(ops.domain);
       }
-      await writeOps(db, ops, stamp);
+      await writeOps(db, ops, stamp, rowCounter(ops, onRows));
       await holdTransaction();
       this.assertLockHeld(ops.did);
     });

@@ -28,7 +28,7 @@ export default async function plan(file: string, options: PlanOptions, command: 
     if (!p.safety.ok && !machine) process.stderr.write(safetyText(p.safety));
     if (options.out) {
       writeSavedPlan(options.out, document);
-      process.stderr.write(`Saved the plan to ${options.out}; apply exactly it with: pbxsync apply ${file} --plan ${options.out}\n`);
+      stderrLogger().info(`Saved the plan to ${options.out}; apply exactly it with: pbxsync apply ${file} --plan ${options.out}`);
     }
     if (!prepared.unchanged) await prepared.memo.remember(p, null);
     return options.detailedExitcode && p.changes.length > 0 ? EXIT_CHANGES : EXIT_OK;
