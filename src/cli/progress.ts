@@ -92,8 +92,9 @@ function terminalDisplay(stream: NodeJS.WriteStream): ProgressDisplay {
     return {
       update(done, total) {
         if (finished) return;
-        const b = ensure(total === undefined ? 'count' : 'bar', total ?? 0);
-        if (total !== undefined) b.setTotal(total);
+        // A count stays a count to its end (directory pages: the total is known only then).
+        const b = ensure(total === undefined || mode === 'count' ? 'count' : 'bar', total ?? 0);
+        if (total !== undefined && mode === 'bar') b.setTotal(total);
         b.update(done);
         redraw(total !== undefined && done >= total);
       },
