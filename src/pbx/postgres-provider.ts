@@ -2,7 +2,6 @@
  * `PbxProvider` over a PostgreSQL database holding Kamailio 5.6's tables, as created by
  * Kamailio's own PostgreSQL scripts (`kamdbctl create`, or `pbxsync pbx init postgres://…`).
  */
-import { rowCounter, type RowProgress } from './chunks.js';
 import type pg from 'pg';
 import { UserError } from '../errors.js';
 import type { PbxTenantState } from '../model/pbx-state.js';
@@ -25,6 +24,7 @@ import {
   untilLost,
   type LostDuring,
 } from './postgres-errors.js';
+import { rowCounter, type RowProgress } from './chunks.js';
 import { fingerprintOf, readFacts, readRows, writeOps } from './postgres-rows.js';
 import { describePg, parsePgUrl, type PgTarget } from './postgres-url.js';
 import type { LockOptions, PbxLock, PbxProvider } from './provider.js';

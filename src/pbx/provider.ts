@@ -11,9 +11,9 @@
  * - Errors a user can fix (missing database, wrong schema, busy lock, changed rows) are
  *   `UserError`s from `./errors.js`; anything else is rethrown as is.
  */
-import type { RowProgress } from './chunks.js';
 import type { PbxTenantState } from '../model/pbx-state.js';
 import type { RowOps } from '../model/row-ops.js';
+import type { RowProgress } from './chunks.js';
 
 export interface PbxProvider {
   /**
