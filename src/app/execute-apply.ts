@@ -49,7 +49,7 @@ export async function executeApply(prepared: PreparedPlan, log: Logger, options:
         return hash;
       },
     });
-    await prepared.pbx.apply(ops, plan.pbxFingerprint);
+    await prepared.pbx.apply(ops, plan.pbxFingerprint, (written, total) => log.progress('writing rows', written, total));
   }
   const stateError = await saveState(prepared);
   const afterCommit = stateError ? [stateError] : [];

@@ -2,8 +2,11 @@
 export interface Logger {
   info(message: string): void;
   warn(message: string): void;
-  /** Progress of a long step; the CLI draws it only on a terminal. Called with done === total at the end. */
-  progress(label: string, done: number, total: number): void;
+  /**
+   * Progress of a long step (`total` unset while unknown, e.g. directory pages); the CLI draws
+   * it only on a terminal. Called with done === total at the end.
+   */
+  progress(label: string, done: number, total?: number): void;
 }
 
 export const silentLogger: Logger = { info: () => undefined, warn: () => undefined, progress: () => undefined };

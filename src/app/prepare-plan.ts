@@ -219,7 +219,10 @@ function locateIn(config: TenantConfig): Locate {
 }
 
 async function readUsers(config: TenantConfig, log: Logger, options: ReadOptions | undefined): Promise<DirectoryUser[]> {
-  const directory = (await readTenantDirectory(config, log, options)).users;
+  const label = 'reading the directory';
+  const onProgress = options?.onProgress ?? ((n: number) => log.progress(label, n));
+  const directory = (await readTenantDirectory(config, log, { ...options, onProgress })).users;
+  log.progress(label, directory.length, directory.length);
   log.info(`read ${directory.length} users from the directory`);
   return directory;
 }

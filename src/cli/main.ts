@@ -2,17 +2,19 @@
  * The pbxsync command line. Commands are declared here and their code is imported only when
  * they run, so `--help` stays fast (exceljs and friends are heavy).
  */
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { EXIT_ERROR } from './exit-codes.js';
 import { parseDuration } from './duration.js';
 import { reportError } from './report-error.js';
 import { guardOutputStreams, styleFor } from './output.js';
+import { configureOutput, progressDisplay } from './progress.js';
 import { pbxsyncVersion } from '../version.js';
 import { parseServer } from '../dns/servers.js';
 import { UserError } from '../errors.js';
 
 export interface GlobalOptions {
   color?: boolean;
+  quiet?: boolean;
 }
 
 const EXAMPLES = {
@@ -53,6 +55,11 @@ Examples:
   $ pbxsync key generate --out /secure/acme.key
   $ pbxsync key generate --out - | gh secret set PBXSYNC_MASTER_KEY   # straight into a CI secret store
   $ pbxsync key id                              # which key this run would use`,
+  completion: `
+Examples:
+  $ source <(pbxsync completion bash)                  # in ~/.bashrc
+  $ source <(pbxsync completion zsh)                   # in ~/.zshrc, after compinit
+  $ pbxsync completion zsh > ~/.zfunc/_pbxsync         # or as a file in a folder of $fpath`,
   pbxInit: `
 Examples:
   $ pbxsync pbx init sqlite:pbx.sqlite
@@ -111,12 +118,16 @@ function run(load: () => Promise<{ default: (...args: never[]) => Promise<number
   return async (...args: unknown[]) => {
     const command = args[args.length - 1] as Command;
     const globals = command.optsWithGlobals<GlobalOptions>();
+    configureOutput({ quiet: globals.quiet === true });
     try {
       const mod = await load();
       process.exitCode = await (mod.default as (...a: unknown[]) => Promise<number>)(...args);
     } catch (err) {
+      progressDisplay().stop();
       reportError(err, styleFor(process.stderr, globals.color));
       process.exitCode = EXIT_ERROR;
+    } finally {
+      progressDisplay().stop();
     }
   };
 }
@@ -126,6 +137,7 @@ export function buildProgram(): Command {
     .description('Bring the users of a Microsoft Entra ID directory into a multi-tenant Kamailio PBX, declaratively.')
     .version(pbxsyncVersion())
     .option('--no-color', 'no colour in the output (also: NO_COLOR=1)')
+    .option('-q, --quiet', 'no progress and no notices on stderr; errors, warnings, prompts and the output itself stay')
     .showHelpAfterError('(run with --help for usage)');
 
   program
@@ -249,6 +261,13 @@ export function buildProgram(): Command {
     .option('--sql-dir <dir>', "folder of Kamailio's PostgreSQL scripts (postgres: only)", '/usr/share/kamailio/postgres')
     .addHelpText('after', EXAMPLES.pbxInit)
     .action(run(() => import('./commands/pbx-init.js')));
+
+  program
+    .command('completion')
+    .description('print a shell completion script for bash or zsh (commands, options, file arguments)')
+    .addArgument(new Argument('<shell>', 'bash or zsh').choices(['bash', 'zsh']))
+    .addHelpText('after', EXAMPLES.completion)
+    .action(run(() => import('./commands/completion.js')));
 
   return program;
 }

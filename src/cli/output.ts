@@ -1,6 +1,7 @@
 /** Terminal concerns: colour only on a TTY unless NO_COLOR or --no-color, logs to stderr. */
 import type { Logger } from '../app/logger.js';
-import { terminalLines, terminalText } from '../render/safe-text.js';
+import { terminalLines } from '../render/safe-text.js';
+import { isQuiet, progressDisplay, type ProgressTask } from './progress.js';
 import { ansiStyle, plainStyle, type Style } from '../render/style.js';
 
 export function wantsColour(stream: NodeJS.WriteStream, flag: boolean | undefined, env: NodeJS.ProcessEnv): boolean {
@@ -17,18 +18,29 @@ export function styleFor(stream: NodeJS.WriteStream, flag: boolean | undefined, 
 /**
  * Notices and warnings on stderr. Their text is composed elsewhere and quotes the tenant
  * file, the directory, a lock holder or an identity provider's message, so it goes out by the
- * terminal rule; its own line breaks (a problem and its hint) stay.
+ * terminal rule; its own line breaks (a problem and its hint) stay. Notices and progress are
+ * left out with `quiet` (e.g. `plan --json`) or `--quiet`; warnings never are. Progress is
+ * drawn by `progress.ts`, only on a terminal. `scope` (a tenant's name, when several run at
+ * once) starts the progress lines' labels.
  */
-export function stderrLogger(quiet = false, style: Style = styleFor(process.stderr, undefined)): Logger {
+export function stderrLogger(quiet = false, style: Style = styleFor(process.stderr, undefined), scope?: string): Logger {
+  const silent = quiet || isQuiet();
+  const display = progressDisplay();
+  const tasks = new Map<string, ProgressTask>();
   return {
     info: (m) => {
-      if (!quiet) process.stderr.write(`${terminalLines(m)}\n`);
+      if (!silent) display.log(terminalLines(m));
     },
-    warn: (m) => process.stderr.write(`${style.warn(terminalLines(m))}\n`),
+    warn: (m) => display.log(style.warn(terminalLines(m))),
     progress: (label, done, total) => {
-      if (quiet || !process.stderr.isTTY) return;
-      const pct = total === 0 ? 100 : Math.floor((done / total) * 100);
-      process.stderr.write(`\r${terminalText(label)}: ${done}/${total} (${pct}%)${done === total ? '\n' : ''}`);
+      if (silent || !display.drawn) return;
+      let task = tasks.get(label);
+      if (task === undefined) tasks.set(label, (task = display.task(scope === undefined ? label : `${scope}: ${label}`)));
+      task.update(done, total);
+      if (total !== undefined && done >= total) {
+        task.finish();
+        tasks.delete(label);
+      }
     },
   };
 }

@@ -7,6 +7,7 @@ import type { Logger } from '../app/logger.js';
 import { terminalLines } from '../render/safe-text.js';
 import type { Style } from '../render/style.js';
 import { out, stderrLogger, styleFor } from './output.js';
+import { isQuiet } from './progress.js';
 
 export interface TenantIo {
   out(text: string): void;
@@ -41,7 +42,7 @@ export function bufferedIo(label: string, color: boolean | undefined, quiet = fa
     err: (text) => void stderr.push(text),
     log: {
       info: (m) => {
-        if (!quiet) stderr.push(`${terminalLines(m)}\n`);
+        if (!quiet && !isQuiet()) stderr.push(`${terminalLines(m)}\n`);
       },
       warn: (m) => void stderr.push(`${stderrStyle.warn(terminalLines(m))}\n`),
       progress: () => undefined, // no bar while tenants run side by side

@@ -14,6 +14,7 @@ import type { TenantOutcome } from '../app/tenant-outcome.js';
 import { terminalText } from '../render/safe-text.js';
 import { reportError, terminalProblem } from './report-error.js';
 import { bufferedIo, type TenantIo } from './tenant-io.js';
+import { progressDisplay, type ProgressTask } from './progress.js';
 
 const DEFAULT_PARALLEL = 4;
 
@@ -43,6 +44,17 @@ export type TenantRun = (file: string, io: TenantIo) => Promise<Omit<TenantOutco
 export async function runTenantSet(files: readonly string[], loaded: readonly LoadedTenant[], options: SetOptions, each: TenantRun): Promise<TenantOutcome[]> {
   const known = new Map(loaded.map((t) => [t.file, t.config]));
   const ios = files.map((file) => bufferedIo(file, options.color, options.quiet));
+  // On a terminal: one line counting the tenants done. It is taken down while a finished
+  // tenant's output is printed (so nothing is drawn over), then drawn again.
+  const display = progressDisplay();
+  let done = 0;
+  const count = (): ProgressTask | null => {
+    if (!display.drawn || done >= files.length) return null;
+    const t = display.task('tenants');
+    t.update(done, files.length);
+    return t;
+  };
+  let task = count();
   return runPool(
     files,
     options.parallel ?? DEFAULT_PARALLEL,
@@ -56,7 +68,12 @@ export async function runTenantSet(files: readonly string[], loaded: readonly Lo
         return { file, tenant: config?.name ?? null, domain: config?.domain ?? null, result: 'failed', error: firstLine(err) };
       }
     },
-    (_, i) => ios[i]!.flush(),
+    (_, i) => {
+      task?.finish();
+      ios[i]!.flush();
+      done++;
+      task = count();
+    },
   );
 }
 

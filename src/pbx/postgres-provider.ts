@@ -24,6 +24,7 @@ import {
   untilLost,
   type LostDuring,
 } from './postgres-errors.js';
+import { rowCounter, type RowProgress } from './chunks.js';
 import { fingerprintOf, readFacts, readRows, writeOps } from './postgres-rows.js';
 import { describePg, parsePgUrl, type PgTarget } from './postgres-url.js';
 import type { LockOptions, PbxLock, PbxProvider } from './provider.js';
@@ -121,7 +122,7 @@ export class PostgresPbxProvider implements PbxProvider {
     });
   }
 
-  async apply(ops: RowOps, expectedFingerprint?: string): Promise<void> {
+  async apply(ops: RowOps, expectedFingerprint?: string, onRows?: RowProgress): Promise<void> {
     const db = await this.connect();
     const stamp = kamailioTimestamp(this.now());
     await this.transaction(db, 'BEGIN', 'apply', async () => {
@@ -131,7 +132,7 @@ export class PostgresPbxProvider implements PbxProvider {
       if (expectedFingerprint !== undefined && (await currentFingerprint(db, ops)) !== expectedFingerprint) {
         throw new PbxChangedError(ops.domain);
       }
-      await writeOps(db, ops, stamp);
+      await writeOps(db, ops, stamp, rowCounter(ops, onRows));
       await holdTransaction();
       this.assertLockHeld(ops.did);
     });

@@ -131,13 +131,16 @@ const MOVE = [
 ] as const;
 
 /** A domain move first, then deletes, renames and inserts; a statement runs only when its list is non-empty. */
-export async function writeOps(db: Queryable, ops: RowOps, stamp: string): Promise<void> {
+export async function writeOps(db: Queryable, ops: RowOps, stamp: string, written: (rows: number) => void = () => undefined): Promise<void> {
   const { domain } = ops;
   if (ops.moveDomain) {
     for (const sql of MOVE) await db.query(sql, sql.includes('$3') ? [domain, ops.moveDomain.from, stamp] : [domain, ops.moveDomain.from]);
   }
   const run = async <T>(sql: string, list: readonly T[], columns: ((row: T) => unknown)[], extra: unknown[] = []): Promise<void> => {
-    for (const chunk of chunks(list)) await db.query(sql, [domain, ...columns.map((col) => chunk.map(col)), ...extra]);
+    for (const chunk of chunks(list)) {
+      await db.query(sql, [domain, ...columns.map((col) => chunk.map(col)), ...extra]);
+      written(chunk.length);
+    }
   };
   await run(SQL.deleteSubscribers, ops.deleteSubscribers, [(u) => u]);
   await run(SQL.deleteAliases, ops.deleteAliases, [(a) => a.aliasUsername, (a) => a.username]);

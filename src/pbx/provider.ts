@@ -13,6 +13,7 @@
  */
 import type { PbxTenantState } from '../model/pbx-state.js';
 import type { RowOps } from '../model/row-ops.js';
+import type { RowProgress } from './chunks.js';
 
 export interface PbxProvider {
   /**
@@ -49,9 +50,9 @@ export interface PbxProvider {
    * and the domain's rows (read inside the transaction, under the write lock) no longer hash
    * to it, throw `PbxChangedError` and write nothing. Order: deletes, then renames, then inserts.
    * Must stay linear in the number of rows (one bulk statement per kind of op and chunk of rows, `chunks.ts`): tenants of
-   * 20,000 users exist.
+   * 20,000 users exist. `onRows` is told after each chunk (`rowCounter`), for a progress line.
    */
-  apply(ops: RowOps, expectedFingerprint?: string): Promise<void>;
+  apply(ops: RowOps, expectedFingerprint?: string, onRows?: RowProgress): Promise<void>;
 
   /**
    * Take the per-tenant lock named `domain` (callers pass the tenant's name, its did: a tenant

@@ -16,7 +16,7 @@ import { KAMAILIO_TABLES, SQLITE_DDL, assertSchema, tablesToCreate, type SchemaF
 import { lockFile, lockFilePath } from './file-lock.js';
 import type { LockOptions, PbxLock, PbxProvider } from './provider.js';
 import { holdTransactionSync } from './test-hold.js';
-import { chunks } from './chunks.js';
+import { chunks, rowCounter, type RowProgress } from './chunks.js';
 import { Interner } from './intern.js';
 
 type Db = Database.Database;
@@ -105,7 +105,7 @@ export class SqlitePbxProvider implements PbxProvider {
     });
   }
 
-  async apply(ops: RowOps, expectedFingerprint?: string): Promise<void> {
+  async apply(ops: RowOps, expectedFingerprint?: string, onRows?: RowProgress): Promise<void> {
     this.guard(() => {
       const db = this.connect('write');
       this.files.warnLoose([...this.lockPaths]);
@@ -117,7 +117,7 @@ export class SqlitePbxProvider implements PbxProvider {
         if (expectedFingerprint !== undefined && currentFingerprint(db, ops) !== expectedFingerprint) {
           throw new PbxChangedError(ops.domain);
         }
-        writeOps(db, ops, stamp);
+        writeOps(db, ops, stamp, rowCounter(ops, onRows));
         holdTransactionSync();
       });
       // better-sqlite3 rolls back and rethrows on any error thrown inside.
@@ -342,13 +342,16 @@ const SQL = {
 } as const;
 
 /** A domain move first, then deletes, renames and inserts; a statement runs only when its list is non-empty. */
-function writeOps(db: Db, ops: RowOps, stamp: string): void {
+function writeOps(db: Db, ops: RowOps, stamp: string, written: (rows: number) => void): void {
   const { domain } = ops;
   if (ops.moveDomain) for (const sql of MOVE) db.prepare(sql).run({ domain, from: ops.moveDomain.from, stamp });
   const run = (sql: string, list: readonly unknown[]): void => {
     if (list.length === 0) return;
     const statement = db.prepare(sql);
-    for (const chunk of chunks(list)) statement.run({ domain, stamp, rows: JSON.stringify(chunk) });
+    for (const chunk of chunks(list)) {
+      statement.run({ domain, stamp, rows: JSON.stringify(chunk) });
+      written(chunk.length);
+    }
   };
   run(SQL.deleteSubscribers, ops.deleteSubscribers);
   run(SQL.deleteAliases, ops.deleteAliases);

@@ -169,3 +169,29 @@ describe('SQLite reads never write', () => {
     await pbx.close();
   });
 });
+
+describe.each(backends)('$name provider, progress', (backend) => {
+  it.skipIf(backend.skip)(`tells onRows after each chunk of rows written, up to the total${backend.skip ? ` (${backend.skip})` : ''}`, async () => {
+    const pbx = await backend.open();
+    try {
+      const seen: [number, number][] = [];
+      // 3,000 subscribers, aliases and 2 preferences each: chunks of 5,000 rows (chunks.ts).
+      await pbx.apply(userOps('a.example', 3000, 2), undefined, (written, total) => seen.push([written, total]));
+      expect(seen).toEqual([
+        [3000, 12000],
+        [6000, 12000],
+        [11000, 12000],
+        [12000, 12000],
+      ]);
+      const renames = ops('a.example', { renameAccounts: [{ uuid: 'oid-0', from: 'user0', to: 'ann' }] });
+      const again: [number, number][] = [];
+      await pbx.apply(renames, undefined, (written, total) => again.push([written, total]));
+      expect(again).toEqual([
+        [1, 2],
+        [2, 2],
+      ]); // preferences and aliases
+    } finally {
+      await pbx.close();
+    }
+  });
+});

@@ -19,13 +19,10 @@ interface DiscoverOptions {
 }
 
 export default async function discover(file: string, options: DiscoverOptions, _command: Command): Promise<number> {
-  const tty = process.stderr.isTTY === true;
-  const progress = tty ? (n: number) => process.stderr.write(`\rreading the directory: ${n} users`) : undefined;
   let read: DirectoryRead | undefined;
-  const prepared = await preparePlan(file, process.env, stderrLogger(), {
-    read: { deviceCode: options.deviceCode === true, deltaCache: false, onRead: (r) => (read = r), ...(progress ? { onProgress: progress } : {}) },
-  }).finally(() => {
-    if (tty) process.stderr.write('\r\x1b[K');
+  const log = stderrLogger();
+  const prepared = await preparePlan(file, process.env, log, {
+    read: { deviceCode: options.deviceCode === true, deltaCache: false, onRead: (r) => (read = r) },
   });
   try {
     const { accounts, changes } = prepared.plan;
@@ -35,7 +32,7 @@ export default async function discover(file: string, options: DiscoverOptions, _
     if (options.save !== undefined && read !== undefined) {
       const path = resolve(options.save);
       await saveSnapshot(path, read.users, read.domains);
-      process.stderr.write(`saved ${read.users.length} users to ${path} (use it with source.type: snapshot)\n`);
+      log.info(`saved ${read.users.length} users to ${path} (use it with source.type: snapshot)`);
     }
     return EXIT_OK;
   } finally {

@@ -24,6 +24,7 @@ import type { Style } from '../../render/style.js';
 import { EXIT_ERROR, EXIT_OK } from '../exit-codes.js';
 import type { GlobalOptions } from '../main.js';
 import { out, stderrLogger, styleFor } from '../output.js';
+import { progressDisplay } from '../progress.js';
 
 export interface DomainVerifyOptions {
   /** Milliseconds to keep checking (`--wait`). */
@@ -89,18 +90,15 @@ function scheduleOf(options: DomainVerifyOptions): PollSchedule {
 
 /**
  * Checks until verified or `forMs` is up. One notice on stderr when the first check fails (so a
- * CI log says why the job is waiting), then a progress line only on a terminal.
+ * CI log says why the job is waiting), then a status line only on a terminal (progress.ts).
  */
 async function waitFor(check: () => Promise<DomainVerification>, forMs: number, schedule: PollSchedule, log: Logger): Promise<{ result: DomainVerification; waited: Waited }> {
-  let drawn = false;
+  const line = progressDisplay().task('domain verification');
   const onPending = (v: DomainVerification, status: PollStatus): void => {
     if (status.attempt === 1) log.info(`Not verified yet (${LABEL[v.state].toLowerCase()}); checking again for up to ${spanText(forMs)}, every ${spanText(schedule.firstMs)} at first, then less often (up to every ${spanText(schedule.maxMs)}).`);
-    if (!process.stderr.isTTY) return;
-    process.stderr.write(`\r${v.record.name}: ${LABEL[v.state].toLowerCase()} (check ${status.attempt}; next in ${spanText(status.nextInMs)}, ${spanText(status.remainingMs)} left)\u001b[K`);
-    drawn = true;
+    line.status(`${v.record.name}: ${LABEL[v.state].toLowerCase()} (check ${status.attempt}; next in ${spanText(status.nextInMs)}, ${spanText(status.remainingMs)} left)`);
   };
-  const polled = await pollUntil(check, isVerified, { forMs, schedule, onPending });
-  if (drawn) process.stderr.write('\r\u001b[K');
+  const polled = await pollUntil(check, isVerified, { forMs, schedule, onPending }).finally(() => line.finish());
   return { result: polled.result, waited: { forMs, attempts: polled.attempts } };
 }
 

@@ -3,6 +3,7 @@ import type { SqliteFileFacts } from '../../fs/sqlite-files.js';
 import { openPbx, type OpenPbxOptions } from '../../pbx/open-pbx.js';
 import { SqlitePbxProvider } from '../../pbx/sqlite-provider.js';
 import { EXIT_OK } from '../exit-codes.js';
+import { stderrLogger } from '../output.js';
 import { loadIspPolicy } from '../../policy/load-isp-config.js';
 
 export default async function pbxInit(url: string, options: { sqlDir?: string } & Pick<OpenPbxOptions, 'fileMode' | 'fileGroup'>): Promise<number> {
@@ -14,7 +15,7 @@ export default async function pbxInit(url: string, options: { sqlDir?: string } 
   try {
     await pbx.init();
     // The URL may hold a password: name only its scheme and what follows the '@'.
-    process.stderr.write(`Kamailio 5.6 tables ready in ${url.replace(/\/\/[^@/]*@/, '//')}\n`);
+    stderrLogger().info(`Kamailio 5.6 tables ready in ${url.replace(/\/\/[^@/]*@/, '//')}`);
     if (pbx instanceof SqlitePbxProvider) {
       for (const line of kamailioAccessNotice(pbx.fileFacts())) process.stderr.write(`${line}\n`);
     }

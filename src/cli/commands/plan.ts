@@ -91,7 +91,7 @@ async function planTenant(file: string, options: TenantPlanOptions, io: TenantIo
     if (!p.safety.ok && !machine) io.err(safetyText(p.safety));
     if (options.savePath) {
       writeSavedPlan(options.savePath, document);
-      if (!options.inSet) io.err(`Saved the plan to ${options.savePath}; apply exactly it with: pbxsync apply ${file} --plan ${options.savePath}\n`);
+      if (!options.inSet) io.log.info(`Saved the plan to ${options.savePath}; apply exactly it with: pbxsync apply ${file} --plan ${options.savePath}`);
     }
     if (!prepared.unchanged) await prepared.memo.remember(p, null);
     return { plan: p, document };
