@@ -8,6 +8,7 @@ import { describePath, type PathProblem, type Problem, type YamlPath } from './p
 import { locatorFor, toProblem, type Locator } from './yaml-positions.js';
 import { checkDestinations } from '../policy/check-destinations.js';
 import { DEFAULT_POLICY, type IspPolicy } from '../policy/isp-policy.js';
+import { ageRecipientProblem } from './age-recipient.js';
 
 /** `isp`: what the ISP allows the file to reference (hosts, files, certificate authorities). */
 export function checkSemantics(config: TenantConfig, isp: IspPolicy = DEFAULT_POLICY): PathProblem[] {
@@ -19,6 +20,7 @@ export function checkSemantics(config: TenantConfig, isp: IspPolicy = DEFAULT_PO
     ...checkReserved(config),
     ...checkPinned(config),
     ...checkDuplicateUsers(config.users),
+    ...checkRecipients(config),
   ];
 }
 
@@ -190,4 +192,14 @@ export function overridesMatchingNobody(
         locator,
       ),
     );
+}
+
+/** `spreadsheet.encrypt_to`: each an age public key with a valid checksum (the schema checks the characters). */
+function checkRecipients(config: TenantConfig): PathProblem[] {
+  return config.spreadsheet.encryptTo.flatMap((recipient, i) => {
+    const problem = ageRecipientProblem(recipient);
+    return problem === undefined
+      ? []
+      : [error(['spreadsheet', 'encrypt_to', i], `spreadsheet.encrypt_to[${i}] ${problem}`, 'paste the public key line that age-keygen printed ("Public key: age1…"), or age-keygen -y key.txt')];
+  });
 }

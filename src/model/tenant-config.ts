@@ -102,7 +102,11 @@ export interface TenantConfig {
   readonly users: readonly UserOverride[];
   readonly leavers: LeaverPolicy;
   readonly safety: SafetyConfig;
-  readonly spreadsheet: { readonly path: string; readonly phoneSetup: PhoneSetup };
+  /**
+   * `path` is the file apply writes: the .xlsx, or with `encryptTo` (age public keys) the .xlsx
+   * path with `.age` appended, an age file that only those keys' identities open.
+   */
+  readonly spreadsheet: { readonly path: string; readonly phoneSetup: PhoneSetup; readonly encryptTo: readonly string[] };
   readonly state: { readonly url: string };
   /** How the database URLs may be shown in messages: as written, `${…}` references and all. */
   readonly labels: { readonly pbxUrl: string; readonly stateUrl: string };

@@ -36,7 +36,7 @@ export function config(overrides: Partial<TenantConfig> = {}): TenantConfig {
     users: [],
     leavers: 'disable',
     safety: { maxRemoveShare: 1, maxUpdateShare: 1, minExisting: 10 },
-    spreadsheet: { path: '/tmp/acme/acme-credentials.xlsx', phoneSetup: { registrar: 'acme.com', transport: 'udp', port: 5060 } },
+    spreadsheet: { path: '/tmp/acme/acme-credentials.xlsx', phoneSetup: { registrar: 'acme.com', transport: 'udp', port: 5060 }, encryptTo: [] },
     state: { url: 'file:/tmp/acme/acme.pbxsync-state.json' },
     labels: { pbxUrl: 'sqlite:pbx.sqlite', stateUrl: 'file:acme.pbxsync-state.json' },
     credentials: { storePlaintext: false },

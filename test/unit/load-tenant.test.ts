@@ -64,6 +64,7 @@ describe('loadTenant: valid files', () => {
       spreadsheet: {
         path: `${DIR}/acme-credentials.xlsx`,
         phoneSetup: { registrar: 'acme.com', transport: 'udp', port: 5060 },
+        encryptTo: [],
       },
       state: { url: `file:${DIR}/acme.pbxsync-state.json` },
       credentials: { storePlaintext: false },
@@ -143,6 +144,7 @@ credentials: {store_plaintext: true}
       spreadsheet: {
         path: '/srv/tenants/out/acme.xlsx',
         phoneSetup: { registrar: 'acme.com', outboundProxy: 'sbc.voip.example:5061', transport: 'tls', port: 5061 },
+        encryptTo: [],
       },
       state: { url: 'file:/var/lib/pbxsync/acme.json' },
       credentials: { storePlaintext: true },
