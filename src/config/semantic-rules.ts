@@ -20,7 +20,7 @@ export function checkSemantics(config: TenantConfig, isp: IspPolicy = DEFAULT_PO
     ...checkReserved(config),
     ...checkPinned(config),
     ...checkDuplicateUsers(config.users),
-    ...checkRecipients(config),
+    ...checkRecipients(config, isp),
   ];
 }
 
@@ -194,8 +194,20 @@ export function overridesMatchingNobody(
     );
 }
 
-/** `spreadsheet.encrypt_to`: each an age public key with a valid checksum (the schema checks the characters). */
-function checkRecipients(config: TenantConfig): PathProblem[] {
+/**
+ * `spreadsheet.encrypt_to`: each an age public key with a valid checksum (the schema checks the
+ * characters), and at least one where the ISP requires encrypted spreadsheets.
+ */
+function checkRecipients(config: TenantConfig, isp: IspPolicy): PathProblem[] {
+  if (isp.files.requireEncryptedSpreadsheet && config.spreadsheet.encryptTo.length === 0) {
+    return [
+      error(
+        ['spreadsheet'],
+        'the ISP configuration requires an encrypted spreadsheet (files.require_encrypted_spreadsheet): set spreadsheet.encrypt_to',
+        "list the customer's admin's age public key: spreadsheet: {encrypt_to: [age1…]} (age-keygen prints it)",
+      ),
+    ];
+  }
   return config.spreadsheet.encryptTo.flatMap((recipient, i) => {
     const problem = ageRecipientProblem(recipient);
     return problem === undefined

@@ -35,6 +35,9 @@ const TOOLS = spawnSync('age', ['--version']).status === 0 && spawnSync('jq', ['
 const FOLDER_FORM = pbxsync(['plan', '--help'], { cwd: ROOT }).stdout.includes('--parallel');
 const ONE_TENANT = FOLDER_FORM ? undefined : { TENANTS: 'tenants/acme.yaml', PLANS: 'plans/acme.plan.json' };
 
+/** The tests' ISP configuration, requiring encrypted spreadsheets as a CI setup would. */
+const CI_ISP = testIspYaml('files:\n  require_encrypted_spreadsheet: true');
+
 function gitlabValidator() {
   const ajv = new Ajv({ strict: false, allErrors: true });
   addFormats.default(ajv);
@@ -94,7 +97,7 @@ async function tenantRepo(recipient: string): Promise<{ repo: string; secrets: R
   writeFileSync(join(repo, 'tenants', 'acme.yaml'), text);
   const secrets = {
     PBXSYNC_MASTER_KEY: randomBytes(32).toString('base64'),
-    PBXSYNC_ISP_CONFIG_YAML: testIspYaml(),
+    PBXSYNC_ISP_CONFIG_YAML: CI_ISP,
     PBX_DB_PASSWORD: 'unused-pbx-password',
     PBX_DB_PASSWORD_READONLY: 'unused-pbx-password',
     STATE_DB_PASSWORD: statePassword,
@@ -269,7 +272,7 @@ describe.skipIf(!TOOLS)('the GitLab CI jobs, run in order', () => {
     const scratch = tempDir('jobs-');
     const artifacts = tempDir('artifacts-');
     const ispFile = join(scratch, 'isp.yaml');
-    writeFileSync(ispFile, testIspYaml(), { mode: 0o600 });
+    writeFileSync(ispFile, CI_ISP, { mode: 0o600 });
     const { PBXSYNC_ISP_CONFIG_YAML: _isp, PBX_DB_PASSWORD_READONLY: _ro, ...projectVariables } = secrets;
     const variables = {
       ...projectVariables,

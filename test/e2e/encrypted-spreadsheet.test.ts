@@ -107,4 +107,14 @@ extensions: {start: 1000}
     ]);
     expect(errors('spreadsheet: {encrypt_to: []}\n')[0]).toMatch(/encrypt_to/);
   });
+
+  it('is required where the ISP configuration says files.require_encrypted_spreadsheet', () => {
+    const isp = { ...permissivePolicy(), files: { pbxMode: 0o600, requireEncryptedSpreadsheet: true } };
+    const run = (text: string) => checkTenantText(`${MINIMAL}${text}`, 'acme.yaml', '/srv/t/acme.yaml', {}, isp).problems.map((p) => `${p.line}:${p.col} ${p.message}`);
+    expect(run('spreadsheet: {path: acme.xlsx}\n')).toEqual([
+      '6:14 the ISP configuration requires an encrypted spreadsheet (files.require_encrypted_spreadsheet): set spreadsheet.encrypt_to',
+    ]);
+    expect(run('')).toHaveLength(1);
+    expect(run(`spreadsheet: {encrypt_to: [${KEY}]}\n`)).toEqual([]);
+  });
 });
