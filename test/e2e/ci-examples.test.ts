@@ -224,6 +224,15 @@ describe.skipIf(!TOOLS)('the GitHub Actions jobs, run in order', () => {
     expect(log(fresh)).toContain('planning afresh');
     expect(fresh.outputs.any).toBe('false');
 
+    // A pull request that drops the encryption: the plan fails, and the comment says why.
+    const tenantFile = join(repo, 'tenants', 'acme.yaml');
+    writeFileSync(tenantFile, readFileSync(tenantFile, 'utf8').replace(/\n  encrypt_to: \[.*\]/, ''));
+    const refused = await run(planWorkflow, 'plan', contexts(HEAD));
+    expect(refused.ok).toBe(false);
+    expect(gh().comments[1]!.body).toMatch(/^<!-- pbxsync-plan -->\n### pbxsync plan failed \(exit 1\)\n/);
+    expect(gh().comments[1]!.body).toContain('requires an encrypted spreadsheet');
+    expect(gh().comments).toHaveLength(2);
+
     for (const job of jobs) expect(log(job)).not.toContain(masterKey);
     expectNothingLeaks(artifacts, masterKey);
   });
