@@ -20,7 +20,9 @@ cat "$log" >&2 # notices and errors: pbxsync never prints a secret or an expande
   case $code in
     0) echo '### pbxsync plan: no changes' ;;
     2) echo '### pbxsync plan: changes to apply on merge' ;;
-    *) printf '### pbxsync plan failed (exit %s)\n\n```\n%s\n```\n' "$code" "$(tail -n 40 "$log")" ;;
+    *) # the messages as an indented code block: nothing in them can end it or become markup
+      printf '### pbxsync plan failed (exit %s)\n\n' "$code"
+      tail -n 40 "$log" | sed 's/^/    /' ;;
   esac
   echo
   cat "$markdown"
