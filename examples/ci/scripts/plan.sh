@@ -17,17 +17,15 @@ cat "$log" >&2 # notices and errors: pbxsync never prints a secret or an expande
 
 {
   echo "$MARKER"
-  case $code in
-    0) echo '### pbxsync plan: no changes' ;;
-    2) echo '### pbxsync plan: changes to apply on merge' ;;
-    *) # the messages as an indented code block: nothing in them can end it or become markup
-      printf '### pbxsync plan failed (exit %s)\n\n' "$code"
-      tail -n 40 "$log" | sed 's/^/    /' ;;
-  esac
+  if ((code != 0 && code != 2)); then
+    # the messages as an indented code block: nothing in them can end it or become markup
+    printf '### pbxsync plan failed (exit %s)\n\n' "$code"
+    tail -n 40 "$log" | sed 's/^/    /'
+  fi
   echo
   cat "$markdown"
   if [[ -n "${RUN_URL:-}" ]]; then
-    printf '\n<sub>Planned at %s by [this run](%s); its artifact holds the saved plans that apply uses.</sub>\n' "${COMMIT_SHA:-HEAD}" "$RUN_URL"
+    printf '\n<sub>Planned at %s by [this run](%s). Merging applies exactly the saved plans in its artifact; a plan that no longer fits the PBX is refused.</sub>\n' "${COMMIT_SHA:-HEAD}" "$RUN_URL"
   fi
 } >"$COMMENT"
 if (($(wc -m <"$COMMENT") > LIMIT)); then
