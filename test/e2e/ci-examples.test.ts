@@ -216,12 +216,12 @@ describe.skipIf(!TOOLS)('the GitHub Actions jobs, run in order', () => {
     expect(stale.ok).toBe(false);
     expect(log(stale)).toMatch(/saved plan/i);
 
-    // Planning again: no changes; a push without a pull request plans afresh, with nothing to apply.
+    // Planning again: no changes; run by hand, the apply workflow plans afresh (not the stale plan), with nothing to apply.
     const after = await run(planWorkflow, 'plan', contexts(HEAD));
     expect(after.ok, log(after)).toBe(true);
     expect(gh().comments[1]!.body).toMatch(/^<!-- pbxsync-plan -->\n[^]*no changes/i);
     expect(gh().comments[1]!.body).not.toMatch(/[1-9]\d* to create/);
-    const fresh = await run(applyWorkflow, 'plans', contexts('c'.repeat(40)));
+    const fresh = await run(applyWorkflow, 'plans', contexts(MAIN, { github: { ...github(MAIN), event_name: 'workflow_dispatch' } }));
     expect(fresh.ok, log(fresh)).toBe(true);
     expect(log(fresh)).toContain('planning afresh');
     expect(fresh.outputs.any).toBe('false');
@@ -244,6 +244,9 @@ describe.skipIf(!TOOLS)('the GitLab CI jobs, run in order', () => {
   let server: Server;
   let api = '';
   const notes: { id: number; author: { id: number }; body: string }[] = [];
+  const MR_SHA = 'd'.repeat(40);
+  const MAIN_SHA = 'e'.repeat(40);
+  let gitlabArtifacts = '';
   const requests: string[] = [];
 
   beforeAll(async () => {
@@ -257,6 +260,14 @@ describe.skipIf(!TOOLS)('the GitLab CI jobs, run in order', () => {
         const path = req.url!.replace(/\?.*/, '');
         const m = /\/notes\/(\d+)$/.exec(path);
         if (req.method === 'GET' && path === '/api/v4/user') return send({ id: 42 });
+        if (req.method === 'GET' && path === `/api/v4/projects/12/repository/commits/${MAIN_SHA}/merge_requests`) return send([{ iid: 3, sha: MR_SHA, state: 'merged', target_branch: 'main' }]);
+        if (req.method === 'GET' && path === '/api/v4/projects/12/merge_requests/3/pipelines') return send([{ id: 900, sha: MR_SHA, status: 'success' }]);
+        if (req.method === 'GET' && path === '/api/v4/projects/12/pipelines/900/jobs') return send([{ id: 901, name: 'pbxsync:plan' }]);
+        const artifact = /^\/api\/v4\/projects\/12\/jobs\/901\/artifacts\/(.+)$/.exec(path);
+        if (req.method === 'GET' && artifact) {
+          const file = join(gitlabArtifacts, 'pbxsync:plan', ...artifact[1]!.split('/').map(decodeURIComponent));
+          return existsSync(file) ? res.writeHead(200).end(readFileSync(file)) : res.writeHead(404).end('{}');
+        }
         if (req.method === 'GET' && path.endsWith('/notes')) return send(notes);
         if (req.method === 'POST' && path.endsWith('/notes')) return send(notes[notes.push({ id: 200 + notes.length, author: { id: 42 }, body: JSON.parse(body).body }) - 1]);
         if (req.method === 'PUT' && m) {
@@ -282,6 +293,7 @@ describe.skipIf(!TOOLS)('the GitLab CI jobs, run in order', () => {
     const { repo, secrets, masterKey } = await tenantRepo(keys.recipient);
     const scratch = tempDir('jobs-');
     const artifacts = tempDir('artifacts-');
+    gitlabArtifacts = artifacts;
     const ispFile = join(scratch, 'isp.yaml');
     writeFileSync(ispFile, CI_ISP, { mode: 0o600 });
     const { PBXSYNC_ISP_CONFIG_YAML: _isp, PBX_DB_PASSWORD_READONLY: _ro, ...projectVariables } = secrets;
@@ -295,13 +307,16 @@ describe.skipIf(!TOOLS)('the GitLab CI jobs, run in order', () => {
       CI_MERGE_REQUEST_IID: '3',
       CI_PIPELINE_ID: '900',
       CI_JOB_URL: 'https://gitlab.example.net/isp/tenants/-/jobs/901',
-      CI_COMMIT_SHA: 'd'.repeat(40),
+      CI_COMMIT_SHA: MR_SHA,
+      CI_DEFAULT_BRANCH: 'main',
+      CI_PIPELINE_SOURCE: 'merge_request_event',
     };
+    const onMain = { ...variables, CI_COMMIT_SHA: MAIN_SHA, CI_PIPELINE_SOURCE: 'push' };
     const config = readYaml(GITLAB_FILE);
     const common = { repo, scratch, artifacts, variables, env, ...(ONE_TENANT ? { override: ONE_TENANT } : {}) };
     const jobs: JobResult[] = [];
-    const run = async (cfg: Record<string, any>, name: string, from: string[] = []) => {
-      const result = await runGitlabJob(cfg, name, { ...common, from });
+    const run = async (cfg: Record<string, any>, name: string, from: string[] = [], vars = variables) => {
+      const result = await runGitlabJob(cfg, name, { ...common, from, variables: vars });
       jobs.push(result);
       return result;
     };
@@ -314,15 +329,16 @@ describe.skipIf(!TOOLS)('the GitLab CI jobs, run in order', () => {
     expect(notes).toHaveLength(1);
     expect(requests.filter((r) => r.startsWith('PUT '))).toHaveLength(1);
 
-    const planMain = await run(config, 'pbxsync:plan-main');
+    const planMain = await run(config, 'pbxsync:plan-main', [], onMain);
     expect(planMain.ok, log(planMain)).toBe(true);
+    expect(log(planMain)).toContain('saved plans of !3 (job 901');
     const childText = readFileSync(join(artifacts, 'pbxsync:plan-main', 'apply-pipeline.json'), 'utf8');
     const validate = gitlabValidator();
     const child = parse(childText) as Record<string, any>;
     expect(validate(child), JSON.stringify(validate.errors)).toBe(true);
     expect(child['apply:acme']).toMatchObject({ when: 'manual', resource_group: 'pbxsync-acme', environment: { name: 'pbx-production' } });
 
-    const apply = await run(child, 'apply:acme', ['pbxsync:plan-main']);
+    const apply = await run(child, 'apply:acme', ['pbxsync:plan-main'], onMain);
     expect(apply.ok, log(apply)).toBe(true);
     await expectSpreadsheetOpens(join(artifacts, 'apply:acme', 'tenants', 'acme-credentials.xlsx.age'), keys.identity);
 
@@ -330,6 +346,13 @@ describe.skipIf(!TOOLS)('the GitLab CI jobs, run in order', () => {
     expect(notes).toHaveLength(1);
     expect(notes[0]!.body).toMatch(/^<!-- pbxsync-plan -->\n[^]*no changes/i);
     expect(notes[0]!.body).not.toMatch(/[1-9]\d* to create/);
+
+    // The same saved plan again is refused; a pipeline run by hand plans afresh: nothing to apply.
+    expect((await run(child, 'apply:acme', ['pbxsync:plan-main'], onMain)).ok).toBe(false);
+    const byHand = await run(config, 'pbxsync:plan-main', [], { ...onMain, CI_PIPELINE_SOURCE: 'web' });
+    expect(byHand.ok, log(byHand)).toBe(true);
+    expect(log(byHand)).toContain('planning afresh');
+    expect(Object.keys(parse(readFileSync(join(artifacts, 'pbxsync:plan-main', 'apply-pipeline.json'), 'utf8')) as object)).toEqual(['no-changes']);
 
     for (const job of jobs) expect(log(job)).not.toContain(masterKey);
     expectNothingLeaks(artifacts, masterKey);

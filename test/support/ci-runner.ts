@@ -166,7 +166,7 @@ export async function runGithubJob(file: string, jobId: string, options: GithubJ
 
 function githubVariables(contexts: Contexts): Record<string, string> {
   const github = contexts.github as Record<string, string>;
-  return { GITHUB_REPOSITORY: github.repository!, GITHUB_SHA: github.sha!, GITHUB_SERVER_URL: github.server_url!, GITHUB_RUN_ID: String(github.run_id) };
+  return { GITHUB_EVENT_NAME: github.event_name ?? 'push', GITHUB_REPOSITORY: github.repository!, GITHUB_SHA: github.sha!, GITHUB_SERVER_URL: github.server_url!, GITHUB_RUN_ID: String(github.run_id) };
 }
 
 export interface GitlabJobOptions {
