@@ -11,7 +11,9 @@ import { describe, expect, it } from 'vitest';
 import { checkTenantText } from '../../src/config/load-tenant.js';
 import { exampleTenant, pbxsync } from '../support/cli.js';
 import { permissivePolicy } from '../support/isp.js';
+import { writeSpreadsheet } from '../../src/spreadsheet/write-spreadsheet.js';
 import { rowStrings } from '../support/sheet-cells.js';
+import { tempDir } from '../support/tmp.js';
 
 const AGE = spawnSync('age', ['--version']).status === 0;
 
@@ -73,6 +75,15 @@ describe.skipIf(!AGE)('apply with spreadsheet.encrypt_to', () => {
     const again = pbxsync(['apply', 'tenant.yaml', '--auto-approve'], { cwd: dir, env });
     expect(again.status, again.stderr).toBe(0);
     expect(again.stdout).toContain('No changes.');
+  });
+});
+
+describe('writeSpreadsheet with encryptTo', () => {
+  it('leaves nothing behind when the encryption fails', async () => {
+    const dir = tempDir('sealed-');
+    const input = { tenant: 'acme', domain: 'acme.com', rows: [], phoneSetup: { registrar: 'acme.com', transport: 'udp', port: 5060 }, encryptTo: ['age1notakey'] };
+    await expect(writeSpreadsheet(join(dir, 'acme.xlsx.age'), input)).rejects.toThrow();
+    expect(readdirSync(dir)).toEqual([]);
   });
 });
 
