@@ -99,7 +99,6 @@ async function tenantRepo(recipient: string): Promise<{ repo: string; secrets: R
     PBXSYNC_MASTER_KEY: randomBytes(32).toString('base64'),
     PBXSYNC_ISP_CONFIG_YAML: CI_ISP,
     PBX_DB_PASSWORD: 'unused-pbx-password',
-    PBX_DB_PASSWORD_READONLY: 'unused-pbx-password',
     STATE_DB_PASSWORD: statePassword,
     ENTRA_CLIENT_SECRET: 'unused-entra-secret',
   };
@@ -296,7 +295,7 @@ describe.skipIf(!TOOLS)('the GitLab CI jobs, run in order', () => {
     gitlabArtifacts = artifacts;
     const ispFile = join(scratch, 'isp.yaml');
     writeFileSync(ispFile, CI_ISP, { mode: 0o600 });
-    const { PBXSYNC_ISP_CONFIG_YAML: _isp, PBX_DB_PASSWORD_READONLY: _ro, ...projectVariables } = secrets;
+    const { PBXSYNC_ISP_CONFIG_YAML: _isp, ...projectVariables } = secrets;
     const variables = {
       ...projectVariables,
       PBXSYNC_ISP_CONFIG: ispFile, // a variable of type File: its value is the file's path
