@@ -7,7 +7,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -51,6 +51,17 @@ describe('the workflow files', () => {
     const text = readFileSync(join(GITHUB, file), 'utf8');
     expect(validateWorkflow(text).errors).toEqual([]);
     expect(validateWorkflow(text.replace('runs-on:', 'runs_on:')).errors.length).toBeGreaterThan(0); // the validator bites
+  });
+
+  it('call exactly the scripts in examples/ci/scripts, which shellcheck finds nothing in', () => {
+    const scripts = readdirSync(join(CI, 'scripts')).sort();
+    const texts = [...workflows.map((f) => join(GITHUB, f)), GITLAB_FILE, join(CI, 'gitlab', 'apply-job.json')].map((f) => readFileSync(f, 'utf8'));
+    const called = new Set(texts.flatMap((t) => [...t.matchAll(/examples\/ci\/scripts\/([\w.-]+)/g)].map((m) => m[1]!)));
+    called.add('plan.sh'); // also called by fetch-pr-plans.sh
+    expect([...called].sort()).toEqual(scripts);
+    for (const script of scripts) expect(statSync(join(CI, 'scripts', script)).mode & 0o111, script).not.toBe(0);
+    const check = spawnSync('shellcheck', scripts.filter((f) => f.endsWith('.sh')).map((f) => join(CI, 'scripts', f)), { encoding: 'utf8' });
+    if (check.error === undefined) expect(check.status, check.stdout).toBe(0);
   });
 
   it('.gitlab-ci.yml passes the GitLab CI schema (ajv) and gitlab-ci-local', () => {
