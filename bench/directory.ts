@@ -67,7 +67,7 @@ export function changeOnePercent(em: GraphEmulator, size: number): Change {
   const joined = total - renamed - left;
   // Users in scope, spread over the directory: enabled members only.
   const pick = (k: number) => Array.from({ length: size }, (_, i) => i).filter((i) => i % 10 !== 9 && i % 200 % 67 !== 0 && i % 7 === k);
-  for (const i of pick(1).slice(0, renamed)) em.directory.updateUser(objectId(`bench-user-${i}`), { displayName: `${benchUser(i).displayName} (renamed)`, department: 'Transformation' });
+  for (const i of pick(1).slice(0, renamed)) em.directory.updateUser(objectId(`bench-user-${i}`), { displayName: `${String(benchUser(i).displayName)} (renamed)`, department: 'Transformation' });
   for (const i of pick(3).slice(0, left)) em.directory.updateUser(objectId(`bench-user-${i}`), { accountEnabled: false });
   for (let j = 0; j < joined; j++) em.directory.addUser({ ...benchUser(size + j), accountEnabled: true, id: objectId(`bench-joiner-${j}`), userPrincipalName: `joiner${j}@${DOMAIN}`, mail: `joiner${j}@${DOMAIN}`, userType: 'Member' });
   return { renamed, left, joined };

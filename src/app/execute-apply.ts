@@ -13,10 +13,15 @@ import { writeSpreadsheet } from '../spreadsheet/write-spreadsheet.js';
 import type { Logger } from './logger.js';
 import type { PreparedPlan } from './prepare-plan.js';
 import { spreadsheetRows } from './spreadsheet-rows.js';
+import { desiredPhoneFiles, hasPhones } from '../phones/desired-phone-files.js';
+import { writePhoneFiles, type PhoneFilesResult } from '../phones/write-phone-files.js';
+import { existsSync } from 'node:fs';
 import { spreadsheetStamp, type SpreadsheetStamp } from './unchanged-check.js';
 
 export interface ApplyResult {
   readonly spreadsheet: string | null;
+  /** The desk phones' provisioning files written and removed; null: none to manage, or unchanged. */
+  readonly phones: PhoneFilesResult | null;
   /**
    * What failed after the PBX commit (the state store, the spreadsheet): the PBX rows are
    * applied either way, and each problem says so.
@@ -48,11 +53,12 @@ export async function executeApply(prepared: PreparedPlan, log: Logger, options:
   }
   const stateError = await saveState(prepared);
   const afterCommit = stateError ? [stateError] : [];
+  const phones = prepared.unchanged ? null : phoneFiles(prepared, log, afterCommit);
   const path = config.spreadsheet.path;
   if (!options.spreadsheet || prepared.unchanged) {
     // Unchanged: the spreadsheet on disk is the one the last apply wrote for these same accounts.
     if (prepared.unchanged && options.spreadsheet) log.info(`${path} is up to date: nothing changed since it was written`);
-    return { spreadsheet: options.spreadsheet ? path : null, afterCommit, memo: { spreadsheet: null, remember: !prepared.unchanged && afterCommit.length === 0 } };
+    return { spreadsheet: options.spreadsheet ? path : null, phones, afterCommit, memo: { spreadsheet: null, remember: !prepared.unchanged && afterCommit.length === 0 } };
   }
   try {
     await writeSpreadsheet(path, {
@@ -65,11 +71,34 @@ export async function executeApply(prepared: PreparedPlan, log: Logger, options:
   } catch (err) {
     if (!(err instanceof UserError)) throw err;
     const hint = `${err.hint ? `${err.hint}; then ` : ''}run the apply again: with nothing left to change, it only writes the spreadsheet`;
-    return { spreadsheet: null, afterCommit: [...afterCommit, new UserError(`the PBX was updated, but the credentials spreadsheet could not be written: ${err.message}`, hint)], memo: { spreadsheet: null, remember: false } };
+    return { spreadsheet: null, phones, afterCommit: [...afterCommit, new UserError(`the PBX was updated, but the credentials spreadsheet could not be written: ${err.message}`, hint)], memo: { spreadsheet: null, remember: false } };
   }
   const sealed = config.spreadsheet.encryptTo.length;
   log.info(sealed > 0 ? `wrote ${path} (mode 0600), encrypted to ${sealed} age ${sealed === 1 ? 'recipient' : 'recipients'}` : `wrote ${path} (mode 0600)`);
-  return { spreadsheet: path, afterCommit, memo: { spreadsheet: spreadsheetStamp(path), remember: afterCommit.length === 0 } };
+  return { spreadsheet: path, phones, afterCommit, memo: { spreadsheet: spreadsheetStamp(path), remember: afterCommit.length === 0 } };
+}
+
+/**
+ * The desk phones' provisioning files for the accounts after this apply (the same derived
+ * passwords as the spreadsheet): only files whose content changed are written, and those of
+ * leavers and removed phones go. A failure is reported after the commit, like the spreadsheet's.
+ */
+function phoneFiles(prepared: PreparedPlan, log: Logger, afterCommit: UserError[]): PhoneFilesResult | null {
+  const { config, plan, credentials } = prepared;
+  const folder = config.phones.path;
+  if (!hasPhones(config) && !existsSync(folder)) return null;
+  try {
+    const files = desiredPhoneFiles(config, plan.accounts, (a) => credentials.derive(a).sipPassword);
+    const result = writePhoneFiles(folder, config.name, files.map((f) => f.file));
+    if (result.written.length > 0 || result.removed.length > 0) {
+      log.info(`phone provisioning files in ${folder}: ${result.written.length} written, ${result.removed.length} removed, ${result.unchanged} unchanged (mode 0600)`);
+    }
+    return result;
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+    afterCommit.push(new UserError(`the PBX was updated, but the phone provisioning files could not be written: ${err.message}`, `${err.hint ? `${err.hint}; then ` : ''}run the apply again`));
+    return null;
+  }
 }
 
 /** Writes the record to the state store when it differs from what the store holds. */

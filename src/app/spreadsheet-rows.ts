@@ -20,6 +20,12 @@ export function spreadsheetRows(plan: Plan, credentials: CredentialDeriver): Spr
   return [...rows, ...disabled.map((a) => row(plan, a, 'disabled', '', ''))];
 }
 
+/** One account's row with its derived passwords (the welcome e-mail's card is made from it). */
+export function accountRow(plan: Plan, credentials: CredentialDeriver, a: AccountView, status: SpreadsheetRow['status']): SpreadsheetRow {
+  const creds = credentials.derive(a);
+  return row(plan, a, status, creds.sipPassword, creds.softphonePassword);
+}
+
 function row(plan: Plan, a: AccountView, status: SpreadsheetRow['status'], sip: string, softphone: string): SpreadsheetRow {
   return {
     displayName: a.displayName,

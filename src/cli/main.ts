@@ -33,7 +33,16 @@ Examples:
   $ pbxsync apply tenants/acme.yaml --auto-approve       # CI, after review of the plan
   $ pbxsync apply tenants/acme.yaml --allow-unsafe       # past the safety thresholds
   $ pbxsync apply tenants/acme.yaml --lock-timeout 5m    # wait longer for another apply of acme
-  $ pbxsync apply tenants/acme.yaml --plan acme.plan.json --auto-approve  # the reviewed plan, exactly`,
+  $ pbxsync apply tenants/acme.yaml --plan acme.plan.json --auto-approve  # the reviewed plan, exactly
+  $ pbxsync apply tenants/acme.yaml --auto-approve --send-welcome          # then mail joiners and rotated users their cards`,
+  welcome: `
+Examples:
+  $ pbxsync welcome tenants/acme.yaml --dry-run                    # whom apply --send-welcome would mail now, with what
+  $ pbxsync welcome tenants/acme.yaml --user bob@acme.com          # mail Bob his card again
+  $ pbxsync welcome tenants/acme.yaml --all --dry-run              # every active user, nothing sent
+
+Mail goes through the ISP configuration's smtp server, to the address the directory gives each user.
+Exit 1 when any mail failed (the others are still sent).`,
   key: `
 Examples:
   $ pbxsync key generate                        # ~/.config/pbxsync/master.key (or PBXSYNC_MASTER_KEY_FILE), mode 0600
@@ -48,6 +57,15 @@ Examples:
 };
 
 const DIRECTORY_EXAMPLES = {
+  init: `
+Examples:
+  $ pbxsync init tenants/acme.yaml --tenant acme --domain acme.com --start 1001 --snapshot tenants/acme-directory.json
+  $ pbxsync init tenants/acme.yaml --tenant acme --domain acme.com --start 1001 --end 1999 \\
+      --tenant-id contoso.onmicrosoft.com --client-id 0c8a5f3e-7d2b-4b1e-9f6a-51c3d2e4a7b9 --client-secret-env ACME_GRAPH_SECRET
+  $ pbxsync init acme.yaml --tenant acme --domain acme.com --start 1001 --snapshot dir.json --set language=en-US --set voicemail_to_email=true
+
+Every user in scope is listed under users: by object id, as {} with UPN and name in a comment:
+edit it, then validate, plan and apply. Never replaces an existing file.`,
   discover: `
 Examples:
   $ pbxsync discover tenants/acme.yaml                             # who is in scope, with username and extension
@@ -79,7 +97,7 @@ function collectDnsServer(value: string, previous: string[] | undefined): string
 function run(load: () => Promise<{ default: (...args: never[]) => Promise<number> }>) {
   return async (...args: unknown[]) => {
     const command = args[args.length - 1] as Command;
-    const globals = command.optsWithGlobals() as GlobalOptions;
+    const globals = command.optsWithGlobals<GlobalOptions>();
     try {
       const mod = await load();
       process.exitCode = await (mod.default as (...a: unknown[]) => Promise<number>)(...args);
@@ -124,6 +142,7 @@ export function buildProgram(): Command {
     .option('--allow-unsafe', 'apply even when the plan exceeds the safety thresholds')
     .option('--plan <plan.json>', 'apply this saved plan (from `plan --out`) exactly; refused if the PBX or state changed since')
     .addOption(new Option('--no-spreadsheet', 'do not write the credentials spreadsheet'))
+    .option('--send-welcome', 'after the apply, mail each joiner and rotated user their setup card (also: welcome.on_apply)')
     .addOption(new Option('--dns-server <host:port>', 'DNS server for the check of a new domain (repeatable; default: the ISP configuration, else the system)').argParser(collectDnsServer))
     .addOption(
       new Option('--lock-timeout <duration>', 'how long to wait while another apply holds the tenant (30s, 2m, or seconds)')
@@ -134,6 +153,29 @@ export function buildProgram(): Command {
     .action(run(() => import('./commands/apply.js')));
 
   program
+    .command('init')
+    .description('write a new tenant file from the directory: every user in scope listed, ready to edit')
+    .argument('<file>', 'tenant file to create')
+    .requiredOption('--tenant <name>', 'tenant name (the Kamailio did): short, stable')
+    .requiredOption('--domain <domain>', 'SIP domain, a verified domain of the directory (or under the ISP namespace)')
+    .requiredOption('--start <n>', 'sequential start: the first extension handed out')
+    .option('--end <n>', 'last extension of the range')
+    .option('--snapshot <path>', 'read the users from this saved Graph response (discover --save)')
+    .option('--tenant-id <id>', 'Entra ID: directory (tenant) id or verified domain')
+    .option('--client-id <id>', 'Entra ID: application (client) id of the pbxsync app')
+    .option('--client-secret-env <VAR>', 'Entra ID: environment variable holding the client secret (the file says ${VAR})')
+    .option('--certificate-key-env <VAR>', "Entra ID, instead of a secret: environment variable naming the certificate's private key file")
+    .option('--certificate-thumbprint <hex>', "Entra ID: the certificate's thumbprint (SHA-1 or SHA-256 hex)")
+    .option('--authority-host <url>', 'Entra ID: login endpoint (national clouds)')
+    .option('--graph-endpoint <url>', 'Entra ID: Graph endpoint (national clouds)')
+    .option('--ca-file <path>', 'Entra ID: extra certificate authority to trust (PEM)')
+    .option('--scope-domain <domain>', 'UPN domain whose users are in scope (repeatable; default: the SIP domain)', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+    .option('--pbx <url>', 'PBX database URL', 'sqlite:pbx.sqlite')
+    .option('--set <key=value>', 'a default for every subscriber, e.g. language=en-US (repeatable)', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+    .addHelpText('after', DIRECTORY_EXAMPLES.init)
+    .action(run(() => import('./commands/init.js')));
+
+  program
     .command('discover')
     .description('list the directory users in scope with the username and extension each would get (changes nothing)')
     .argument('<file>', 'tenant file')
@@ -141,6 +183,16 @@ export function buildProgram(): Command {
     .option('--device-code', 'sign in as a directory admin in a browser (delegated) instead of with the app credential')
     .addHelpText('after', DIRECTORY_EXAMPLES.discover)
     .action(run(() => import('./commands/discover.js')));
+
+  program
+    .command('welcome')
+    .description('mail users their setup card (PDF) through the ISP\'s SMTP server; --dry-run shows who would get what')
+    .argument('<file>', 'tenant file')
+    .option('--dry-run', 'send nothing: list who would get which mail (without --all/--user: what apply --send-welcome would send now)')
+    .option('--all', 'every active user')
+    .option('--user <upn>', 'this user (UPN or object id; repeatable)', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+    .addHelpText('after', EXAMPLES.welcome)
+    .action(run(() => import('./commands/welcome.js')));
 
   const azure = program.command('azure').description('Microsoft Entra ID helpers');
   azure

@@ -5,6 +5,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import type {
   AzureCredential,
+  DeskPhone,
   DirectoryScope,
   ExtensionRange,
   FieldValues,
@@ -32,6 +33,8 @@ export interface RawTenant {
     encrypt_to?: string[];
     phone_setup?: { registrar?: string; outbound_proxy?: string; transport?: PhoneSetup['transport']; port?: number };
   };
+  phones?: { path?: string };
+  welcome?: { on_apply?: boolean; subject?: string };
   state?: { url?: string };
   credentials?: { store_plaintext?: boolean; key_id?: string };
 }
@@ -69,6 +72,7 @@ type RawOverride = RawFields & {
   username?: string;
   email?: string;
   generation?: number;
+  phones?: { mac: string; model: DeskPhone['model'] }[];
 };
 
 export const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';
@@ -107,6 +111,8 @@ export function normaliseTenant(raw: RawTenant, file: string): { config: TenantC
       minExisting: raw.safety?.min_existing ?? 10,
     },
     spreadsheet: spreadsheet(raw, dir, domain),
+    phones: { path: resolve(dir, raw.phones?.path ?? `${raw.tenant}-phones`) },
+    welcome: { onApply: raw.welcome?.on_apply ?? false, subject: raw.welcome?.subject ?? `Your phone account at ${raw.tenant}` },
     state: { url: resolveUrlPath(raw.state?.url ?? `file:${raw.tenant}.pbxsync-state.json`, 'file:', dir) },
     labels: { pbxUrl: raw.pbx.url, stateUrl: raw.state?.url ?? `file:${raw.tenant}.pbxsync-state.json` },
     credentials: {
@@ -228,6 +234,7 @@ function normaliseUsers(raw: Record<string, RawOverride>): { users: UserOverride
       ...(o.username !== undefined ? { username: o.username } : {}),
       ...(o.email !== undefined ? { email: o.email } : {}),
       ...(o.generation !== undefined ? { generation: o.generation } : {}),
+      phones: (o.phones ?? []).map((p) => ({ mac: p.mac, model: p.model })),
       fields: preferenceFields(o),
       path: ['users', key],
     });

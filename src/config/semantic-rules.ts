@@ -3,9 +3,10 @@
  * duplicate users). Pure; every problem carries the path of the offending node.
  */
 import type { DirectoryUser } from '../model/directory-user.js';
-import type { ExtensionRange, TenantConfig, UserOverride } from '../model/tenant-config.js';
-import { describePath, type PathProblem, type Problem, type YamlPath } from './problem.js';
+import type { TenantConfig, UserOverride } from '../model/tenant-config.js';
+import { describePath, type PathProblem, type Problem } from './problem.js';
 import { locatorFor, toProblem, type Locator } from './yaml-positions.js';
+import { checkPhones, checkPhoneTransport } from './phone-rules.js';
 import { checkDestinations } from '../policy/check-destinations.js';
 import { DEFAULT_POLICY, type IspPolicy } from '../policy/isp-policy.js';
 import { ageRecipientProblem } from './age-recipient.js';
@@ -20,6 +21,8 @@ export function checkSemantics(config: TenantConfig, isp: IspPolicy = DEFAULT_PO
     ...checkReserved(config),
     ...checkPinned(config),
     ...checkDuplicateUsers(config.users),
+    ...checkPhones(config.users),
+    ...checkPhoneTransport(config),
     ...checkRecipients(config, isp),
   ];
 }

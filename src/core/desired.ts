@@ -11,6 +11,7 @@ import { META } from '../model/subscriber-fields.js';
 import type { CurrentTenant } from './current-accounts.js';
 import { compareExtensions } from './extension-pool.js';
 import { assignIdentities } from './identities.js';
+import type { WrittenIdentity } from './identity-drift.js';
 import { PlanError } from './plan-error.js';
 import { buildPreferences, restoredPreferences } from './preferences.js';
 import { inScope, overridesByUser, scopeSummary } from './scope.js';
@@ -36,13 +37,15 @@ export interface DesiredInput {
   readonly directory: readonly DirectoryUser[];
   readonly current: CurrentTenant;
   readonly record: StoredTenantState;
+  /** Accounts whose username or aliases were changed outside pbxsync: what it wrote (see `identity-drift.ts`). */
+  readonly writtenIdentities?: ReadonlyMap<string, WrittenIdentity>;
 }
 
 export function desired(input: DesiredInput): DesiredTenant {
   const { config, current, record } = input;
   const overrides = overridesByUser(input.directory, config.users);
   const users = inScope(input.directory, config).filter((u) => overrides.get(u.id)?.exclude !== true);
-  const ids = assignIdentities({ config, users, overrides, current, record });
+  const ids = assignIdentities({ config, users, overrides, current, record, written: input.writtenIdentities });
   if (ids.errors.length > 0) throw new PlanError(ids.errors, 'change the pins or the range in the tenant file');
 
   const accounts = new Map<string, AccountView>();

@@ -8,6 +8,7 @@ import { primaryExtension } from '../model/plan.js';
 import type { StoredTenantState } from '../model/stored-state.js';
 import type { TenantConfig, UserOverride } from '../model/tenant-config.js';
 import type { CurrentTenant } from './current-accounts.js';
+import type { WrittenIdentity } from './identity-drift.js';
 import { ExtensionPool, compareExtensions, isReserved } from './extension-pool.js';
 import { compareUsers } from './scope.js';
 import { baseUsername, uniqueUsername } from './username.js';
@@ -26,6 +27,8 @@ export interface IdentityInput {
   readonly current: CurrentTenant;
   /** The tenant's record, state store and PBX merged (see `record.ts`). */
   readonly record: StoredTenantState;
+  /** Accounts whose username or aliases were changed outside pbxsync: these are set back (see `identity-drift.ts`). */
+  readonly written?: ReadonlyMap<string, WrittenIdentity>;
 }
 
 export interface IdentityResult {
@@ -35,8 +38,10 @@ export interface IdentityResult {
   readonly errors: readonly string[];
 }
 
-/** What each object id had before this plan: its PBX rows first, then the record. */
+/** What each object id had before this plan: what pbxsync wrote where the rows were changed by hand, its PBX rows, then the record. */
 function known(input: IdentityInput, id: string): { username?: string; extension?: string } {
+  const written = input.written?.get(id);
+  if (written) return { username: written.username, extension: written.extensions[0] };
   const cur = input.current.accounts.get(id);
   const st = input.record.accounts[id];
   const recorded = st && st.status !== 'deleted' ? st.extensions[0] : undefined;

@@ -12,6 +12,7 @@ import type { CredentialCheck } from './credential-check.js';
 import { currentAccounts, type CurrentTenant } from './current-accounts.js';
 import { desired } from './desired.js';
 import { diffAccounts } from './diff.js';
+import { withWrittenIdentities, writtenIdentities, type WrittenIdentity } from './identity-drift.js';
 import { compareExtensions } from './extension-pool.js';
 import { checkKey } from './key-check.js';
 import { nextRecord, recordChange } from './next-record.js';
@@ -46,6 +47,8 @@ export interface PlanBasis {
   readonly record: StoredTenantState;
   readonly rekeyFrom: string | null;
   readonly warnings: readonly PlanWarning[];
+  /** Accounts whose username or aliases were changed outside pbxsync: what it wrote, to set back. */
+  readonly writtenIdentities: ReadonlyMap<string, WrittenIdentity>;
 }
 
 export function planBasis(input: Omit<PlanInput, 'directory' | 'locate' | 'domainCheck'>): PlanBasis {
@@ -53,19 +56,20 @@ export function planBasis(input: Omit<PlanInput, 'directory' | 'locate' | 'domai
   const current = currentAccounts(pbx, config.name);
   checkOwnership(config, pbx, current);
   if (input.move) checkMovable(input.move.from, current);
-  const merged = mergeRecords(pbxRecord(current), input.stored, config.name);
+  const restored = writtenIdentities(current, input.stored);
+  const merged = mergeRecords(withWrittenIdentities(pbxRecord(current), restored), input.stored, config.name);
   const key = checkKey(config, merged.state.keyId, input.keyId, current, input.credentials);
   const warnings: PlanWarning[] = [...merged.warnings];
   if (current.unreadableLedgerRows > 0) {
     warnings.push({ code: 'record-disagrees', message: `${current.unreadableLedgerRows} ledger row(s) of pbxsync in ${config.domain} cannot be read: left alone` });
   }
-  return { current, record: merged.state, rekeyFrom: key.rekey?.from ?? null, warnings };
+  return { current, record: merged.state, rekeyFrom: key.rekey?.from ?? null, warnings, writtenIdentities: restored };
 }
 
 export function makePlan(input: PlanInput): Plan {
   const basis = planBasis(input);
   const cleaned = cleanDirectory(input.directory);
-  const want = desired({ config: input.config, directory: cleaned.users, current: basis.current, record: basis.record });
+  const want = desired({ config: input.config, directory: cleaned.users, current: basis.current, record: basis.record, writtenIdentities: basis.writtenIdentities });
   const ctx = { rekey: basis.rekeyFrom !== null, storePlaintext: input.config.credentials.storePlaintext, moving: input.move !== undefined };
   const changes: Change[] = diffAccounts(basis.current, want, input.credentials, ctx);
   const warnings = [

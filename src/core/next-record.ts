@@ -3,7 +3,7 @@
  * follow from the record the plan started from and its subscriber changes alone, so that a
  * saved plan's apply recomputes them instead of trusting a copy. Pure.
  */
-import type { Change, RecordEntry, SubscriberChange } from '../model/plan.js';
+import type { AccountPart, Change, RecordEntry, SubscriberChange } from '../model/plan.js';
 import { STATE_VERSION, type StoredAccount, type StoredTenantState } from '../model/stored-state.js';
 import { diffEntries, ledgerEntries } from './record-rows.js';
 import { normaliseState } from './record.js';
@@ -26,7 +26,8 @@ function applyChange(change: SubscriberChange, accounts: Record<string, StoredAc
     case 'disable': {
       const { objectId, username, extensions, generation, status } = change.after;
       accounts[objectId] = { username, extensions: [...extensions], generation, status };
-      if (change.kind === 'update') for (const e of change.before.extensions) if (!extensions.includes(e)) retired.add(e);
+      // Aliases added by hand that an update removes again were never handed out: not retired.
+      if (change.kind === 'update' && !setBack(change, 'identity')) for (const e of change.before.extensions) if (!extensions.includes(e)) retired.add(e);
       return;
     }
     case 'delete': {
@@ -40,6 +41,10 @@ function applyChange(change: SubscriberChange, accounts: Record<string, StoredAc
       throw new Error(`unknown change ${JSON.stringify(never)}`);
     }
   }
+}
+
+function setBack(change: Extract<SubscriberChange, { kind: 'update' }>, part: AccountPart): boolean {
+  return change.cause.drift.includes(part) && !change.cause.requested.includes(part);
 }
 
 /** The ledger change that brings the PBX's ledger rows to `next`, or null when they hold it already. */

@@ -66,7 +66,7 @@ function restored(why: string, from: string): PlanWarning {
 /** What the two copies say differently, in one warning per kind of difference. */
 function disagreements(pbx: StoredTenantState, stored: StoredTenantState, tenant: string): PlanWarning[] {
   const warnings: PlanWarning[] = [];
-  const differing = Object.keys(pbx.accounts).filter((id) => stored.accounts[id] !== undefined && !sameAccount(pbx.accounts[id]!, stored.accounts[id]!));
+  const differing = Object.keys(pbx.accounts).filter((id) => stored.accounts[id] !== undefined && !sameAccount(pbx.accounts[id]!, stored.accounts[id]));
   if (differing.length > 0) {
     warnings.push({
       code: 'record-disagrees',

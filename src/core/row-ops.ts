@@ -91,6 +91,7 @@ function addSubscriberChange(ops: Ops, change: SubscriberChange, creds: RowCrede
       ops.deleteSubscribers.push(change.before.username);
       ops.deletePreferences.push({ uuid: change.before.objectId, attribute: META.status, value: null });
       ops.insertPreferences.push(pref(change.after, META.status));
+      rewriteDigest(ops, change.before, change.after);
       return;
     case 'delete':
       ops.deleteSubscribers.push(change.before.username);
@@ -123,6 +124,7 @@ function updateAccount(ops: Ops, change: Extract<SubscriberChange, { kind: 'upda
     if (a.before !== null) ops.deletePreferences.push({ uuid: before.objectId, attribute: a.attribute, value: null });
     if (a.after !== null) ops.insertPreferences.push({ uuid: after.objectId, username: after.username, attribute: a.attribute, type: a.after.type, value: a.after.value });
   }
+  rewriteDigest(ops, before, after);
   if (credentials.writeSubscriber) {
     ops.deleteSubscribers.push(before.username);
     ops.insertSubscribers.push(creds.subscriber(after));
@@ -131,6 +133,15 @@ function updateAccount(ops: Ops, change: Extract<SubscriberChange, { kind: 'upda
     ops.deletePreferences.push({ uuid: before.objectId, attribute: META.softphoneHash, value: null });
     ops.insertPreferences.push(softphoneRow(after, creds));
   }
+}
+
+/** The account's digest of what pbxsync wrote (see `written-digest.ts`) follows every write of its rows. */
+function rewriteDigest(ops: Ops, before: AccountView, after: AccountView): void {
+  const had = before.preferences[META.written];
+  const has = after.preferences[META.written];
+  if (had?.value === has?.value && had?.type === has?.type) return;
+  if (had) ops.deletePreferences.push({ uuid: before.objectId, attribute: META.written, value: null });
+  if (has) ops.insertPreferences.push(pref(after, META.written));
 }
 
 function ledgerDelete(entry: RecordEntry): PreferenceDelete {

@@ -115,6 +115,6 @@ function describe(v: unknown): string {
   if (Array.isArray(v)) return 'an array';
   if (v === null) return 'null';
   if (typeof v === 'object') return 'an object';
-  const text = JSON.stringify(v) ?? String(v);
+  const text = typeof v === 'bigint' ? String(v) : (JSON.stringify(v) ?? typeof v);
   return text.length > 40 ? `${text.slice(0, 37)}...` : text;
 }

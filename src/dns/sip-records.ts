@@ -57,7 +57,7 @@ export async function checkSipRecords(domain: string, registrarHosts: readonly s
 
 /** The registrar's addresses: given as such, or looked up. */
 async function registrarOf(client: DnsClient, hosts: readonly string[]): Promise<Addresses> {
-  const looked = await Promise.all(hosts.map(bare).map((h) => (isIP(h) !== 0 ? { addresses: [canonicalAddress(h)], failures: [] } : addressesOf(client, h))));
+  const looked = await Promise.all(hosts.map(bare).map((h) => (isIP(h) !== 0 ? Promise.resolve<Addresses>({ addresses: [canonicalAddress(h)], failures: [] }) : addressesOf(client, h))));
   return { addresses: looked.flatMap((l) => l.addresses), failures: looked.flatMap((l) => l.failures) };
 }
 

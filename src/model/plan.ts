@@ -57,6 +57,9 @@ export type CredentialReason =
   | 'domain' // the tenant moves to another domain: ha1/ha1b contain it
   | 'missing-softphone-hash';
 
+/** Credential rewrites no tenant file or directory asks for: the rows were changed or removed by hand. */
+export const CREDENTIAL_DRIFT_REASONS: ReadonlySet<CredentialReason> = new Set<CredentialReason>(['hash-mismatch', 'missing-row', 'missing-softphone-hash']);
+
 /** What an apply writes of an account's credentials. */
 export interface CredentialPlan {
   /** The passwords change (a new generation, or a new master key): shown as (sensitive). */
@@ -66,6 +69,25 @@ export interface CredentialPlan {
   /** The softphone password's hash is (re)written. */
   readonly writeSoftphoneHash: boolean;
   readonly reasons: readonly CredentialReason[];
+}
+
+/**
+ * A part of an account's rows: `identity` its username and aliases, `settings` its managed
+ * `usr_preferences`, `credentials` its subscriber row (ha1/ha1b, or the row itself) and
+ * softphone hash.
+ */
+export type AccountPart = 'identity' | 'settings' | 'credentials';
+
+/**
+ * Why an account is updated, by part (each list in `AccountPart` order). A part only in
+ * `drift` is set back to what pbxsync last wrote: every line of it is drift. A part in both
+ * was changed by hand and the file or directory changes it too: the new value wins.
+ */
+export interface UpdateCause {
+  /** Parts the tenant file or the directory asks to change. */
+  readonly requested: readonly AccountPart[];
+  /** Parts changed outside pbxsync since it last wrote them ("drift"). */
+  readonly drift: readonly AccountPart[];
 }
 
 export const KEEP_CREDENTIALS: CredentialPlan = { newPasswords: false, writeSubscriber: false, writeSoftphoneHash: false, reasons: [] };
@@ -90,6 +112,7 @@ export type SubscriberChange =
       readonly extensions: ExtensionChange | null;
       readonly attributes: readonly AttributeChange[];
       readonly credentials: CredentialPlan;
+      readonly cause: UpdateCause;
     }
   | {
       readonly kind: 'disable';

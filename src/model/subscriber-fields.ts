@@ -40,7 +40,15 @@ export const META = {
   department: 'department',
   generation: 'pbxsync_generation', // credential generation the stored hashes were made from
   softphoneHash: 'softphone_password', // salted hash (see credentials/softphone-hash.ts), never plaintext
+  written: 'pbxsync_written', // digest of the account's managed rows as pbxsync last wrote them (see core/written-digest.ts)
 } as const;
+
+/**
+ * Every `usr_preferences` attribute pbxsync writes on an account (whether the file sets it or
+ * not: one the file stops setting is removed). Rows of other attributes on an account's uuid
+ * were made by someone else: pbxsync never changes or removes them.
+ */
+export const MANAGED_ATTRIBUTES: ReadonlySet<string> = new Set<string>([...Object.values(META), ...PREFERENCE_FIELDS.map((f) => f.attribute)]);
 
 /** Kamailio 5.6 `usr_preferences.value` is VARCHAR(128). */
 export const PREFERENCE_VALUE_MAX = 128;

@@ -62,9 +62,19 @@ export interface UserOverride {
   readonly username?: string;
   readonly email?: string;
   readonly generation?: number;
+  /** Desk phones (`phones:`), in file order; MACs as written (normalised by `normaliseMac`). */
+  readonly phones: readonly DeskPhone[];
   readonly fields: FieldValues;
   /** Where the override sits in the file, for warnings about it. */
   readonly path: readonly (string | number)[];
+}
+
+export type PhoneModel = 'yealink' | 'polycom' | 'grandstream';
+
+export interface DeskPhone {
+  /** As the file writes it. */
+  readonly mac: string;
+  readonly model: PhoneModel;
 }
 
 export interface SafetyConfig {
@@ -107,6 +117,9 @@ export interface TenantConfig {
    * path with `.age` appended, an age file that only those keys' identities open.
    */
   readonly spreadsheet: { readonly path: string; readonly phoneSetup: PhoneSetup; readonly encryptTo: readonly string[] };
+  /** Absolute folder of the desk phones' provisioning files. */
+  readonly phones: { readonly path: string };
+  readonly welcome: { readonly onApply: boolean; readonly subject: string };
   readonly state: { readonly url: string };
   /** How the database URLs may be shown in messages: as written, `${…}` references and all. */
   readonly labels: { readonly pbxUrl: string; readonly stateUrl: string };

@@ -41,6 +41,21 @@ export interface IspPolicy {
   readonly kamailio: KamailioControlConfig | null;
   /** The stored form of softphone passwords. */
   readonly softphoneHash: SoftphoneHashPolicy;
+  /** The SMTP server welcome e-mails go through, or null when none is configured. */
+  readonly smtp: SmtpConfig | null;
+}
+
+export interface SmtpConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly security: 'starttls' | 'tls';
+  readonly user?: string;
+  /** Name of the environment variable with the password (read when mail is sent). */
+  readonly passwordEnv?: string;
+  readonly from: string;
+  readonly caFile?: string;
+  readonly timeoutMs: number;
+  readonly passwordInBody: boolean;
 }
 
 export interface KamailioControlConfig {
@@ -78,6 +93,7 @@ export const DEFAULT_POLICY: IspPolicy = {
   registrarHosts: [],
   kamailio: null,
   softphoneHash: DEFAULT_SOFTPHONE_HASH,
+  smtp: null,
 };
 
 /** Whether `domain` is one of the ISP's namespaces or lies under one. */

@@ -28,6 +28,7 @@ interface RawIsp {
   dns?: { servers?: string[]; timeout_seconds?: number };
   registrar?: { hosts?: string[] };
   kamailio?: { jsonrpc_url?: string; ctl_socket?: string; kamcmd?: string; timeout_seconds?: number };
+  smtp?: { host: string; port?: number; security?: 'starttls' | 'tls'; user?: string; password_env?: string; from: string; ca_file?: string; timeout_seconds?: number; password_in_body?: boolean };
   softphone_hash?: { scheme: 'pbkdf2-sha256'; iterations?: number } | { scheme: 'scrypt'; n?: number; r?: number; p?: number };
 }
 
@@ -70,7 +71,7 @@ export function ispPolicyFromText(text: string, file: string, absolute: string, 
       ? [{ severity: 'error' as const, path: ['files', 'pbx_group'], message: 'files.pbx_group needs files.pbx_mode 0640 or 0660 (0600 gives the group nothing)' }]
       : [];
     problems.push(...[...expanded.problems, ...schema, ...group].map((p) => toProblem(p, parsed.locator)));
-    if (!hasErrors(problems)) return toPolicy((expanded.value ?? {}) as RawIsp, absolute);
+    if (!hasErrors(problems)) return toPolicy((expanded.value ?? {}), absolute);
   }
   throw new IspConfigError(problems);
 }
@@ -100,6 +101,23 @@ function toPolicy(raw: RawIsp, file: string): IspPolicy {
     registrarHosts: (raw.registrar?.hosts ?? []).map((h) => h.toLowerCase()),
     kamailio: kamailioControl(raw.kamailio),
     softphoneHash: softphoneHash(raw.softphone_hash),
+    smtp: smtpConfig(raw.smtp),
+  };
+}
+
+function smtpConfig(raw: RawIsp['smtp']): IspPolicy['smtp'] {
+  if (raw === undefined) return null;
+  const security = raw.security ?? 'starttls';
+  return {
+    host: raw.host,
+    port: raw.port ?? (security === 'tls' ? 465 : 587),
+    security,
+    ...(raw.user !== undefined ? { user: raw.user } : {}),
+    ...(raw.password_env !== undefined ? { passwordEnv: raw.password_env } : {}),
+    from: raw.from,
+    ...(raw.ca_file !== undefined ? { caFile: raw.ca_file } : {}),
+    timeoutMs: Math.round((raw.timeout_seconds ?? 30) * 1000),
+    passwordInBody: raw.password_in_body ?? false,
   };
 }
 

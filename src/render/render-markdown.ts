@@ -8,7 +8,7 @@
  */
 import { domainAllowed, type Plan, type SubscriberChange } from '../model/plan.js';
 import { domainCheckLines, scopeLine } from './plan-context.js';
-import { changeFields } from './change-fields.js';
+import { causeNote, changeFields, DRIFT_LABEL } from './change-fields.js';
 import { markdownCode, markdownText as text } from './markdown-text.js';
 import { recordLines } from './record-text.js';
 import { summaryLine } from './render-text.js';
@@ -57,10 +57,13 @@ function details(c: SubscriberChange): string {
     case 'create':
       if (c.after.status === 'disabled') return 'restored as disabled from the record';
       return c.credentials.reasons.includes('restored') ? 'restored from the record (same passwords)' : 'new subscriber';
-    case 'update':
-      return changeFields(c)
-        .map((f) => (f.sensitive ? `${f.field}: (sensitive)` : f.note !== undefined ? `${f.field}: ${f.note}` : `${f.field}: ${f.before ?? '(none)'} → ${f.after ?? '(none)'}`))
-        .join('; ');
+    case 'update': {
+      const fields = changeFields(c).map((f) =>
+        f.sensitive ? `${f.field}: (sensitive)` : f.note !== undefined ? `${f.field}: ${f.note}` : `${f.field}: ${f.before ?? '(none)'} → ${f.after ?? '(none)'}${f.drift ? ` (${DRIFT_LABEL})` : ''}`,
+      );
+      const note = causeNote(c.cause);
+      return `${note === null ? '' : `${note} — `}${fields.join('; ')}`;
+    }
     case 'disable':
       return 'left the directory scope: cannot register, extension kept';
     case 'delete':

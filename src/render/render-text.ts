@@ -5,7 +5,7 @@
  */
 import { domainAllowed, type AccountView, type Change, type Plan, type PlanWarning } from '../model/plan.js';
 import { domainCheckLines, scopeLine } from './plan-context.js';
-import { changeFields, type FieldLine } from './change-fields.js';
+import { causeNote, changeFields, DRIFT_LABEL, type FieldLine } from './change-fields.js';
 import { recordLines } from './record-text.js';
 import { quotedText, terminalText as t } from './safe-text.js';
 import { plainStyle, type Style } from './style.js';
@@ -38,8 +38,14 @@ export function summaryLine(plan: Plan): string {
   if (plan.changes.length === 0) return 'No changes. The PBX matches the tenant file and the directory.';
   const onlyRecord = plan.changes.every((c) => c.entity === 'record');
   const move = plan.changes.find((c) => c.entity === 'domain' && c.kind === 'move');
-  const counts = `${move && move.entity === 'domain' && move.kind === 'move' ? `1 domain move (${t(move.from)} → ${t(move.to)}), ` : ''}${s.create} to create, ${s.update} to update, ${s.disable} to disable, ${s.delete} to delete`;
+  const counts = `${move && move.entity === 'domain' && move.kind === 'move' ? `1 domain move (${t(move.from)} → ${t(move.to)}), ` : ''}${s.create} to create, ${s.update} to update${driftCount(plan)}, ${s.disable} to disable, ${s.delete} to delete`;
   return onlyRecord ? `Plan: ${counts}; pbxsync's record of the tenant is brought up to date.` : `Plan: ${counts}.`;
+}
+
+/** How many of the updates set back rows changed outside pbxsync, as a clause of the summary. */
+function driftCount(plan: Plan): string {
+  const n = plan.changes.filter((c) => c.entity === 'subscriber' && c.kind === 'update' && c.cause.drift.length > 0).length;
+  return n === 0 ? '' : ` (${n} ${DRIFT_LABEL})`;
 }
 
 function heading(marker: string, account: AccountView, note = ''): string {
@@ -77,7 +83,7 @@ function renderChange(change: Change, style: Style): string[] {
     case 'create':
       return [style.add(heading('+', change.after, createNote(change))), ...fields];
     case 'update':
-      return [style.change(heading('~', change.after, change.before.status === 'disabled' ? '  (back in scope: can register again)' : '')), ...fields];
+      return [style.change(heading('~', change.after, updateNote(change))), ...fields];
     case 'disable':
       return [style.remove(heading('-', change.before, '  (disable: cannot register; extension and settings kept)'))];
     case 'delete':
@@ -85,12 +91,18 @@ function renderChange(change: Change, style: Style): string[] {
   }
 }
 
+function updateNote(change: Extract<Change, { kind: 'update'; entity: 'subscriber' }>): string {
+  const notes = [...(change.before.status === 'disabled' ? ['back in scope: can register again'] : []), ...nonNull(causeNote(change.cause))];
+  return notes.map((n) => `  (${n})`).join('');
+}
+
 function fieldLine(f: FieldLine, style: Style, created: boolean): string {
   const name = `${`${t(f.field)}:`.padEnd(21)} `; // a long (or escaped) attribute name still gets its space
   if (f.sensitive) return `        ${name}${style.dim('(sensitive)')}`;
-  if (f.note !== undefined) return `        ${name}${style.dim(t(f.note))}`;
+  if (f.note !== undefined) return `        ${name}${f.drift ? style.warn(t(f.note)) : style.dim(t(f.note))}`;
   if (created) return `        ${name}${quote(f.after)}`;
-  return `        ${name}${quote(f.before)} ${style.dim('→')} ${quote(f.after)}`;
+  const drift = f.drift ? `  ${style.warn(`(${DRIFT_LABEL})`)}` : '';
+  return `        ${name}${quote(f.before)} ${style.dim('→')} ${quote(f.after)}${drift}`;
 }
 
 function quote(value: string | null): string {

@@ -59,7 +59,10 @@ describe('saved plans', () => {
     const keys = new Set<string>();
     const walk = (v: unknown, data = false): void => {
       if (Array.isArray(v)) v.forEach((x) => walk(x));
-      else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) (data ? null : keys.add(k), walk(x, k === 'preferences' || k === 'config_sections'));
+      else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) {
+          if (!data) keys.add(k);
+          walk(x, k === 'preferences' || k === 'config_sections');
+        }
     };
     walk(doc);
     expect([...keys].filter((k) => /[A-Z]/.test(k))).toEqual([]);

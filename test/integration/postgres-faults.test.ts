@@ -145,7 +145,7 @@ describe.skipIf(!PG_URL)(`PostgreSQL connection faults${PG_URL ? '' : ` (${PG_SK
     const { url, before } = await seeded();
     const pbx = provider(url);
     const marker = new Promise<void>((resolve) => {
-      const write = process.stderr.write.bind(process.stderr) as (chunk: string | Uint8Array) => boolean;
+      const write: (chunk: string | Uint8Array) => boolean = process.stderr.write.bind(process.stderr);
       const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
         if (String(chunk).includes(HOLD_MARKER)) resolve();
         return write(chunk);

@@ -171,7 +171,7 @@ describe('SQLite PBX files readable beyond what was asked', () => {
     const pbx = new SqlitePbxProvider(path);
     const written: string[] = [];
     const write = process.stderr.write.bind(process.stderr);
-    process.stderr.write = ((chunk: string) => written.push(String(chunk)) > 0) as typeof process.stderr.write;
+    process.stderr.write = ((chunk: string) => written.push(String(chunk)) > 0);
     try {
       await pbx.read('a.example', 't');
     } finally {

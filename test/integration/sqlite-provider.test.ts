@@ -2,7 +2,6 @@ import { copyFileSync, existsSync, rmSync, statSync, writeFileSync } from 'node:
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import type { PbxTenantState } from '../../src/model/pbx-state.js';
 import type { PreferenceInsert, RowOps } from '../../src/model/row-ops.js';
 import { UserError } from '../../src/errors.js';
 import { PbxBusyError, PbxChangedError, PbxMissingError, PbxSchemaError } from '../../src/pbx/errors.js';

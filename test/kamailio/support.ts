@@ -150,7 +150,7 @@ export async function startKamailio(dbUrl: string, options: { perTest?: boolean 
     '-A', `DBURL="${dbUrl}"`, '-A', `LISTEN=udp:127.0.0.1:${sipPort}`, '-A', `RPCLISTEN=tcp:127.0.0.1:${rpcPort}`, '-A', `CTLSOCK="${ctlSocket}"`,
   ], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   if (options.perTest !== false) track(kamailio);
-  kamailio.stderr!.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-20_000)));
+  kamailio.stderr.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-20_000)));
   const exited = new Promise<void>((resolve) => kamailio.once('exit', () => resolve()));
   const rpcUrl = `http://127.0.0.1:${rpcPort}/RPC`;
   const handle: RunningKamailio = {
@@ -174,7 +174,7 @@ export async function startKamailio(dbUrl: string, options: { perTest?: boolean 
     await untilRpcAnswering(rpcUrl, kamailio);
   } catch (err) {
     await handle.stop();
-    throw new Error(`${(err as Error).message}\n${log.slice(-3000)}`);
+    throw new Error(`${(err as Error).message}\n${log.slice(-3000)}`, { cause: err });
   }
   return handle;
 }

@@ -62,7 +62,7 @@ async function startOn(port: number, records: readonly string[]): Promise<Dnsmas
   ];
   const child = track(spawn(DNSMASQ!, args, { stdio: ['ignore', 'ignore', 'pipe'] }));
   let log = '';
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (log += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (log += d));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   await untilAnswering(port, child, () => log);
   const stop = async (): Promise<void> => {

@@ -104,6 +104,7 @@ export function fullPlan(): Plan {
           { attribute: 'dial_timeout', before: { type: 0, value: '25' }, after: { type: 1, value: '25' } },
         ],
         credentials: { newPasswords: false, writeSubscriber: true, writeSoftphoneHash: false, reasons: ['username', 'reenable'] },
+        cause: { requested: ['identity', 'settings', 'credentials'], drift: ['settings'] },
       },
       { kind: 'disable', entity: 'subscriber', before: leaver, after: { ...leaver, status: 'disabled' } },
       { kind: 'delete', entity: 'subscriber', before: gone },

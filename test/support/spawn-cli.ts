@@ -24,7 +24,7 @@ export function startPbxsync(args: string[], opts: { cwd: string; env?: NodeJS.P
     }),
   );
   // A process that exits without reading its input must not fail the test runner.
-  child.stdin!.on('error', () => undefined);
+  child.stdin.on('error', () => undefined);
   let out = '';
   let err = '';
   const waiters: { pattern: RegExp; resolve: () => void; reject: (e: Error) => void }[] = [];
@@ -36,8 +36,8 @@ export function startPbxsync(args: string[], opts: { cwd: string; env?: NodeJS.P
       }
     }
   };
-  child.stdout!.on('data', (d: Buffer) => ((out += d.toString()), check()));
-  child.stderr!.on('data', (d: Buffer) => ((err += d.toString()), check()));
+  child.stdout.on('data', (d: Buffer) => ((out += d.toString()), check()));
+  child.stderr.on('data', (d: Buffer) => ((err += d.toString()), check()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.on('close', (code, signal) => {
       for (const w of waiters.splice(0)) w.reject(new Error(`pbxsync exited (${code ?? signal}) before ${w.pattern}:\n${err}`));

@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile, rm } from 'node:fs/promises';
+import { writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { describe, it, expect } from 'vitest';
@@ -66,6 +66,8 @@ describe('loadTenant: valid files', () => {
         phoneSetup: { registrar: 'acme.com', transport: 'udp', port: 5060 },
         encryptTo: [],
       },
+      phones: { path: `${DIR}/acme-phones` },
+      welcome: { onApply: false, subject: 'Your phone account at acme' },
       state: { url: `file:${DIR}/acme.pbxsync-state.json` },
       credentials: { storePlaintext: false },
       labels: { pbxUrl: 'sqlite:pbx.sqlite', stateUrl: 'file:acme.pbxsync-state.json' },
@@ -146,6 +148,8 @@ credentials: {store_plaintext: true}
         phoneSetup: { registrar: 'acme.com', outboundProxy: 'sbc.voip.example:5061', transport: 'tls', port: 5061 },
         encryptTo: [],
       },
+      phones: { path: `${DIR}/acme-corp-phones` },
+      welcome: { onApply: false, subject: 'Your phone account at acme-corp' },
       state: { url: 'file:/var/lib/pbxsync/acme.json' },
       credentials: { storePlaintext: true },
     });
@@ -158,6 +162,7 @@ credentials: {store_plaintext: true}
         username: 'bobby',
         email: 'bob@example.org',
         generation: 2,
+        phones: [],
         fields: { caller_id: '+12125550100', dial_timeout: 30 },
         path: ['users', 'Bob@Acme.com'],
       },
@@ -165,6 +170,7 @@ credentials: {store_plaintext: true}
         match: { by: 'id', value: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee' },
         exclude: true,
         adopt: false,
+        phones: [],
         fields: {},
         path: ['users', 'AAAAAAAA-BBBB-CCCC-DDDD-EEEEEEEEEEEE'],
       },
@@ -204,6 +210,8 @@ describe('loadTenant: one error of each kind, with its position', () => {
   const cases: [string, string, string][] = [
     ['YAML syntax', MINIMAL.replace('pbx: {url: "sqlite:pbx.sqlite"}', 'pbx: {url: "sqlite:pbx.sqlite"'), '5:1 invalid YAML: Flow map in block collection must be sufficiently indented and end with a }'],
     ['duplicate key', `${MINIMAL}tenant: other\n`, "6:1 duplicate key 'tenant'"],
+    ['duplicate user key', `${MINIMAL}users:\n  00000000-0000-4000-8000-000000000001: {}\n  a@acme.com: {}\n  00000000-0000-4000-8000-000000000001: { exclude: true }\n`, "9:3 duplicate key '00000000-0000-4000-8000-000000000001'"],
+    ['duplicate key in a flow mapping', MINIMAL.replace('{start: 1000}', '{start: 1000, end: 1999, start: 1001}'), "5:38 duplicate key 'start'"],
     ['unknown top-level property', `${MINIMAL}leaver: keep\n`, "6:1 unknown property 'leaver'"],
     ['unknown user property', `${MINIMAL}users:\n  bob@acme.com:\n    extention: 1001\n`, "8:5 unknown property 'extention' in users.bob@acme.com"],
     ['wrong type', MINIMAL.replace('{start: 1000}', '{start: abc}'), "5:21 extensions.start must be a whole number (got 'abc')"],

@@ -13,6 +13,8 @@ import { reportError } from '../report-error.js';
 import { terminalText } from '../../render/safe-text.js';
 import { out, stderrLogger, styleFor } from '../output.js';
 import { safetyText } from '../safety-text.js';
+import { sendWelcomeMails, welcomeReport } from '../../app/welcome-mail.js';
+import { changedTargets } from '../../welcome/recipients.js';
 
 interface ApplyOptions {
   autoApprove?: boolean;
@@ -23,6 +25,8 @@ interface ApplyOptions {
   /** A saved plan (`plan --out`) to apply instead of planning afresh. */
   plan?: string;
   dnsServer?: string[];
+  /** Mail joiners and rotated users their cards after the apply (also: welcome.on_apply). */
+  sendWelcome?: boolean;
 }
 
 export default async function apply(file: string, options: ApplyOptions, command: Command): Promise<number> {
@@ -62,13 +66,24 @@ async function applyPrepared(prepared: PreparedPlan, file: string, options: Appl
   );
   // Committed: now, and only now, Kamailio drops what it keeps in memory of the old rows
   // (its domain list, registrations). A failure there is a warning and exit 3, never an undo.
-  const kamailio = await notifyKamailio(plan, (await loadIspPolicy(process.env)).kamailio, log);
+  const isp = await loadIspPolicy(process.env);
+  const kamailio = await notifyKamailio(plan, isp.kamailio, log);
+  // The passwords are in the PBX now: joiners and rotated users may get them.
+  const mailFailed = options.sendWelcome || prepared.config.welcome.onApply ? await mailWelcome(prepared, isp) : false;
   // The PBX is up to date; what could not follow (state store, spreadsheet) fails the run, each in its line.
   for (const problem of result.afterCommit) reportError(problem, styleFor(process.stderr, globals.color));
-  if (result.afterCommit.length > 0) return EXIT_ERROR;
+  if (result.afterCommit.length > 0 || mailFailed) return EXIT_ERROR;
   // For the next run's no-change check (a plan that changed rows is not one).
   if (result.memo.remember) await prepared.memo.remember(plan, result.memo.spreadsheet);
   return kamailio.failed > 0 ? EXIT_KAMAILIO_NOT_TOLD : EXIT_OK;
+}
+
+/** True when a mail failed (each failure is in the report; the others were sent). */
+async function mailWelcome(prepared: PreparedPlan, isp: Awaited<ReturnType<typeof loadIspPolicy>>): Promise<boolean> {
+  const targets = changedTargets(prepared.plan);
+  const lines = await sendWelcomeMails({ ...prepared, smtp: isp.smtp, env: process.env }, targets, { dryRun: false });
+  out(welcomeReport(lines, false));
+  return lines.some((l) => l.outcome === 'failed');
 }
 
 function unverifiedDomain(check: DomainCheck, file: string): UserError {

@@ -47,7 +47,7 @@ const LABEL: Readonly<Record<DomainState, string>> = {
 };
 
 export default async function domainVerify(file: string, options: DomainVerifyOptions, command: Command): Promise<number> {
-  const style = styleFor(process.stdout, (command.optsWithGlobals() as GlobalOptions).color);
+  const style = styleFor(process.stdout, command.optsWithGlobals<GlobalOptions>().color);
   const log = stderrLogger();
   const config = await loadWithoutSecrets(file, log);
   const key = loadMasterKey(process.env);

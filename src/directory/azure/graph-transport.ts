@@ -30,7 +30,9 @@ export class GraphTransport implements Middleware {
   ) {}
 
   async execute(context: Context): Promise<void> {
-    const url = typeof context.request === 'string' ? context.request : context.request.url;
+    // Context.request is typed with the DOM's RequestInfo, which this Node project does not load.
+    const request = context.request as string | { readonly url: string };
+    const url = typeof request === 'string' ? request : request.url;
     if (!isSameService(url, this.origin)) throw new Error(`refusing to send the Graph token to ${new URL(url).origin} (expected ${this.origin})`);
     const options = context.options ?? {};
     const init = { method: options.method ?? 'GET', headers: options.headers as Record<string, string> };
@@ -40,7 +42,7 @@ export class GraphTransport implements Middleware {
         return buffered(await this.fetch(url, init));
       }, this.retry);
       if (!isJsonAnswer(res)) throw notJson(res);
-      context.response = res as unknown as Response;
+      context.response = res;
     } catch (err) {
       this.lastFailure = err;
       throw err;

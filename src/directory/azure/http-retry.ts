@@ -32,12 +32,12 @@ export async function sendWithRetry<R extends RetryableResponse>(send: () => Pro
       const res = await send();
       if (!isTransientStatus(res.status)) return res;
       reason = res.status === 429 ? 'throttled (429)' : `unavailable (${res.status})`;
-      waitMs = parseRetryAfter(res.headers.get('retry-after'), ctx.clock.now()) ?? backoffDelay(attempt - 1, policy, ctx.clock.random);
+      waitMs = parseRetryAfter(res.headers.get('retry-after'), ctx.clock.now()) ?? backoffDelay(attempt - 1, policy, () => ctx.clock.random());
       await res.arrayBuffer().catch(() => undefined); // frees the connection for the retry
     } catch (err) {
       if (classifyNetworkError(err) !== 'reset') throw err;
       reason = 'connection dropped';
-      waitMs = backoffDelay(attempt - 1, policy, ctx.clock.random);
+      waitMs = backoffDelay(attempt - 1, policy, () => ctx.clock.random());
     }
     if (attempt >= policy.maxAttempts || !ctx.budget.take(waitMs)) throw giveUp(ctx, reason, attempt);
     ctx.onRetry?.({ reason, waitMs, attempt });
