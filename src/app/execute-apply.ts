@@ -66,13 +66,15 @@ export async function executeApply(prepared: PreparedPlan, log: Logger, options:
       domain: config.domain,
       rows: spreadsheetRows(plan, credentials),
       phoneSetup: config.spreadsheet.phoneSetup,
+      encryptTo: config.spreadsheet.encryptTo,
     });
   } catch (err) {
     if (!(err instanceof UserError)) throw err;
     const hint = `${err.hint ? `${err.hint}; then ` : ''}run the apply again: with nothing left to change, it only writes the spreadsheet`;
     return { spreadsheet: null, phones, afterCommit: [...afterCommit, new UserError(`the PBX was updated, but the credentials spreadsheet could not be written: ${err.message}`, hint)], memo: { spreadsheet: null, remember: false } };
   }
-  log.info(`wrote ${path} (mode 0600)`);
+  const sealed = config.spreadsheet.encryptTo.length;
+  log.info(sealed > 0 ? `wrote ${path} (mode 0600), encrypted to ${sealed} age ${sealed === 1 ? 'recipient' : 'recipients'}` : `wrote ${path} (mode 0600)`);
   return { spreadsheet: path, phones, afterCommit, memo: { spreadsheet: spreadsheetStamp(path), remember: afterCommit.length === 0 } };
 }
 

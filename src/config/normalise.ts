@@ -30,6 +30,7 @@ export interface RawTenant {
   safety?: { max_remove_share?: number; max_update_share?: number; min_existing?: number };
   spreadsheet?: {
     path?: string;
+    encrypt_to?: string[];
     phone_setup?: { registrar?: string; outbound_proxy?: string; transport?: PhoneSetup['transport']; port?: number };
   };
   phones?: { path?: string };
@@ -109,10 +110,7 @@ export function normaliseTenant(raw: RawTenant, file: string): { config: TenantC
       maxUpdateShare: raw.safety?.max_update_share ?? 0.5,
       minExisting: raw.safety?.min_existing ?? 10,
     },
-    spreadsheet: {
-      path: resolve(dir, raw.spreadsheet?.path ?? `${raw.tenant}-credentials.xlsx`),
-      phoneSetup: phoneSetup(raw.spreadsheet?.phone_setup ?? {}, domain),
-    },
+    spreadsheet: spreadsheet(raw, dir, domain),
     phones: { path: resolve(dir, raw.phones?.path ?? `${raw.tenant}-phones`) },
     welcome: { onApply: raw.welcome?.on_apply ?? false, subject: raw.welcome?.subject ?? `Your phone account at ${raw.tenant}` },
     state: { url: resolveUrlPath(raw.state?.url ?? `file:${raw.tenant}.pbxsync-state.json`, 'file:', dir) },
@@ -163,6 +161,17 @@ function normaliseScope(raw: RawScope): DirectoryScope {
     enabledOnly: raw.enabled_only ?? true,
     membersOnly: raw.members_only ?? true,
     domains: (raw.domains ?? []).map((d) => d.toLowerCase()),
+  };
+}
+
+/** With `encrypt_to`, apply writes the age file `PATH.age` instead of the .xlsx (never both). */
+function spreadsheet(raw: RawTenant, dir: string, domain: string): TenantConfig['spreadsheet'] {
+  const encryptTo = raw.spreadsheet?.encrypt_to ?? [];
+  const xlsx = resolve(dir, raw.spreadsheet?.path ?? `${raw.tenant}-credentials.xlsx`);
+  return {
+    path: encryptTo.length > 0 ? `${xlsx}.age` : xlsx,
+    phoneSetup: phoneSetup(raw.spreadsheet?.phone_setup ?? {}, domain),
+    encryptTo,
   };
 }
 

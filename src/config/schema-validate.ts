@@ -168,6 +168,9 @@ function patternMeaning(path: YamlPath, pattern: string): string {
   if (typeof last === 'number' && path[path.length - 2] === 'reserved') {
     return 'must be a number or a range like 1900-1999';
   }
+  if (typeof last === 'number' && path[path.length - 2] === 'encrypt_to') {
+    return 'must be an age public key like age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p (age-keygen prints it)';
+  }
   return (typeof last === 'string' && PATTERN_MEANINGS[last]) || `must match the pattern ${pattern}`;
 }
 

@@ -9,6 +9,7 @@ import { locatorFor, toProblem, type Locator } from './yaml-positions.js';
 import { checkPhones, checkPhoneTransport } from './phone-rules.js';
 import { checkDestinations } from '../policy/check-destinations.js';
 import { DEFAULT_POLICY, type IspPolicy } from '../policy/isp-policy.js';
+import { ageRecipientProblem } from './age-recipient.js';
 
 /** `isp`: what the ISP allows the file to reference (hosts, files, certificate authorities). */
 export function checkSemantics(config: TenantConfig, isp: IspPolicy = DEFAULT_POLICY): PathProblem[] {
@@ -22,6 +23,7 @@ export function checkSemantics(config: TenantConfig, isp: IspPolicy = DEFAULT_PO
     ...checkDuplicateUsers(config.users),
     ...checkPhones(config.users),
     ...checkPhoneTransport(config),
+    ...checkRecipients(config, isp),
   ];
 }
 
@@ -193,4 +195,26 @@ export function overridesMatchingNobody(
         locator,
       ),
     );
+}
+
+/**
+ * `spreadsheet.encrypt_to`: each an age public key with a valid checksum (the schema checks the
+ * characters), and at least one where the ISP requires encrypted spreadsheets.
+ */
+function checkRecipients(config: TenantConfig, isp: IspPolicy): PathProblem[] {
+  if (isp.files.requireEncryptedSpreadsheet && config.spreadsheet.encryptTo.length === 0) {
+    return [
+      error(
+        ['spreadsheet'],
+        'the ISP configuration requires an encrypted spreadsheet (files.require_encrypted_spreadsheet): set spreadsheet.encrypt_to',
+        "list the customer's admin's age public key: spreadsheet: {encrypt_to: [age1…]} (age-keygen prints it)",
+      ),
+    ];
+  }
+  return config.spreadsheet.encryptTo.flatMap((recipient, i) => {
+    const problem = ageRecipientProblem(recipient);
+    return problem === undefined
+      ? []
+      : [error(['spreadsheet', 'encrypt_to', i], `spreadsheet.encrypt_to[${i}] ${problem}`, 'paste the public key line that age-keygen printed ("Public key: age1…"), or age-keygen -y key.txt')];
+  });
 }

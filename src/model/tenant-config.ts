@@ -112,7 +112,11 @@ export interface TenantConfig {
   readonly users: readonly UserOverride[];
   readonly leavers: LeaverPolicy;
   readonly safety: SafetyConfig;
-  readonly spreadsheet: { readonly path: string; readonly phoneSetup: PhoneSetup };
+  /**
+   * `path` is the file apply writes: the .xlsx, or with `encryptTo` (age public keys) the .xlsx
+   * path with `.age` appended, an age file that only those keys' identities open.
+   */
+  readonly spreadsheet: { readonly path: string; readonly phoneSetup: PhoneSetup; readonly encryptTo: readonly string[] };
   /** Absolute folder of the desk phones' provisioning files. */
   readonly phones: { readonly path: string };
   readonly welcome: { readonly onApply: boolean; readonly subject: string };

@@ -33,11 +33,17 @@ export function configSections(config: TenantConfig, key: Buffer): ConfigSection
     users: config.users,
     leavers: config.leavers,
     safety: config.safety,
-    spreadsheet: { ...config.spreadsheet, path: rel(config.spreadsheet.path) },
+    spreadsheet: spreadsheetSection(config.spreadsheet, rel),
     state: { url: url(config.state.url) },
     credentials: config.credentials,
   };
   return Object.fromEntries(Object.entries(sections).map(([name, value]) => [name, createHmac('sha256', key).update(`${name}\n${canonicalJson(value)}`).digest('hex').slice(0, 32)]));
+}
+
+/** Without `encryptTo` when there is none, so that plans saved before it existed still match. */
+function spreadsheetSection(spreadsheet: TenantConfig['spreadsheet'], rel: (path: string) => string): object {
+  const { encryptTo, ...rest } = spreadsheet;
+  return { ...rest, path: rel(spreadsheet.path), ...(encryptTo.length > 0 ? { encryptTo } : {}) };
 }
 
 function withoutPassword(value: string): string {

@@ -29,7 +29,8 @@ export interface IspPolicy {
   readonly caFiles: readonly string[];
   /** Absolute folders tenant files may name files in, besides their own. */
   readonly paths: readonly string[];
-  readonly files: { readonly pbxMode: number; readonly pbxGroup?: string };
+  /** `requireEncryptedSpreadsheet`: every tenant file must set `spreadsheet.encrypt_to`. */
+  readonly files: { readonly pbxMode: number; readonly pbxGroup?: string; readonly requireEncryptedSpreadsheet: boolean };
   /** The ISP's own namespaces (lower case): domains at or under them need no DNS verification. */
   readonly namespaces: readonly string[];
   /** DNS servers (`host[:port]`; empty = the system's) and the time limit of one query. */
@@ -86,7 +87,7 @@ export const DEFAULT_POLICY: IspPolicy = {
   hosts: { authority: PUBLIC_AUTHORITY_HOSTS.map(parseHostRule), graph: PUBLIC_GRAPH_HOSTS.map(parseHostRule), database: [] },
   caFiles: [],
   paths: [],
-  files: { pbxMode: 0o600 },
+  files: { pbxMode: 0o600, requireEncryptedSpreadsheet: false },
   namespaces: [],
   dns: { servers: [], timeoutMs: 5000 },
   registrarHosts: [],

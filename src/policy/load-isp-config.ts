@@ -23,7 +23,7 @@ interface RawIsp {
     ca_files?: string[];
     paths?: string[];
   };
-  files?: { pbx_mode?: '0600' | '0640' | '0660'; pbx_group?: string };
+  files?: { pbx_mode?: '0600' | '0640' | '0660'; pbx_group?: string; require_encrypted_spreadsheet?: boolean };
   namespaces?: string[];
   dns?: { servers?: string[]; timeout_seconds?: number };
   registrar?: { hosts?: string[] };
@@ -91,7 +91,11 @@ function toPolicy(raw: RawIsp, file: string): IspPolicy {
     },
     caFiles: allow.ca_files ?? [],
     paths: allow.paths ?? [],
-    files: { pbxMode: Number.parseInt(raw.files?.pbx_mode ?? '0600', 8), ...(raw.files?.pbx_group !== undefined ? { pbxGroup: raw.files.pbx_group } : {}) },
+    files: {
+      pbxMode: Number.parseInt(raw.files?.pbx_mode ?? '0600', 8),
+      ...(raw.files?.pbx_group !== undefined ? { pbxGroup: raw.files.pbx_group } : {}),
+      requireEncryptedSpreadsheet: raw.files?.require_encrypted_spreadsheet ?? false,
+    },
     namespaces: (raw.namespaces ?? []).map((n) => n.toLowerCase().replace(/\.$/, '')),
     dns: { servers: raw.dns?.servers ?? [], timeoutMs: Math.round((raw.dns?.timeout_seconds ?? 5) * 1000) },
     registrarHosts: (raw.registrar?.hosts ?? []).map((h) => h.toLowerCase()),

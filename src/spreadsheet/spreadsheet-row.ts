@@ -32,4 +32,6 @@ export interface SpreadsheetInput {
   readonly domain: string;
   readonly rows: readonly SpreadsheetRow[];
   readonly phoneSetup: SpreadsheetPhoneSetup;
+  /** age public keys (`age1…`) to encrypt the file to; none or absent: a plain .xlsx. */
+  readonly encryptTo?: readonly string[];
 }

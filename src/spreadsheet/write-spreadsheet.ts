@@ -19,11 +19,13 @@
  *
  * The file holds passwords: it is written whole or not at all, mode 0600 from its creation
  * (see `fs/private-file.ts`), so it is never readable by others and a reader never sees half
- * a file.
+ * a file. With `encryptTo` (age public keys), the bytes are encrypted on their way to the file
+ * (`encrypt-age.ts`): the file is an age file and no plaintext copy exists anywhere.
  */
 import type { Writable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { writePrivateFileStream } from '../fs/private-file.js';
+import { writeEncrypted } from './encrypt-age.js';
 import type { SpreadsheetInput, SpreadsheetRow } from './spreadsheet-row.js';
 
 export const SUBSCRIBERS_SHEET = 'Subscribers';
@@ -52,7 +54,12 @@ const HEADER_FONT = { name: 'Calibri', family: 2, size: 11, bold: true };
 const PASSWORD_FONT = { name: 'Consolas', family: 3, size: 11 };
 
 export async function writeSpreadsheet(path: string, input: SpreadsheetInput): Promise<void> {
-  await writePrivateFileStream(path, (out) => writeWorkbook(out, input), { what: 'credentials spreadsheet' });
+  const recipients = input.encryptTo ?? [];
+  const write =
+    recipients.length === 0
+      ? (out: Writable) => writeWorkbook(out, input)
+      : (out: Writable) => writeEncrypted(out, recipients, (plain) => writeWorkbook(plain, input));
+  await writePrivateFileStream(path, write, { what: 'credentials spreadsheet' });
 }
 
 async function writeWorkbook(out: Writable, input: SpreadsheetInput): Promise<void> {

@@ -36,7 +36,7 @@ export function config(overrides: Partial<TenantConfig> = {}): TenantConfig {
     users: [],
     leavers: 'disable',
     safety: { maxRemoveShare: 1, maxUpdateShare: 1, minExisting: 10 },
-    spreadsheet: { path: '/tmp/acme/acme-credentials.xlsx', phoneSetup: { registrar: 'acme.com', transport: 'udp', port: 5060 } },
+    spreadsheet: { path: '/tmp/acme/acme-credentials.xlsx', phoneSetup: { registrar: 'acme.com', transport: 'udp', port: 5060 }, encryptTo: [] },
     phones: { path: '/tmp/acme/acme-phones' },
     welcome: { onApply: false, subject: 'Your phone account at acme' },
     state: { url: 'file:/tmp/acme/acme.pbxsync-state.json' },

@@ -64,6 +64,7 @@ describe('loadTenant: valid files', () => {
       spreadsheet: {
         path: `${DIR}/acme-credentials.xlsx`,
         phoneSetup: { registrar: 'acme.com', transport: 'udp', port: 5060 },
+        encryptTo: [],
       },
       phones: { path: `${DIR}/acme-phones` },
       welcome: { onApply: false, subject: 'Your phone account at acme' },
@@ -145,6 +146,7 @@ credentials: {store_plaintext: true}
       spreadsheet: {
         path: '/srv/tenants/out/acme.xlsx',
         phoneSetup: { registrar: 'acme.com', outboundProxy: 'sbc.voip.example:5061', transport: 'tls', port: 5061 },
+        encryptTo: [],
       },
       phones: { path: `${DIR}/acme-corp-phones` },
       welcome: { onApply: false, subject: 'Your phone account at acme-corp' },
