@@ -162,7 +162,7 @@ export function buildProgram(): Command {
 
   program
     .command('apply')
-    .description('make the PBX match the tenant file, then write the credentials spreadsheet')
+    .description('make the PBX match the tenant file, then write the credentials spreadsheet (only PATH.age with spreadsheet.encrypt_to)')
     .argument('<files...>', 'tenant file; or several, or folders of them (then --auto-approve is needed)')
     .option('--auto-approve', 'do not ask for confirmation (needed for several tenant files)')
     .option('--allow-unsafe', 'apply even when the plan exceeds the safety thresholds')
