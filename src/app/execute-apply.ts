@@ -13,6 +13,7 @@ import { writeSpreadsheet } from '../spreadsheet/write-spreadsheet.js';
 import type { Logger } from './logger.js';
 import type { PreparedPlan } from './prepare-plan.js';
 import { spreadsheetRows } from './spreadsheet-rows.js';
+import { writeCardsAfterApply } from './apply-cards.js';
 import { spreadsheetStamp, type SpreadsheetStamp } from './unchanged-check.js';
 
 export interface ApplyResult {
@@ -67,6 +68,8 @@ export async function executeApply(prepared: PreparedPlan, log: Logger, options:
     return { spreadsheet: null, afterCommit: [...afterCommit, new UserError(`the PBX was updated, but the credentials spreadsheet could not be written: ${err.message}`, hint)], memo: { spreadsheet: null, remember: false } };
   }
   log.info(`wrote ${path} (mode 0600)`);
+  const cardsError = await writeCardsAfterApply(prepared, log);
+  if (cardsError) return { spreadsheet: path, afterCommit: [...afterCommit, cardsError], memo: { spreadsheet: spreadsheetStamp(path), remember: false } };
   return { spreadsheet: path, afterCommit, memo: { spreadsheet: spreadsheetStamp(path), remember: afterCommit.length === 0 } };
 }
 

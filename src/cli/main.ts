@@ -34,6 +34,13 @@ Examples:
   $ pbxsync apply tenants/acme.yaml --allow-unsafe       # past the safety thresholds
   $ pbxsync apply tenants/acme.yaml --lock-timeout 5m    # wait longer for another apply of acme
   $ pbxsync apply tenants/acme.yaml --plan acme.plan.json --auto-approve  # the reviewed plan, exactly`,
+  cards: `
+Examples:
+  $ pbxsync cards tenants/acme.yaml   # acme-cards/USERNAME.pdf per user, acme-cards/acme-cards.pdf with all
+
+Reads the PBX (not the directory) and changes nothing in it. Passwords are derived again from the
+master key, as for the spreadsheet; with provisioning: in the tenant file, also one Linphone file
+per user in provisioning.folder. Files of users who left, or were renamed or rotated, are removed.`,
   key: `
 Examples:
   $ pbxsync key generate                        # ~/.config/pbxsync/master.key (or PBXSYNC_MASTER_KEY_FILE), mode 0600
@@ -132,6 +139,13 @@ export function buildProgram(): Command {
     )
     .addHelpText('after', EXAMPLES.apply)
     .action(run(() => import('./commands/apply.js')));
+
+  program
+    .command('cards')
+    .description("write the setup cards (PDF per user, and one for the tenant) and softphone provisioning files from the PBX's accounts")
+    .argument('<file>', 'tenant file')
+    .addHelpText('after', EXAMPLES.cards)
+    .action(run(() => import('./commands/cards.js')));
 
   program
     .command('discover')

@@ -33,6 +33,8 @@ export interface RawTenant {
   };
   state?: { url?: string };
   credentials?: { store_plaintext?: boolean; key_id?: string };
+  cards?: { folder?: string; paper?: 'A4' | 'Letter'; after_apply?: boolean; font?: string; webphone_url?: string };
+  provisioning?: { folder: string; url: string; acrobits_cloud_id?: string };
 }
 
 interface RawScope {
@@ -109,6 +111,22 @@ export function normaliseTenant(raw: RawTenant, file: string): { config: TenantC
       path: resolve(dir, raw.spreadsheet?.path ?? `${raw.tenant}-credentials.xlsx`),
       phoneSetup: phoneSetup(raw.spreadsheet?.phone_setup ?? {}, domain),
     },
+    cards: {
+      folder: resolve(dir, raw.cards?.folder ?? `${raw.tenant}-cards`),
+      paper: raw.cards?.paper ?? 'A4',
+      afterApply: raw.cards?.after_apply ?? false,
+      ...(raw.cards?.font !== undefined ? { font: resolve(dir, raw.cards.font) } : {}),
+      ...(raw.cards?.webphone_url !== undefined ? { webphoneUrl: raw.cards.webphone_url } : {}),
+    },
+    ...(raw.provisioning !== undefined
+      ? {
+          provisioning: {
+            folder: resolve(dir, raw.provisioning.folder),
+            url: raw.provisioning.url,
+            ...(raw.provisioning.acrobits_cloud_id !== undefined ? { acrobitsCloudId: raw.provisioning.acrobits_cloud_id } : {}),
+          },
+        }
+      : {}),
     state: { url: resolveUrlPath(raw.state?.url ?? `file:${raw.tenant}.pbxsync-state.json`, 'file:', dir) },
     labels: { pbxUrl: raw.pbx.url, stateUrl: raw.state?.url ?? `file:${raw.tenant}.pbxsync-state.json` },
     credentials: {

@@ -103,6 +103,10 @@ export interface TenantConfig {
   readonly leavers: LeaverPolicy;
   readonly safety: SafetyConfig;
   readonly spreadsheet: { readonly path: string; readonly phoneSetup: PhoneSetup };
+  /** Setup cards: absolute folder, paper, whether an apply writes them. */
+  readonly cards: CardsConfig;
+  /** Softphone remote provisioning, if the tenant file sets it up. */
+  readonly provisioning?: ProvisioningConfig;
   readonly state: { readonly url: string };
   /** How the database URLs may be shown in messages: as written, `${…}` references and all. */
   readonly labels: { readonly pbxUrl: string; readonly stateUrl: string };
@@ -111,4 +115,21 @@ export interface TenantConfig {
     /** The master key's id the tenant file names (`credentials.key_id`), if any. */
     readonly keyId?: string;
   };
+}
+
+export interface CardsConfig {
+  readonly folder: string;
+  readonly paper: 'A4' | 'Letter';
+  readonly afterApply: boolean;
+  /** Absolute path of a TrueType font for names, instead of the bundled DejaVu Sans. */
+  readonly font?: string;
+  readonly webphoneUrl?: string;
+}
+
+export interface ProvisioningConfig {
+  /** Absolute folder the ISP's provisioning server serves. */
+  readonly folder: string;
+  /** URL template with `{token}`. */
+  readonly url: string;
+  readonly acrobitsCloudId?: string;
 }

@@ -64,6 +64,9 @@ function checkFiles(config: TenantConfig, isp: IspPolicy): PathProblem[] {
     [['pbx', 'url'], config.pbx.url.startsWith('sqlite:') ? config.pbx.url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '') : undefined],
     [['state', 'url'], config.state.url.startsWith('file:') ? config.state.url.slice('file:'.length).replace(/^\/\/(?=\/)/, '') : undefined],
     [['spreadsheet', 'path'], config.spreadsheet.path],
+    [['cards', 'folder'], config.cards.folder],
+    [['cards', 'font'], config.cards.font],
+    [['provisioning', 'folder'], config.provisioning?.folder],
   ];
   return files
     .filter((f): f is [YamlPath, string] => f[1] !== undefined && isAbsolute(f[1]) && !pathAllowed(isp, dir, f[1]))

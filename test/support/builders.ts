@@ -37,6 +37,7 @@ export function config(overrides: Partial<TenantConfig> = {}): TenantConfig {
     leavers: 'disable',
     safety: { maxRemoveShare: 1, maxUpdateShare: 1, minExisting: 10 },
     spreadsheet: { path: '/tmp/acme/acme-credentials.xlsx', phoneSetup: { registrar: 'acme.com', transport: 'udp', port: 5060 } },
+    cards: { folder: '/tmp/acme/acme-cards', paper: 'A4', afterApply: false },
     state: { url: 'file:/tmp/acme/acme.pbxsync-state.json' },
     labels: { pbxUrl: 'sqlite:pbx.sqlite', stateUrl: 'file:acme.pbxsync-state.json' },
     credentials: { storePlaintext: false },
