@@ -5,7 +5,7 @@
  * no random ids), so a rerun leaves unchanged files as they were.
  */
 import PDFDocument from 'pdfkit';
-import { qrPng } from './qr-png.js';
+import { qrMatrix, type QrMatrix } from './qr-matrix.js';
 import type { CardOptions, SetupCard } from './setup-card.js';
 import { visualRuns } from './visual-runs.js';
 
@@ -20,7 +20,7 @@ export function renderCardPdf(card: SetupCard, options: CardOptions): Promise<Bu
 
 /** The tenant's cards: one page per person, in the given order. */
 export async function renderCardsPdf(cards: readonly SetupCard[], options: CardOptions): Promise<Buffer> {
-  const codes = await Promise.all(cards.map(async (c) => ({ linphone: c.provisioningUrl ? await qrPng(c.provisioningUrl) : null, acrobits: c.acrobitsCode ? await qrPng(c.acrobitsCode) : null })));
+  const codes = cards.map((c) => ({ linphone: c.provisioningUrl ? qrMatrix(c.provisioningUrl) : null, acrobits: c.acrobitsCode ? qrMatrix(c.acrobitsCode) : null }));
   const doc = new PDFDocument({
     size: options.paper === 'Letter' ? 'LETTER' : 'A4',
     margin: MARGIN,
@@ -45,7 +45,7 @@ export async function renderCardsPdf(cards: readonly SetupCard[], options: CardO
 
 type Doc = InstanceType<typeof PDFDocument>;
 
-function drawCard(doc: Doc, card: SetupCard, codes: { linphone: Buffer | null; acrobits: Buffer | null }, options: CardOptions): void {
+function drawCard(doc: Doc, card: SetupCard, codes: { linphone: QrMatrix | null; acrobits: QrMatrix | null }, options: CardOptions): void {
   doc.addPage();
   const width = doc.page.width - 2 * MARGIN;
   doc.font('regular').fontSize(10).fillColor('#555555').text(`${options.tenant} · ${card.domain}`, MARGIN, MARGIN);
@@ -92,8 +92,16 @@ function drawFields(doc: Doc, card: SetupCard, top: number): void {
   doc.y = y;
 }
 
-function drawCode(doc: Doc, png: Buffer, x: number, y: number, size: number, caption: string): void {
-  doc.image(png, x, y, { width: size, height: size });
+/** The code with a quiet zone of 4 modules (what scanners expect), in black squares on white. */
+function drawCode(doc: Doc, qr: QrMatrix, x: number, y: number, size: number, caption: string): void {
+  const module = size / (qr.size + 8);
+  doc.save().rect(x, y, size, size).fill('white').fillColor('black');
+  for (let row = 0; row < qr.size; row++) {
+    for (let col = 0; col < qr.size; col++) {
+      if (qr.dark(col, row)) doc.rect(x + (col + 4) * module, y + (row + 4) * module, module, module);
+    }
+  }
+  doc.fill('black').restore();
   doc.font('regular').fontSize(9).fillColor('black').text(caption, x, y + size + 2, { width: size, align: 'center' });
 }
 
