@@ -11,7 +11,8 @@
  */
 import { createHash } from 'node:crypto';
 import { lstatSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { foldersOverlap } from '../fs/folders-overlap.js';
 import { UserError } from '../errors.js';
 import type { TenantConfig } from '../model/tenant-config.js';
 import { writePrivateFileSync } from '../fs/private-file.js';
@@ -78,22 +79,13 @@ export async function writeSetupKit(config: TenantConfig, entries: readonly Card
   return { written, removed, unchanged };
 }
 
-/** The cards folder holds everyone's passwords: it must not be, or lie in, the folder a server serves. */
+/** Checked with a position when the tenant file is loaded; again here, for callers of the library. */
 function checkFolders(config: TenantConfig): void {
-  if (!config.provisioning) return;
-  const cards = resolve(config.cards.folder);
-  const prov = resolve(config.provisioning.folder);
-  if (inside(cards, prov) || inside(prov, cards)) {
-    throw new UserError(
-      `provisioning.folder (${prov}) and cards.folder (${cards}) overlap: the provisioning server would serve everyone's cards`,
-      'give the provisioning files a folder of their own, outside the cards folder',
-    );
-  }
-}
-
-function inside(path: string, folder: string): boolean {
-  const rel = relative(folder, path);
-  return rel === '' || (!rel.startsWith('..') && !rel.startsWith(sep) && rel !== '..');
+  if (!config.provisioning || !foldersOverlap(config.cards.folder, config.provisioning.folder)) return;
+  throw new UserError(
+    `provisioning.folder (${config.provisioning.folder}) and cards.folder (${config.cards.folder}) overlap: the provisioning server would serve everyone's cards`,
+    'give the provisioning files a folder of their own, outside the cards folder',
+  );
 }
 
 /** The kit files the last run wrote, as paths in today's folders. */

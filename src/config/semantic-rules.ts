@@ -7,6 +7,7 @@ import type { ExtensionRange, TenantConfig, UserOverride } from '../model/tenant
 import { describePath, type PathProblem, type Problem, type YamlPath } from './problem.js';
 import { locatorFor, toProblem, type Locator } from './yaml-positions.js';
 import { checkDestinations } from '../policy/check-destinations.js';
+import { foldersOverlap } from '../fs/folders-overlap.js';
 import { DEFAULT_POLICY, type IspPolicy } from '../policy/isp-policy.js';
 
 /** `isp`: what the ISP allows the file to reference (hosts, files, certificate authorities). */
@@ -19,6 +20,19 @@ export function checkSemantics(config: TenantConfig, isp: IspPolicy = DEFAULT_PO
     ...checkReserved(config),
     ...checkPinned(config),
     ...checkDuplicateUsers(config.users),
+    ...checkProvisioningFolder(config),
+  ];
+}
+
+/** The provisioning folder is served over HTTP; the cards folder holds everyone's passwords. */
+function checkProvisioningFolder(config: TenantConfig): PathProblem[] {
+  if (!config.provisioning || !foldersOverlap(config.cards.folder, config.provisioning.folder)) return [];
+  return [
+    error(
+      ['provisioning', 'folder'],
+      `provisioning.folder (${config.provisioning.folder}) and cards.folder (${config.cards.folder}) overlap: the provisioning server would serve everyone's cards`,
+      'give the provisioning files a folder of their own, outside the cards folder',
+    ),
   ];
 }
 

@@ -216,7 +216,7 @@ describe('setup cards and softphone provisioning', () => {
     writeFileSync(join(dir, 'tenant.yaml'), readFileSync(join(dir, 'tenant.yaml'), 'utf8').replace('  folder: provisioning\n', '  folder: acme-cards/public\n'));
     const apply = run('apply', 'tenant.yaml', '--auto-approve');
     expect(apply.status).toBe(1);
-    expect(apply.stderr).toContain('overlap: the provisioning server would serve everyone\'s cards');
+    expect(apply.stderr).toMatch(/^tenant\.yaml:\d+:\d+: error: provisioning\.folder \(.*acme-cards\/public\) and cards\.folder \(.*acme-cards\) overlap: the provisioning server would serve everyone's cards$/m);
     expect(readdirSync(dir)).not.toContain('acme-cards');
   });
 });

@@ -65,6 +65,7 @@ describe('loadTenant: valid files', () => {
         path: `${DIR}/acme-credentials.xlsx`,
         phoneSetup: { registrar: 'acme.com', transport: 'udp', port: 5060 },
       },
+      cards: { folder: `${DIR}/acme-cards`, paper: 'A4', afterApply: false },
       state: { url: `file:${DIR}/acme.pbxsync-state.json` },
       credentials: { storePlaintext: false },
       labels: { pbxUrl: 'sqlite:pbx.sqlite', stateUrl: 'file:acme.pbxsync-state.json' },
