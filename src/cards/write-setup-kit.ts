@@ -17,7 +17,7 @@ import { UserError } from '../errors.js';
 import type { TenantConfig } from '../model/tenant-config.js';
 import { writePrivateFileSync } from '../fs/private-file.js';
 import { linphoneXml } from '../provisioning/linphone-xml.js';
-import { cardFonts } from './fonts.js';
+import { cardOptions } from './card-options.js';
 import { renderCardPdf, renderCardsPdf } from './render-card.js';
 import type { CardEntry } from './setup-cards.js';
 
@@ -45,7 +45,7 @@ const PROVISIONING_NAME = /^[0-9a-f]{32}\.xml$/;
 
 export async function writeSetupKit(config: TenantConfig, entries: readonly CardEntry[]): Promise<KitResult> {
   checkFolders(config);
-  const options = { paper: config.cards.paper, tenant: config.name, fonts: cardFonts(config.cards.font) };
+  const options = cardOptions(config);
   const files = new Map<string, Buffer>();
   for (const { card, token } of entries) {
     files.set(join(config.cards.folder, `${card.username}.pdf`), await renderCardPdf(card, options));
