@@ -3,13 +3,14 @@
  * the provisioning URL (`[misc] config-uri`, what scanning the Linphone code on the card
  * does), fetches the user's Linphone file from a loopback HTTP server over the provisioning
  * folder, and registers on Kamailio (examples/kamailio/kamailio.cfg on the PostgreSQL
- * database pbxsync wrote) with the HA1 it holds: Kamailio then has the user's contact.
+ * database pbxsync wrote) with the HA1 it holds: Kamailio then has the user's contact. After
+ * a rotation the old URL answers 404 and the new card's code registers with the new password.
  *
  * Needs PBXSYNC_TEST_POSTGRES_URL, PBXSYNC_TEST_KAMAILIO_BIN (set by .ci/run) and linphonec.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, get, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { editTenantFile } from '../support/big-tenant.js';
@@ -77,23 +78,29 @@ describe.skipIf(skip)(`Linphone provisioned from a setup card registers on Kamai
     await dropDatabases();
   });
 
-  it('linphonec, given only the URL from the card, fetches the file and registers with the user\'s credentials', { timeout: 90_000 }, async () => {
-    const username = 'grace.hopper';
-    const pdf = join(acme.dir, 'acme-cards', `${username}.pdf`);
+  /** The Linphone code on the user's card, as a phone's camera would read it. */
+  function codeOnCard(username: string): string {
     const page = join(tempDir('page-'), 'p');
-    expect(spawnSync('pdftoppm', ['-png', '-r', '150', '-singlefile', pdf, page]).status).toBe(0);
+    expect(spawnSync('pdftoppm', ['-png', '-r', '150', '-singlefile', join(acme.dir, 'acme-cards', `${username}.pdf`), page]).status).toBe(0);
     const url = spawnSync('zbarimg', ['-q', '--raw', `${page}.png`], { encoding: 'utf8' }).stdout.trim();
     expect(url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${http!.port}/linphone/[0-9a-f]{32}\\.xml$`));
+    return url;
+  }
 
+  /**
+   * A fresh linphonec that knows only the provisioning URL (`[misc] config-uri`, what scanning
+   * the code does) and ports of its own; once its account is registered (bounded), runs
+   * `registered` (the phone unregisters when it quits).
+   */
+  async function registerWith(url: string, registered: () => Promise<void>): Promise<void> {
     const home = tempDir('linphone-');
     // liblinphone stops short of starting (no provisioning, no registration) when it cannot open its database.
     mkdirSync(join(home, '.local', 'share', 'linphone'), { recursive: true });
     const rc = join(home, 'linphonerc');
-    // What a fresh Linphone has after scanning the code: only the provisioning URL; ports of its own.
-    writeFileSync(rc, ['[misc]', `config-uri=${url}`, '', '[sip]', 'sip_port=-1', 'sip_tcp_port=0', 'sip_tls_port=0', '', '[sound]', 'playback_dev_id=', 'ringer_dev_id=', 'capture_dev_id=', ''].join('\n'));
+    writeFileSync(rc, ['[misc]', `config-uri=${url}`, '', '[sip]', 'sip_port=-1', 'sip_tcp_port=0', 'sip_tls_port=0', ''].join('\n'));
     const phone = track(spawn(LINPHONEC, ['-c', rc, '-d', '4'], { env: { PATH: process.env.PATH, HOME: home }, stdio: ['pipe', 'pipe', 'pipe'], detached: true }));
     let out = '';
-    const registered = new Promise<void>((resolve, reject) => {
+    const registration = new Promise<void>((resolve, reject) => {
       const seen = (d: Buffer) => {
         out += d.toString();
         // liblinphone's log (on stdout with -d and no -l) says when the account's state changes.
@@ -108,17 +115,45 @@ describe.skipIf(skip)(`Linphone provisioned from a setup card registers on Kamai
       phone.once('exit', () => clearTimeout(late));
     });
     try {
-      await registered;
-      expect(http!.hits).toContain(new URL(url).pathname);
-      const lookup = await jsonRpc(kamailio!.rpcUrl, 'ul.lookup', ['location', `${username}@acme.com`]);
-      expect(JSON.stringify(lookup.body), kamailio!.log().slice(-2000)).toContain(`sip:${username}@`);
+      await registration;
+      await registered();
     } finally {
       phone.stdin!.end('quit\n');
       await new Promise<void>((resolve) => {
+        if (phone.exitCode !== null || phone.signalCode !== null) return resolve();
         const late = setTimeout(() => (phone.kill('SIGKILL'), resolve()), 10_000);
         phone.once('exit', () => (clearTimeout(late), resolve()));
-        if (phone.exitCode !== null) (clearTimeout(late), resolve());
       });
     }
+  }
+
+  async function contacts(username: string): Promise<string> {
+    return JSON.stringify((await jsonRpc(kamailio!.rpcUrl, 'ul.lookup', ['location', `${username}@acme.com`])).body);
+  }
+
+  it("linphonec, given only the URL from the card, fetches the file and registers with the user's credentials", { timeout: 90_000 }, async () => {
+    const url = codeOnCard('grace.hopper');
+    await registerWith(url, async () => {
+      expect(http!.hits).toContain(new URL(url).pathname);
+      expect(await contacts('grace.hopper'), kamailio!.log().slice(-2000)).toContain('sip:grace.hopper@');
+    });
+  });
+
+  it('after a rotation the old code leads nowhere, and the new card registers with the new password', { timeout: 120_000 }, async () => {
+    const old = codeOnCard('grace.hopper');
+    editTenantFile(join(acme.dir, 'tenant.yaml'), (doc) => doc.setIn(['users', 'grace.hopper@acme.com', 'generation'], 2));
+    const apply = pbxsync(['apply', 'tenant.yaml', '--auto-approve'], { cwd: acme.dir, env: acme.env });
+    expect(apply.status, apply.stderr).toBe(0);
+    const cards = pbxsync(['cards', 'tenant.yaml'], { cwd: acme.dir, env: acme.env });
+    expect(cards.status, cards.stderr).toBe(0);
+    expect(cards.stderr).toContain('3 written, 64 unchanged, 1 removed');
+    const status = await new Promise<number>((resolve, reject) => get(old, (res) => (res.resume(), resolve(res.statusCode ?? 0))).on('error', reject));
+    expect(status).toBe(404);
+    const url = codeOnCard('grace.hopper');
+    expect(url).not.toBe(old);
+    await registerWith(url, async () => {
+      expect(http!.hits).toContain(new URL(url).pathname);
+      expect(await contacts('grace.hopper')).toContain('sip:grace.hopper@');
+    });
   });
 });
