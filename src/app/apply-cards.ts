@@ -6,6 +6,7 @@
 import { setupCards } from '../cards/setup-cards.js';
 import { writeSetupKit, type KitResult } from '../cards/write-setup-kit.js';
 import { UserError } from '../errors.js';
+import { loadIspPolicy } from '../policy/load-isp-config.js';
 import type { Logger } from './logger.js';
 import type { PreparedPlan } from './prepare-plan.js';
 
@@ -13,7 +14,8 @@ export async function writeCardsAfterApply(prepared: PreparedPlan, log: Logger):
   const { config, plan, credentials, key } = prepared;
   if (!config.cards.afterApply) return null;
   try {
-    logKit(await writeSetupKit(config, setupCards(plan.accounts, config, credentials, key.key)), config.cards.folder, log);
+    const { acrobitsCloudId } = await loadIspPolicy(process.env);
+    logKit(await writeSetupKit(config, setupCards(plan.accounts, config, credentials, key.key, acrobitsCloudId)), config.cards.folder, log);
     return null;
   } catch (err) {
     if (!(err instanceof UserError)) throw err;

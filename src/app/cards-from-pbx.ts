@@ -20,7 +20,8 @@ import type { Logger } from './logger.js';
 export async function cardsFromPbx(config: TenantConfig, env: NodeJS.ProcessEnv, log: Logger): Promise<CardEntry[]> {
   const key = loadMasterKey(env);
   const credentials = new CredentialDeriver(key.key, config.name, config.domain);
-  const { files } = await loadIspPolicy(env);
+  const isp = await loadIspPolicy(env);
+  const { files } = isp;
   const pbx = await openPbx(config.pbx.url, dirname(config.file), {
     label: config.labels.pbxUrl,
     fileMode: files.pbxMode,
@@ -46,7 +47,7 @@ export async function cardsFromPbx(config: TenantConfig, env: NodeJS.ProcessEnv,
       );
     }
     if (mismatched > 0) log.warn(`warning: ${mismatched} account${mismatched === 1 ? '' : 's'} got no card: the PBX does not hold the password the master key derives (an apply is pending?); run pbxsync apply ${config.file}, then cards again`);
-    return setupCards(accounts, config, credentials, key.key);
+    return setupCards(accounts, config, credentials, key.key, isp.acrobitsCloudId);
   } finally {
     await pbx.close();
   }

@@ -16,9 +16,11 @@ export interface CardEntry {
   readonly token: string | null;
 }
 
-export function setupCards(accounts: readonly AccountView[], config: TenantConfig, credentials: CredentialDeriver, masterKey: Buffer): CardEntry[] {
+/** `acrobitsCloudId`: the ISP configuration's, used when the tenant file asks for the csc: code. */
+export function setupCards(accounts: readonly AccountView[], config: TenantConfig, credentials: CredentialDeriver, masterKey: Buffer, acrobitsCloudId?: string): CardEntry[] {
   const setup = config.spreadsheet.phoneSetup;
   const prov = config.provisioning;
+  const cloudId = prov?.acrobits ? acrobitsCloudId : undefined;
   return accounts
     .filter((a) => a.status === 'active')
     .slice()
@@ -39,7 +41,7 @@ export function setupCards(accounts: readonly AccountView[], config: TenantConfi
         transport: setup.transport,
         port: setup.port,
         ...(prov && token ? { provisioningUrl: provisioningUrl(prov.url, token) } : {}),
-        ...(prov?.acrobitsCloudId !== undefined ? { acrobitsCode: acrobitsCode(prov.acrobitsCloudId, a.username, config.domain, c.softphonePassword) } : {}),
+        ...(cloudId !== undefined ? { acrobitsCode: acrobitsCode(cloudId, a.username, config.domain, c.softphonePassword) } : {}),
         ...(config.cards.webphoneUrl !== undefined ? { webphoneUrl: config.cards.webphoneUrl } : {}),
       };
       return { card, token };

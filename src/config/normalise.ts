@@ -34,7 +34,7 @@ export interface RawTenant {
   state?: { url?: string };
   credentials?: { store_plaintext?: boolean; key_id?: string };
   cards?: { folder?: string; paper?: 'A4' | 'Letter'; after_apply?: boolean; font?: string; webphone_url?: string };
-  provisioning?: { folder: string; url: string; acrobits_cloud_id?: string };
+  provisioning?: { folder: string; url: string; acrobits?: boolean };
 }
 
 interface RawScope {
@@ -123,7 +123,7 @@ export function normaliseTenant(raw: RawTenant, file: string): { config: TenantC
           provisioning: {
             folder: resolve(dir, raw.provisioning.folder),
             url: raw.provisioning.url,
-            ...(raw.provisioning.acrobits_cloud_id !== undefined ? { acrobitsCloudId: raw.provisioning.acrobits_cloud_id } : {}),
+            acrobits: raw.provisioning.acrobits ?? false,
           },
         }
       : {}),

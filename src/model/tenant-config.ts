@@ -131,5 +131,6 @@ export interface ProvisioningConfig {
   readonly folder: string;
   /** URL template with `{token}`. */
   readonly url: string;
-  readonly acrobitsCloudId?: string;
+  /** Also a csc: code for Acrobits apps, with the ISP's cloud id. */
+  readonly acrobits: boolean;
 }

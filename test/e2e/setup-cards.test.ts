@@ -15,8 +15,10 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { digestHashes } from '../../src/credentials/derive.js';
 import { exampleTenant, pbxsync } from '../support/cli.js';
 import { rowStrings } from '../support/sheet-cells.js';
+import { testIspYaml, writeTestIspConfig } from '../support/isp.js';
 import { tempDir } from '../support/tmp.js';
 
+const ispWithAcrobits = writeTestIspConfig('isp-acrobits.yaml', testIspYaml('acrobits:\n  cloud_id: EXAMPLEVOICE'));
 let dir: string;
 let env: NodeJS.ProcessEnv;
 const run = (...args: string[]) => pbxsync(args, { cwd: dir, env });
@@ -31,7 +33,7 @@ cards:
 provisioning:
   folder: provisioning
   url: https://prov.voice.example.net/linphone/{token}.xml
-  acrobits_cloud_id: EXAMPLEVOICE
+  acrobits: true
 `;
 
 function tool(cmd: string, args: string[]): string {
@@ -98,6 +100,8 @@ function linphoneAccount(file: string): Record<string, Record<string, string>> {
 
 beforeEach(() => {
   ({ dir, env } = exampleTenant());
+  // The ISP's Acrobits cloud id (the tests' ISP configuration allows the card addresses' hosts).
+  env = { ...env, PBXSYNC_ISP_CONFIG: ispWithAcrobits };
   appendFileSync(join(dir, 'tenant.yaml'), SETUP);
   rename('hannah.lee@acme.com', HEBREW);
   rename('yasmin.haddad@acme.com', ARABIC);
@@ -210,6 +214,16 @@ describe('setup cards and softphone provisioning', () => {
     expect(wrong.status).toBe(1);
     expect(wrong.stderr).toContain("holds a password derived from this run's master key");
     expect(readdirSync(dir)).not.toContain('acme-cards');
+  });
+
+  it('a provisioning URL or webphone on a host the ISP does not list, or csc: codes without its cloud id, are refused with positions', () => {
+    const text = readFileSync(join(dir, 'tenant.yaml'), 'utf8').replace('prov.voice.example.net', 'evil.example').replace('https://phone.voice.example.net', 'https://phish.example');
+    writeFileSync(join(dir, 'tenant.yaml'), text);
+    const r = pbxsync(['validate', 'tenant.yaml'], { cwd: dir, env: { ...env, PBXSYNC_ISP_CONFIG: writeTestIspConfig(`isp-plain-${Math.random().toString(36).slice(2)}.yaml`, testIspYaml()) } });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^tenant\.yaml:\d+:\d+: error: provisioning\.url names evil\.example, which the ISP configuration .* does not allow$/m);
+    expect(r.stderr).toMatch(/^tenant\.yaml:\d+:\d+: error: cards\.webphone_url names phish\.example, which the ISP configuration .* does not allow$/m);
+    expect(r.stderr).toMatch(/^tenant\.yaml:\d+:\d+: error: provisioning\.acrobits needs the ISP's Acrobits cloud id, and the ISP configuration .* has none$/m);
   });
 
   it('a provisioning folder inside the cards folder is refused before anything is written', () => {
