@@ -16,6 +16,7 @@ import { spreadsheetRows } from './spreadsheet-rows.js';
 import { desiredPhoneFiles, hasPhones } from '../phones/desired-phone-files.js';
 import { writePhoneFiles, type PhoneFilesResult } from '../phones/write-phone-files.js';
 import { existsSync } from 'node:fs';
+import { writeCardsAfterApply } from './apply-cards.js';
 import { spreadsheetStamp, type SpreadsheetStamp } from './unchanged-check.js';
 
 export interface ApplyResult {
@@ -75,6 +76,8 @@ export async function executeApply(prepared: PreparedPlan, log: Logger, options:
   }
   const sealed = config.spreadsheet.encryptTo.length;
   log.info(sealed > 0 ? `wrote ${path} (mode 0600), encrypted to ${sealed} age ${sealed === 1 ? 'recipient' : 'recipients'}` : `wrote ${path} (mode 0600)`);
+  const cardsError = await writeCardsAfterApply(prepared, log);
+  if (cardsError) return { spreadsheet: path, phones, afterCommit: [...afterCommit, cardsError], memo: { spreadsheet: spreadsheetStamp(path), remember: false } };
   return { spreadsheet: path, phones, afterCommit, memo: { spreadsheet: spreadsheetStamp(path), remember: afterCommit.length === 0 } };
 }
 

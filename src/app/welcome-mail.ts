@@ -13,6 +13,10 @@ import type { TenantConfig } from '../model/tenant-config.js';
 import type { SmtpConfig } from '../policy/isp-policy.js';
 import type { SpreadsheetRow } from '../spreadsheet/spreadsheet-row.js';
 import { plainTextCard, type RenderCard } from '../welcome/card-renderer.js';
+import { cardOptions } from '../cards/card-options.js';
+import { renderCardPdf } from '../cards/render-card.js';
+import { setupCards } from '../cards/setup-cards.js';
+import type { AccountView } from '../model/plan.js';
 import type { WelcomeTarget } from '../welcome/recipients.js';
 import { smtpSender, type MailSender } from '../welcome/smtp-sender.js';
 import { welcomeText } from '../welcome/welcome-message.js';
@@ -39,11 +43,14 @@ export interface WelcomeInput {
   readonly directory: readonly DirectoryUser[];
   readonly smtp: SmtpConfig | null;
   readonly env: NodeJS.ProcessEnv;
+  /** The master key: with it, the attachment is the user's setup card (src/cards), as `pbxsync cards` makes it. */
+  readonly key?: { readonly key: Buffer };
+  readonly acrobitsCloudId?: string;
 }
 
 export interface WelcomeOptions {
   readonly dryRun: boolean;
-  /** The card's PDF; default: a plain-text stand-in (see card-renderer.ts). */
+  /** The card's PDF; default: the user's setup card (with `key`), else a plain-text stand-in (see card-renderer.ts). */
   readonly renderCard?: RenderCard;
   /** For tests: the transport; default the ISP's SMTP server. */
   readonly sender?: MailSender;
@@ -56,7 +63,16 @@ export async function sendWelcomeMails(input: WelcomeInput, targets: readonly We
     throw new UserError('no SMTP server is configured for welcome e-mails', 'add smtp (host, from, and user/password_env if it needs AUTH) to the ISP configuration named by PBXSYNC_ISP_CONFIG');
   }
   const setup = config.spreadsheet.phoneSetup;
-  const render = options.renderCard ?? plainTextCard(config.name, setup);
+  const fallback = options.renderCard ?? plainTextCard(config.name, setup);
+  const key = input.key?.key;
+  const renderFor = (account: AccountView): RenderCard => {
+    if (options.renderCard !== undefined || key === undefined) return fallback;
+    return async () => {
+      const entry = setupCards([account], config, credentials, key, input.acrobitsCloudId)[0];
+      if (entry === undefined) throw new Error('the account is not active');
+      return renderCardPdf(entry.card, cardOptions(config));
+    };
+  };
   const mail = new Map(input.directory.map((u) => [u.id.toLowerCase(), u.mail]));
   const sender = options.dryRun ? null : (options.sender ?? smtpSender(smtp!, input.env));
   const lines: WelcomeLine[] = [];
@@ -74,7 +90,7 @@ export async function sendWelcomeMails(input: WelcomeInput, targets: readonly We
         lines.push({ ...base, outcome: 'would-send' });
         continue;
       }
-      lines.push({ ...base, ...(await deliver(sender, to, text, row, render)) });
+      lines.push({ ...base, ...(await deliver(sender, to, text, row, renderFor(target.account))) });
     }
   } finally {
     sender?.close();

@@ -49,6 +49,13 @@ Examples:
 
 Mail goes through the ISP configuration's smtp server, to the address the directory gives each user.
 Exit 1 when any mail failed (the others are still sent).`,
+  cards: `
+Examples:
+  $ pbxsync cards tenants/acme.yaml   # acme-cards/USERNAME.pdf per user, acme-cards/acme-cards.pdf with all
+
+Reads the PBX (not the directory) and changes nothing in it. Passwords are derived again from the
+master key, as for the spreadsheet; with provisioning: in the tenant file, also one Linphone file
+per user in provisioning.folder. Files of users who left, or were renamed or rotated, are removed.`,
   key: `
 Examples:
   $ pbxsync key generate                        # ~/.config/pbxsync/master.key (or PBXSYNC_MASTER_KEY_FILE), mode 0600
@@ -201,6 +208,13 @@ export function buildProgram(): Command {
     .option('--set <key=value>', 'a default for every subscriber, e.g. language=en-US (repeatable)', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
     .addHelpText('after', DIRECTORY_EXAMPLES.init)
     .action(run(() => import('./commands/init.js')));
+
+  program
+    .command('cards')
+    .description("write the setup cards (PDF per user, and one for the tenant) and softphone provisioning files from the PBX's accounts")
+    .argument('<file>', 'tenant file')
+    .addHelpText('after', EXAMPLES.cards)
+    .action(run(() => import('./commands/cards.js')));
 
   program
     .command('discover')

@@ -37,6 +37,8 @@ export interface RawTenant {
   welcome?: { on_apply?: boolean; subject?: string };
   state?: { url?: string };
   credentials?: { store_plaintext?: boolean; key_id?: string };
+  cards?: { folder?: string; paper?: 'A4' | 'Letter'; after_apply?: boolean; font?: string; webphone_url?: string };
+  provisioning?: { folder: string; url: string; acrobits?: boolean };
 }
 
 interface RawScope {
@@ -113,6 +115,22 @@ export function normaliseTenant(raw: RawTenant, file: string): { config: TenantC
     spreadsheet: spreadsheet(raw, dir, domain),
     phones: { path: resolve(dir, raw.phones?.path ?? `${raw.tenant}-phones`) },
     welcome: { onApply: raw.welcome?.on_apply ?? false, subject: raw.welcome?.subject ?? `Your phone account at ${raw.tenant}` },
+    cards: {
+      folder: resolve(dir, raw.cards?.folder ?? `${raw.tenant}-cards`),
+      paper: raw.cards?.paper ?? 'A4',
+      afterApply: raw.cards?.after_apply ?? false,
+      ...(raw.cards?.font !== undefined ? { font: resolve(dir, raw.cards.font) } : {}),
+      ...(raw.cards?.webphone_url !== undefined ? { webphoneUrl: raw.cards.webphone_url } : {}),
+    },
+    ...(raw.provisioning !== undefined
+      ? {
+          provisioning: {
+            folder: resolve(dir, raw.provisioning.folder),
+            url: raw.provisioning.url,
+            acrobits: raw.provisioning.acrobits ?? false,
+          },
+        }
+      : {}),
     state: { url: resolveUrlPath(raw.state?.url ?? `file:${raw.tenant}.pbxsync-state.json`, 'file:', dir) },
     labels: { pbxUrl: raw.pbx.url, stateUrl: raw.state?.url ?? `file:${raw.tenant}.pbxsync-state.json` },
     credentials: {

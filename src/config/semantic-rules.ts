@@ -8,6 +8,7 @@ import { describePath, type PathProblem, type Problem } from './problem.js';
 import { locatorFor, toProblem, type Locator } from './yaml-positions.js';
 import { checkPhones, checkPhoneTransport } from './phone-rules.js';
 import { checkDestinations } from '../policy/check-destinations.js';
+import { foldersOverlap } from '../fs/folders-overlap.js';
 import { DEFAULT_POLICY, type IspPolicy } from '../policy/isp-policy.js';
 import { ageRecipientProblem } from './age-recipient.js';
 
@@ -24,6 +25,19 @@ export function checkSemantics(config: TenantConfig, isp: IspPolicy = DEFAULT_PO
     ...checkPhones(config.users),
     ...checkPhoneTransport(config),
     ...checkRecipients(config, isp),
+    ...checkProvisioningFolder(config),
+  ];
+}
+
+/** The provisioning folder is served over HTTP; the cards folder holds everyone's passwords. */
+function checkProvisioningFolder(config: TenantConfig): PathProblem[] {
+  if (!config.provisioning || !foldersOverlap(config.cards.folder, config.provisioning.folder)) return [];
+  return [
+    error(
+      ['provisioning', 'folder'],
+      `provisioning.folder (${config.provisioning.folder}) and cards.folder (${config.cards.folder}) overlap: the provisioning server would serve everyone's cards`,
+      'give the provisioning files a folder of their own, outside the cards folder',
+    ),
   ];
 }
 

@@ -120,6 +120,10 @@ export interface TenantConfig {
   /** Absolute folder of the desk phones' provisioning files. */
   readonly phones: { readonly path: string };
   readonly welcome: { readonly onApply: boolean; readonly subject: string };
+  /** Setup cards: absolute folder, paper, whether an apply writes them. */
+  readonly cards: CardsConfig;
+  /** Softphone remote provisioning, if the tenant file sets it up. */
+  readonly provisioning?: ProvisioningConfig;
   readonly state: { readonly url: string };
   /** How the database URLs may be shown in messages: as written, `${…}` references and all. */
   readonly labels: { readonly pbxUrl: string; readonly stateUrl: string };
@@ -128,4 +132,22 @@ export interface TenantConfig {
     /** The master key's id the tenant file names (`credentials.key_id`), if any. */
     readonly keyId?: string;
   };
+}
+
+export interface CardsConfig {
+  readonly folder: string;
+  readonly paper: 'A4' | 'Letter';
+  readonly afterApply: boolean;
+  /** Absolute path of a TrueType font for names, instead of the bundled DejaVu Sans. */
+  readonly font?: string;
+  readonly webphoneUrl?: string;
+}
+
+export interface ProvisioningConfig {
+  /** Absolute folder the ISP's provisioning server serves. */
+  readonly folder: string;
+  /** URL template with `{token}`. */
+  readonly url: string;
+  /** Also a csc: code for Acrobits apps, with the ISP's cloud id. */
+  readonly acrobits: boolean;
 }

@@ -12,7 +12,7 @@ import { ISP_CONFIG_ENV } from './load-isp-config.js';
 import { caFileAllowed, hostAllowed, pathAllowed, type HostRule, type IspPolicy } from './isp-policy.js';
 
 export function checkDestinations(config: TenantConfig, isp: IspPolicy): PathProblem[] {
-  return [...checkAzureHosts(config, isp), ...checkDatabases(config, isp), ...checkFiles(config, isp)];
+  return [...checkAzureHosts(config, isp), ...checkDatabases(config, isp), ...checkFiles(config, isp), ...checkCardAddresses(config, isp)];
 }
 
 const error = (path: YamlPath, message: string, hint: string): PathProblem => ({ severity: 'error', path, message, hint });
@@ -65,10 +65,34 @@ function checkFiles(config: TenantConfig, isp: IspPolicy): PathProblem[] {
     [['state', 'url'], config.state.url.startsWith('file:') ? config.state.url.slice('file:'.length).replace(/^\/\/(?=\/)/, '') : undefined],
     [['spreadsheet', 'path'], config.spreadsheet.path],
     [['phones', 'path'], config.phones.path],
+    [['cards', 'folder'], config.cards.folder],
+    [['cards', 'font'], config.cards.font],
+    [['provisioning', 'folder'], config.provisioning?.folder],
   ];
   return files
     .filter((f): f is [YamlPath, string] => f[1] !== undefined && isAbsolute(f[1]) && !pathAllowed(isp, dir, f[1]))
     .map(([path, file]) => error(path, `${path.join('.')} names ${file}, outside the tenant file's folder, which ${where(isp)} does not allow`, `keep the file next to the tenant file, or ask the ISP to allow its folder (allow.paths)`));
+}
+
+/**
+ * What the cards send people to: a pull request must not point phones at its own
+ * provisioning server, people at its own webphone, or Acrobits apps at its own cloud id.
+ */
+function checkCardAddresses(config: TenantConfig, isp: IspPolicy): PathProblem[] {
+  const problems: PathProblem[] = [];
+  const check = (path: YamlPath, url: string | undefined) => {
+    const parsed = url === undefined ? undefined : safeUrl(url.replaceAll('{token}', 'token'));
+    if (!parsed) return;
+    const defaultPort = parsed.protocol === 'http:' ? 80 : 443;
+    if (hostAllowed(isp.hosts.provisioning, parsed.hostname, Number(parsed.port || defaultPort), defaultPort)) return;
+    problems.push(error(path, `${path.join('.')} names ${parsed.host}, which ${where(isp)} does not allow`, 'the addresses on setup cards go only to hosts the ISP lists under allow.hosts.provisioning'));
+  };
+  check(['provisioning', 'url'], config.provisioning?.url);
+  check(['cards', 'webphone_url'], config.cards.webphoneUrl);
+  if (config.provisioning?.acrobits && isp.acrobitsCloudId === undefined) {
+    problems.push(error(['provisioning', 'acrobits'], `provisioning.acrobits needs the ISP's Acrobits cloud id, and ${where(isp)} has none`, 'the ISP sets acrobits.cloud_id in its configuration; or leave provisioning.acrobits out'));
+  }
+  return problems;
 }
 
 function safeUrl(url: string): URL | undefined {

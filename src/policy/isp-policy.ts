@@ -24,7 +24,7 @@ export interface IspPolicy {
   readonly env: { readonly names: ReadonlySet<string>; readonly prefixes: readonly string[] };
   /** Tenant-file keys that may take `${VAR}` beyond the credentials. */
   readonly envIn: ReadonlySet<EnvField>;
-  readonly hosts: { readonly authority: readonly HostRule[]; readonly graph: readonly HostRule[]; readonly database: readonly HostRule[] };
+  readonly hosts: { readonly authority: readonly HostRule[]; readonly graph: readonly HostRule[]; readonly database: readonly HostRule[]; readonly provisioning: readonly HostRule[] };
   /** Absolute CA files, or folders ending in `/`. */
   readonly caFiles: readonly string[];
   /** Absolute folders tenant files may name files in, besides their own. */
@@ -43,6 +43,8 @@ export interface IspPolicy {
   readonly softphoneHash: SoftphoneHashPolicy;
   /** The SMTP server welcome e-mails go through, or null when none is configured. */
   readonly smtp: SmtpConfig | null;
+  /** The ISP's Acrobits cloud id, for the csc: code on setup cards. */
+  readonly acrobitsCloudId?: string;
 }
 
 export interface SmtpConfig {
@@ -84,7 +86,7 @@ export const DEFAULT_POLICY: IspPolicy = {
   file: null,
   env: { names: new Set(), prefixes: [] },
   envIn: new Set(),
-  hosts: { authority: PUBLIC_AUTHORITY_HOSTS.map(parseHostRule), graph: PUBLIC_GRAPH_HOSTS.map(parseHostRule), database: [] },
+  hosts: { authority: PUBLIC_AUTHORITY_HOSTS.map(parseHostRule), graph: PUBLIC_GRAPH_HOSTS.map(parseHostRule), database: [], provisioning: [] },
   caFiles: [],
   paths: [],
   files: { pbxMode: 0o600, requireEncryptedSpreadsheet: false },

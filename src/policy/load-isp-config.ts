@@ -19,7 +19,7 @@ interface RawIsp {
   allow?: {
     env?: string[];
     env_in?: EnvField[];
-    hosts?: { authority?: string[]; graph?: string[]; database?: string[] };
+    hosts?: { authority?: string[]; graph?: string[]; database?: string[]; provisioning?: string[] };
     ca_files?: string[];
     paths?: string[];
   };
@@ -27,6 +27,7 @@ interface RawIsp {
   namespaces?: string[];
   dns?: { servers?: string[]; timeout_seconds?: number };
   registrar?: { hosts?: string[] };
+  acrobits?: { cloud_id: string };
   kamailio?: { jsonrpc_url?: string; ctl_socket?: string; kamcmd?: string; timeout_seconds?: number };
   smtp?: { host: string; port?: number; security?: 'starttls' | 'tls'; user?: string; password_env?: string; from: string; ca_file?: string; timeout_seconds?: number; password_in_body?: boolean };
   softphone_hash?: { scheme: 'pbkdf2-sha256'; iterations?: number } | { scheme: 'scrypt'; n?: number; r?: number; p?: number };
@@ -88,6 +89,7 @@ function toPolicy(raw: RawIsp, file: string): IspPolicy {
       authority: hosts.authority ? hosts.authority.map(parseHostRule) : DEFAULT_POLICY.hosts.authority,
       graph: hosts.graph ? hosts.graph.map(parseHostRule) : DEFAULT_POLICY.hosts.graph,
       database: (hosts.database ?? []).map(parseHostRule),
+      provisioning: (hosts.provisioning ?? []).map(parseHostRule),
     },
     caFiles: allow.ca_files ?? [],
     paths: allow.paths ?? [],
@@ -101,6 +103,7 @@ function toPolicy(raw: RawIsp, file: string): IspPolicy {
     registrarHosts: (raw.registrar?.hosts ?? []).map((h) => h.toLowerCase()),
     kamailio: kamailioControl(raw.kamailio),
     softphoneHash: softphoneHash(raw.softphone_hash),
+    ...(raw.acrobits !== undefined ? { acrobitsCloudId: raw.acrobits.cloud_id } : {}),
     smtp: smtpConfig(raw.smtp),
   };
 }

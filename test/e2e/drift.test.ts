@@ -127,7 +127,8 @@ describe('drift on a SQLite PBX: managed rows changed by hand', () => {
       'chen.wei': { requested: [], drift: ['settings'] },
     });
     const md = run('plan', 'tenant.yaml', '--markdown');
-    expect(md.stdout).toMatch(/\| 🔄 update \| 1001 \| `alice\.johnson` \| Alice Johnson \| changed outside pbxsync\\: set back — caller\\_id/);
+    expect(md.stdout).toContain('@@ update 1001 alice.johnson  Alice Johnson <alice.johnson@acme.com> (changed outside pbxsync: set back) @@');
+    expect(md.stdout).toMatch(/^-  caller_id: .*\n\+  caller_id: /m);
 
     expectConverges();
     expect(prefOf('alice.johnson', 'caller_id')).toEqual(['+12125550100']);

@@ -5,6 +5,7 @@
  * is reported while the others go; a dry run sends nothing; no password shows in any output
  * or in a mail's text.
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -54,7 +55,15 @@ afterAll(async () => {
   await smtp?.stop();
 });
 
-const card = (mail: { attachments: { base64: string }[] }) => Buffer.from(mail.attachments[0]!.base64, 'base64').toString('latin1');
+const pdf = (mail: { attachments: { base64: string }[] }) => Buffer.from(mail.attachments[0]!.base64, 'base64');
+/** The attached setup card's text, as poppler's pdftotext reads it. */
+const card = (mail: { attachments: { base64: string }[] }) => {
+  const file = join(dir, 'attachment.pdf');
+  writeFileSync(file, pdf(mail));
+  const r = spawnSync('pdftotext', [file, '-'], { encoding: 'utf8', timeout: 30_000 });
+  if (r.status !== 0) throw new Error(`pdftotext failed: ${r.stderr}`);
+  return r.stdout;
+};
 const key = () => loadMasterKey(env).key;
 const sip = (id: string, generation = 1) => derivePassword(key(), 'acme', id, generation, 'sip');
 const softphone = (id: string, generation = 1) => derivePassword(key(), 'acme', id, generation, 'softphone');
@@ -87,10 +96,11 @@ describe('welcome e-mails', () => {
       expect(m.from).toContain('noreply@voice.example.net');
       expect(m.attachments).toHaveLength(1);
       expect(m.attachments[0]).toMatchObject({ type: 'application/pdf', filename: expect.stringMatching(/-phone-card\.pdf$/) });
-      expect(card(m).startsWith('%PDF-')).toBe(true);
+      expect(pdf(m).subarray(0, 5).toString('latin1')).toBe('%PDF-');
       // The card carries this user's passwords; the mail's text does not.
-      expect(card(m)).toContain(`(SIP password: ${sip(id)})`);
-      expect(card(m)).toContain(`(Softphone password: ${softphone(id)})`);
+      const text = card(m);
+      expect(text).toContain(sip(id));
+      expect(text).toContain(softphone(id));
       expect(m.text).not.toContain(sip(id));
       expect(m.text).not.toContain(softphone(id));
     }
@@ -123,7 +133,7 @@ describe('welcome e-mails', () => {
     const last = mails[31]!;
     expect(last.envelope_to).toEqual(['alice.johnson@acme.com']);
     expect(last.text).toContain('have changed');
-    expect(card(last)).toContain(`(SIP password: ${sip(ALICE, 2)})`);
+    expect(card(last)).toContain(sip(ALICE, 2));
   });
 
   it('pbxsync welcome --user mails one user again; no output ever showed a password', () => {

@@ -39,6 +39,7 @@ export function config(overrides: Partial<TenantConfig> = {}): TenantConfig {
     spreadsheet: { path: '/tmp/acme/acme-credentials.xlsx', phoneSetup: { registrar: 'acme.com', transport: 'udp', port: 5060 }, encryptTo: [] },
     phones: { path: '/tmp/acme/acme-phones' },
     welcome: { onApply: false, subject: 'Your phone account at acme' },
+    cards: { folder: '/tmp/acme/acme-cards', paper: 'A4', afterApply: false },
     state: { url: 'file:/tmp/acme/acme.pbxsync-state.json' },
     labels: { pbxUrl: 'sqlite:pbx.sqlite', stateUrl: 'file:acme.pbxsync-state.json' },
     credentials: { storePlaintext: false },

@@ -21,6 +21,7 @@ export function testIspYaml(extra = '', namespaces = ['acme.com', 'globex.com', 
     '    authority: ["127.0.0.1:*", "localhost:*", login.microsoftonline.com, login.microsoftonline.us, login.chinacloudapi.cn]',
     '    graph: ["127.0.0.1:*", "localhost:*", graph.microsoft.com, graph.microsoft.us, microsoftgraph.chinacloudapi.cn]',
     '    database: ["127.0.0.1:*", "localhost:*"]',
+    '    provisioning: ["127.0.0.1:*", "localhost:*", prov.voice.example.net, phone.voice.example.net]',
     `  ca_files: [${JSON.stringify(`${testTmp()}/`)}]`,
     `  paths: [${JSON.stringify(testTmp())}]`,
     // The tests' tenants need no DNS record; the domain verification tests use other domains.
@@ -51,7 +52,7 @@ export function permissivePolicy(): IspPolicy {
     file: '/test/isp.yaml',
     env: { names: new Set(), prefixes: [''] },
     envIn: new Set(['pbx.url', 'state.url', 'source.tenant_id', 'source.client_id', 'source.certificate.thumbprint']),
-    hosts: { authority: any, graph: any, database: any },
+    hosts: { authority: any, graph: any, database: any, provisioning: any },
     caFiles: ['/'],
     paths: ['/'],
   };

@@ -68,6 +68,7 @@ describe('loadTenant: valid files', () => {
       },
       phones: { path: `${DIR}/acme-phones` },
       welcome: { onApply: false, subject: 'Your phone account at acme' },
+      cards: { folder: `${DIR}/acme-cards`, paper: 'A4', afterApply: false },
       state: { url: `file:${DIR}/acme.pbxsync-state.json` },
       credentials: { storePlaintext: false },
       labels: { pbxUrl: 'sqlite:pbx.sqlite', stateUrl: 'file:acme.pbxsync-state.json' },

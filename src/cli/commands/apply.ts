@@ -127,7 +127,7 @@ async function applyPrepared(prepared: PreparedPlan, file: string, options: Appl
 /** True when a mail failed (each failure is in the report; the others were sent). */
 async function mailWelcome(prepared: PreparedPlan, isp: Awaited<ReturnType<typeof loadIspPolicy>>, io: TenantIo): Promise<boolean> {
   const targets = changedTargets(prepared.plan);
-  const lines = await sendWelcomeMails({ ...prepared, smtp: isp.smtp, env: process.env }, targets, { dryRun: false });
+  const lines = await sendWelcomeMails({ ...prepared, smtp: isp.smtp, env: process.env, ...(isp.acrobitsCloudId !== undefined ? { acrobitsCloudId: isp.acrobitsCloudId } : {}) }, targets, { dryRun: false });
   io.out(welcomeReport(lines, false));
   return lines.some((l) => l.outcome === 'failed');
 }
