@@ -33,6 +33,8 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-argument': 'off',
       // `const { cpSync } = await import('node:fs')` and vi.spyOn targets are functions, not methods.
       '@typescript-eslint/unbound-method': 'off',
+      // Workflow and pipeline files are YAML documents of any shape.
+      '@typescript-eslint/no-explicit-any': 'off',
     },
   },
   { files: ['**/*.js', '**/*.mjs'], ...tseslint.configs.disableTypeChecked },

@@ -14,8 +14,8 @@ import type { GraphEmulator } from '../test/graph-emulator/server.js';
 import type { Cleanup } from './cleanup.js';
 
 /** The repository: this file runs from `.bench-out/bench/`. */
-export const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
-export const CLI = join(ROOT, 'bin', 'pbxsync.js');
+const ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
+const CLI = join(ROOT, 'bin', 'pbxsync.js');
 const RSS_HOOK = fileURLToPath(new URL('./rss-hook.js', import.meta.url));
 
 export interface ChildResult {

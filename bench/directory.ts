@@ -18,14 +18,14 @@ const LAST = ['Smith', 'Müller', "O'Neil", 'Ng', 'Østby', 'Kowalski', 'Dubois'
 const DEPARTMENTS = ['Sales', 'Support', 'Engineering', 'Finance', 'Legal', 'Operations', 'Marketing', 'HR', 'Logistics', 'Research', 'Facilities', 'Procurement', 'IT'];
 
 /** A GUID derived from `seed` (Entra object ids are random-looking; sorted ids must not follow the index). */
-export function objectId(seed: string): string {
+function objectId(seed: string): string {
   const h = createHash('sha1').update(seed).digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
 const ascii = (s: string): string => s.normalize('NFD').replace(/[^A-Za-z]/g, '').toLowerCase();
 
-export function benchUser(i: number): GraphUser {
+function benchUser(i: number): GraphUser {
   const first = FIRST[i % FIRST.length]!;
   const last = LAST[Math.floor(i / FIRST.length) % LAST.length]!;
   // The same first/last pair comes back every 1,600 users: UPNs stay unique with a number.

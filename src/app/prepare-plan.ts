@@ -60,7 +60,7 @@ export interface PreparedPlan {
   close(): Promise<void>;
 }
 
-export interface NoChangeMemo {
+interface NoChangeMemo {
   /**
    * Remember `plan` when it is a no-change plan; `spreadsheet`: the file this run wrote. After
    * an apply that changed rows nothing is remembered: the next run plans in full (its plan

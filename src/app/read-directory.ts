@@ -30,7 +30,7 @@ export async function readDirectory(config: TenantConfig, options: OpenSourceOpt
   }
 }
 
-export function checkDomainVerified(config: TenantConfig, verified: readonly string[]): void {
+function checkDomainVerified(config: TenantConfig, verified: readonly string[]): void {
   if (verified.includes(config.domain)) return;
   const where = config.source.type === 'azure' ? `the Entra ID directory ${config.source.labels.tenantId}` : `the directory snapshot ${config.source.path}`;
   const known = verified.length > 0 ? ` (verified there: ${verified.join(', ')})` : '';

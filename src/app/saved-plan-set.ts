@@ -28,7 +28,7 @@ export function makePlanFolder(folder: string): void {
 }
 
 /** Tenant names of the saved plans in the folder. */
-export function plansInFolder(folder: string): string[] {
+function plansInFolder(folder: string): string[] {
   let names: string[];
   try {
     if (!statSync(folder).isDirectory()) throw new UserError(`--plan ${folder} is a file; with several tenant files, --plan names the folder that plan --out wrote`, 'pbxsync plan DIR --out plans/, then pbxsync apply DIR --plan plans/');

@@ -23,7 +23,7 @@ import { welcomeText } from '../welcome/welcome-message.js';
 import { accountRow } from './spreadsheet-rows.js';
 import { terminalText } from '../render/safe-text.js';
 
-export type WelcomeOutcome = 'sent' | 'would-send' | 'failed' | 'skipped';
+type WelcomeOutcome = 'sent' | 'would-send' | 'failed' | 'skipped';
 
 export interface WelcomeLine {
   readonly name: string;

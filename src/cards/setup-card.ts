@@ -24,7 +24,7 @@ export interface SetupCard {
   readonly webphoneUrl?: string;
 }
 
-export type Paper = 'A4' | 'Letter';
+type Paper = 'A4' | 'Letter';
 
 export interface CardOptions {
   readonly paper: Paper;

@@ -21,7 +21,7 @@ import { cardOptions } from './card-options.js';
 import { renderCardPdf, renderCardsPdf } from './render-card.js';
 import type { CardEntry } from './setup-cards.js';
 
-export const MANIFEST = '.pbxsync-cards.json';
+const MANIFEST = '.pbxsync-cards.json';
 
 export interface KitResult {
   /** Files written (new or changed content), absolute. */

@@ -4,7 +4,7 @@ import { terminalLines } from '../render/safe-text.js';
 import { isQuiet, progressDisplay, type ProgressTask } from './progress.js';
 import { ansiStyle, plainStyle, type Style } from '../render/style.js';
 
-export function wantsColour(stream: NodeJS.WriteStream, flag: boolean | undefined, env: NodeJS.ProcessEnv): boolean {
+function wantsColour(stream: NodeJS.WriteStream, flag: boolean | undefined, env: NodeJS.ProcessEnv): boolean {
   if (flag === false) return false;
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
   if (env.FORCE_COLOR && env.FORCE_COLOR !== '0') return true;

@@ -10,8 +10,8 @@ import { out, stderrLogger, styleFor } from './output.js';
 import { isQuiet } from './progress.js';
 
 export interface TenantIo {
-  out(text: string): void;
-  err(text: string): void;
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
   readonly log: Logger;
   readonly stdoutStyle: Style;
   readonly stderrStyle: Style;

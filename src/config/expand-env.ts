@@ -33,7 +33,7 @@ export interface ExpandPolicy {
 }
 
 /** Expands everywhere, any variable (for trusted files such as the ISP configuration). */
-export const EXPAND_EVERYWHERE: ExpandPolicy = { fieldRule: () => 'any', variableProblem: () => null, fieldHint: () => '' };
+const EXPAND_EVERYWHERE: ExpandPolicy = { fieldRule: () => 'any', variableProblem: () => null, fieldHint: () => '' };
 
 /** One string that took values from the environment: its text as written, and its value. */
 export interface Expansion {
@@ -141,7 +141,7 @@ function referencesIn(text: string): string[] {
 }
 
 /** Expands one string; problems carry an empty path for the caller to fill in. */
-export function expandString(
+function expandString(
   text: string,
   env: Env,
   policy: ExpandPolicy = EXPAND_EVERYWHERE,

@@ -77,8 +77,8 @@ type RawOverride = RawFields & {
   phones?: { mac: string; model: DeskPhone['model'] }[];
 };
 
-export const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';
-export const DEFAULT_GRAPH_ENDPOINT = 'https://graph.microsoft.com';
+const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';
+const DEFAULT_GRAPH_ENDPOINT = 'https://graph.microsoft.com';
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**

@@ -6,9 +6,6 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import { schemaValidator } from './json-schemas.js';
 import { describePath, type PathProblem, type YamlPath } from './problem.js';
 
-/** dist/config/ and src/config/ both sit two levels below the project root. */
-export const TENANT_SCHEMA_URL = new URL('../../schemas/tenant.schema.json', import.meta.url);
-
 /** All schema problems of `value`, deduplicated; empty when it is valid. */
 export function validateTenantSchema(value: unknown): PathProblem[] {
   return validateAgainstSchema('tenant.schema.json', value);
@@ -206,7 +203,7 @@ function comparison(op: string): string {
   return words[op] ?? op;
 }
 
-export function describeValue(v: unknown): string {
+function describeValue(v: unknown): string {
   if (v === null || v === undefined) return 'nothing';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'a mapping';
@@ -240,7 +237,7 @@ export function closest(word: string, candidates: readonly string[]): string | u
   return best;
 }
 
-export function levenshtein(a: string, b: string): number {
+function levenshtein(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const row = [i];

@@ -17,7 +17,7 @@ import {
 } from 'yaml';
 import type { PathProblem, Problem, YamlPath } from './problem.js';
 
-export interface Position {
+interface Position {
   line: number;
   col: number;
 }

@@ -12,7 +12,7 @@ const UNSTORABLE = /[\u0000-\u001f\u007f-\u009f\ud800-\udfff]/gu;
 
 const FIELDS = ['userPrincipalName', 'displayName', 'mail', 'department', 'givenName', 'surname'] as const;
 
-export function cleanText(text: string): string {
+function cleanText(text: string): string {
   return text.replace(UNSTORABLE, '');
 }
 

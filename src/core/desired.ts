@@ -109,7 +109,7 @@ function leaverView(config: TenantConfig, view: AccountView): AccountView | null
   }
 }
 
-export function disabledView(view: AccountView): AccountView {
+function disabledView(view: AccountView): AccountView {
   return { ...view, status: 'disabled', preferences: { ...view.preferences, [META.status]: { type: 0, value: 'disabled' } } };
 }
 

@@ -89,7 +89,7 @@ function updateCause(before: AccountView, after: AccountView, differs: { identit
  * does not manage are someone else's and never listed (so never changed); its own digest is
  * written along with the changes, not listed either.
  */
-export function attributeChanges(before: AccountView, after: AccountView): AttributeChange[] {
+function attributeChanges(before: AccountView, after: AccountView): AttributeChange[] {
   const names = [...new Set([...Object.keys(before.preferences), ...Object.keys(after.preferences)])].filter((a) => a !== META.written && MANAGED_ATTRIBUTES.has(a)).sort();
   const changes: AttributeChange[] = [];
   for (const attribute of names) {

@@ -13,7 +13,7 @@ import { ExtensionPool, compareExtensions, isReserved } from './extension-pool.j
 import { compareUsers } from './scope.js';
 import { baseUsername, uniqueUsername } from './username.js';
 
-export interface Identity {
+interface Identity {
   readonly username: string;
   readonly extension: string;
   /** The user takes over a foreign subscriber row of that username (`adopt: true`). */

@@ -146,17 +146,13 @@ function accountsAfter(current: CurrentTenant, changes: readonly Change[]): Acco
   return [...accounts.values()].filter((a) => a.status === 'active').sort(compareAccounts);
 }
 
-export function summarise(changes: readonly Change[]): PlanSummary {
+function summarise(changes: readonly Change[]): PlanSummary {
   const count = (kind: Change['kind']) => changes.filter((c) => c.entity === 'subscriber' && c.kind === kind).length;
   return { create: count('create'), update: count('update'), disable: count('disable'), delete: count('delete') };
 }
 
-export function isEmptyPlan(plan: Plan): boolean {
-  return plan.changes.length === 0;
-}
-
 /** The account a change is about (the domain sorts first, the record last). */
-export function changeAccount(change: Change): AccountView | null {
+function changeAccount(change: Change): AccountView | null {
   if (change.entity !== 'subscriber') return null;
   return change.kind === 'delete' ? change.before : change.after;
 }

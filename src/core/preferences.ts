@@ -6,7 +6,7 @@ import { META, PREFERENCE_FIELDS, PREFERENCE_VALUE_MAX, type PreferenceType } fr
 
 type Prefs = Record<string, Preference>;
 
-export function preferenceValue(value: string | number | boolean): string {
+function preferenceValue(value: string | number | boolean): string {
   if (typeof value === 'boolean') return value ? '1' : '0';
   return String(value);
 }
@@ -15,7 +15,7 @@ export function preferenceValue(value: string | number | boolean): string {
  * `text` cut to `max` code points (never inside a surrogate pair: a lone half would be stored
  * as something else and the account would differ on every plan), and whether it was cut.
  */
-export function cutToCodePoints(text: string, max: number): { text: string; cut: boolean } {
+function cutToCodePoints(text: string, max: number): { text: string; cut: boolean } {
   if (text.length <= max) return { text, cut: false };
   const points = Array.from(text);
   if (points.length <= max) return { text, cut: false };

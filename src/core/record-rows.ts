@@ -21,8 +21,8 @@ import type { PreferenceInsert } from '../model/row-ops.js';
 import type { StoredTenantState } from '../model/stored-state.js';
 import { compareExtensions } from './extension-pool.js';
 
-export const LEDGER_USERNAME = '@pbxsync';
-export const LEDGER_UUID = '@pbxsync';
+const LEDGER_USERNAME = '@pbxsync';
+const LEDGER_UUID = '@pbxsync';
 
 const ATTRIBUTE = { key: 'pbxsync_key_id', retired: 'pbxsync_retired', deleted: 'pbxsync_deleted' } as const;
 
@@ -79,7 +79,7 @@ export function ledgerEntries(state: StoredTenantState): RecordEntry[] {
   return entries;
 }
 
-export function entryKey(entry: RecordEntry): string {
+function entryKey(entry: RecordEntry): string {
   switch (entry.type) {
     case 'key':
       return `key ${entry.keyId}`;
@@ -111,7 +111,7 @@ function dedupe(entries: RecordEntry[]): RecordEntry[] {
 
 const ORDER: Record<RecordEntry['type'], number> = { key: 0, retired: 1, deleted: 2 };
 
-export function compareEntries(a: RecordEntry, b: RecordEntry): number {
+function compareEntries(a: RecordEntry, b: RecordEntry): number {
   if (a.type !== b.type) return ORDER[a.type] - ORDER[b.type];
   if (a.type === 'retired' && b.type === 'retired') return compareExtensions(a.extension, b.extension);
   const x = entryKey(a);

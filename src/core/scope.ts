@@ -3,11 +3,11 @@ import type { DirectoryUser } from '../model/directory-user.js';
 import type { ScopeSummary } from '../model/plan.js';
 import type { TenantConfig, UserOverride } from '../model/tenant-config.js';
 
-export function upnDomain(upn: string): string {
+function upnDomain(upn: string): string {
   return upn.slice(upn.lastIndexOf('@') + 1).toLowerCase();
 }
 
-export function isGuest(user: DirectoryUser): boolean {
+function isGuest(user: DirectoryUser): boolean {
   return user.userType.toLowerCase() !== 'member' || user.userPrincipalName.includes('#EXT#');
 }
 

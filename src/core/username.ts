@@ -2,14 +2,14 @@
  * SIP usernames derived from a UPN's local part: lower case, accents folded, only
  * `[a-z0-9._-]`, at most 64 characters. A collision gets the lowest free numeric suffix.
  */
-export const USERNAME_MAX = 64;
+const USERNAME_MAX = 64;
 
 // Letters that NFKD does not decompose into a base letter plus a combining mark.
 const FOLDS: Readonly<Record<string, string>> = {
   ø: 'o', æ: 'ae', œ: 'oe', ß: 'ss', đ: 'd', ð: 'd', ł: 'l', þ: 'th', ı: 'i', ŋ: 'n', ħ: 'h',
 };
 
-export function foldToAscii(text: string): string {
+function foldToAscii(text: string): string {
   return text
     .toLowerCase()
     .normalize('NFKD')

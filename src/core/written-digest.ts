@@ -38,7 +38,7 @@ export function settingsDigest(account: Pick<AccountView, 'preferences'>): strin
   return digest(managed);
 }
 
-export function writtenValue(account: AccountView): string {
+function writtenValue(account: AccountView): string {
   return `i:${identityDigest(account)} s:${settingsDigest(account)}`;
 }
 

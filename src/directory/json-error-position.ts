@@ -15,7 +15,7 @@ export function jsonErrorPosition(text: string): TextPosition | null {
   return offset === null ? null : offsetToPosition(text, offset);
 }
 
-export function offsetToPosition(text: string, offset: number): TextPosition {
+function offsetToPosition(text: string, offset: number): TextPosition {
   let line = 1;
   let lineStart = 0;
   for (let i = 0; i < offset && i < text.length; i++) {

@@ -25,7 +25,7 @@ import { jsonErrorPosition } from './json-error-position.js';
 import type { DirectorySource } from './source.js';
 
 /** What `saveSnapshot` writes as `@odata.context`, the way Graph words it for a `$select`. */
-export const SNAPSHOT_ODATA_CONTEXT = `https://graph.microsoft.com/v1.0/$metadata#users(${DIRECTORY_USER_FIELDS.join(',')})`;
+const SNAPSHOT_ODATA_CONTEXT = `https://graph.microsoft.com/v1.0/$metadata#users(${DIRECTORY_USER_FIELDS.join(',')})`;
 
 export interface Snapshot {
   readonly users: DirectoryUser[];

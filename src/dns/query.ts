@@ -19,14 +19,14 @@ export interface DnsOptions {
   readonly tries?: number;
 }
 
-export interface RecordsOf {
+interface RecordsOf {
   /** One entry per TXT record, each the record's strings (chunks) as they came. */
   readonly TXT: string[][];
   readonly SRV: SrvRecord[];
   readonly A: string[];
   readonly AAAA: string[];
 }
-export type RecordType = keyof RecordsOf;
+type RecordType = keyof RecordsOf;
 
 export interface ServerFailure {
   readonly server: string;
@@ -36,7 +36,7 @@ export interface ServerFailure {
   readonly what: string;
 }
 
-export type DnsAnswer<T extends RecordType> =
+type DnsAnswer<T extends RecordType> =
   | { readonly kind: 'records'; readonly server: string; readonly records: RecordsOf[T] }
   | { readonly kind: 'nxdomain'; readonly server: string }
   | { readonly kind: 'nodata'; readonly server: string }
@@ -46,8 +46,8 @@ export interface DnsClient {
   query<T extends RecordType>(type: T, name: string): Promise<DnsAnswer<T>>;
 }
 
-export const DEFAULT_TIMEOUT_MS = 5000;
-export const DEFAULT_TRIES = 2;
+const DEFAULT_TIMEOUT_MS = 5000;
+const DEFAULT_TRIES = 2;
 
 /** A client for these options; server names are looked up once, on the first query. */
 export function dnsClient(options: DnsOptions = {}): DnsClient {

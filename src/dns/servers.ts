@@ -48,7 +48,7 @@ function splitPort(text: string): [string, string | undefined] {
   return /^\d{1,5}$/.test(port) ? [text.slice(0, at), port] : [text, undefined];
 }
 
-export function formatServer(host: string, port: number): string {
+function formatServer(host: string, port: number): string {
   return isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
 }
 

@@ -10,7 +10,7 @@
 import { isIP } from 'node:net';
 import { dnsClient, failuresText, type DnsClient, type DnsOptions } from './query.js';
 
-export const SIP_SERVICES = ['_sip._udp', '_sip._tcp', '_sips._tcp'] as const;
+const SIP_SERVICES = ['_sip._udp', '_sip._tcp', '_sips._tcp'] as const;
 
 interface Findings {
   /** What the domain's records point at, for the warning: `_sip._udp.acme.com SRV → pbx.other.net:5060`. */

@@ -8,7 +8,7 @@
 import { VERIFICATION_PREFIX, type VerificationRecord } from '../credentials/domain-token.js';
 import { dnsClient, failuresText, type DnsOptions, type ServerFailure } from './query.js';
 
-export type MissingReason = 'nxdomain' | 'no-txt' | 'no-verification-txt';
+type MissingReason = 'nxdomain' | 'no-txt' | 'no-verification-txt';
 
 export type VerificationLookup =
   | { readonly state: 'verified'; readonly server: string; readonly detail: string }
@@ -35,7 +35,7 @@ function missing(reason: MissingReason, server: string, found: readonly string[]
 }
 
 /** The TXT values of the name (chunks joined) against the expected one. */
-export function judgeValues(record: VerificationRecord, values: readonly string[], server: string): VerificationLookup {
+function judgeValues(record: VerificationRecord, values: readonly string[], server: string): VerificationLookup {
   const from = `(answer from ${server})`;
   if (values.includes(record.value)) return { state: 'verified', server, detail: `${record.name} has the record ${from}` };
   const ours = values.filter((v) => v.toLowerCase().includes(VERIFICATION_PREFIX));

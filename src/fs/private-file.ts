@@ -112,12 +112,8 @@ function replaceWith(tmp: string, path: string, options: PrivateFileOptions): vo
   }
 }
 
-export async function writePrivateFile(path: string, data: string | Uint8Array, options: PrivateFileOptions): Promise<void> {
-  writePrivateFileSync(path, data, options);
-}
-
 /**
- * Like `writePrivateFile`, for data made piece by piece: `write` writes into the stream it is
+ * Like `writePrivateFileSync`, for data made piece by piece: `write` writes into the stream it is
  * given (and may end it) and resolves once it has written everything. The file at `path` is
  * replaced only then; if `write` rejects or a write to the disk fails, the temporary file is
  * removed, the old file stays as it was, and the error is `write`'s own or the one-line write

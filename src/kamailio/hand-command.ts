@@ -23,7 +23,7 @@ export function kamcmdInvocation(options: HandCommandOptions = {}): string {
 }
 
 /** A word as a POSIX shell reads it back: bare when it is made of harmless characters, else in single quotes. */
-export function shellWord(word: string): string {
+function shellWord(word: string): string {
   if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(word)) return word;
   return `'${word.replaceAll("'", `'\\''`)}'`;
 }

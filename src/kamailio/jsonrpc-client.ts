@@ -187,7 +187,7 @@ function parseUrl(url: string): URL {
 }
 
 /** The URL without user and password (never in a message), query or fragment. */
-export function displayUrl(url: URL): string {
+function displayUrl(url: URL): string {
   return `${url.protocol}//${url.host}${url.pathname}`;
 }
 

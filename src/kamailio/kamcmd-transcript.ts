@@ -10,7 +10,7 @@
  * Errors of the connection itself (Kamailio went away) go to stderr, not here: the caller
  * must not take a command for done when stderr says something went wrong.
  */
-export const KAMCMD_PROMPT = 'kamcmd> ';
+const KAMCMD_PROMPT = 'kamcmd> ';
 
 export type TranscriptAnswer =
   | { readonly kind: 'done'; readonly output: string }

@@ -8,7 +8,7 @@ export interface RpcCommand {
 }
 
 /** usrloc's table of registrations in examples/kamailio/kamailio.cfg (`save("location")`). */
-export const LOCATION_TABLE = 'location';
+const LOCATION_TABLE = 'location';
 
 /** The domain module re-reads the domain table: a new tenant's REGISTERs are accepted from now on. */
 export function domainReload(): RpcCommand {

@@ -38,7 +38,7 @@ export interface AttributeChange {
 }
 
 /** An account's aliases before and after; rows of `before − after` go, `after − before` come. */
-export interface ExtensionChange {
+interface ExtensionChange {
   readonly before: readonly string[];
   readonly after: readonly string[];
 }
@@ -90,8 +90,6 @@ export interface UpdateCause {
   readonly drift: readonly AccountPart[];
 }
 
-export const KEEP_CREDENTIALS: CredentialPlan = { newPasswords: false, writeSubscriber: false, writeSoftphoneHash: false, reasons: [] };
-
 export type SubscriberChange =
   | {
       readonly kind: 'create';
@@ -139,7 +137,7 @@ export interface RehashedAccount {
   readonly generation: number;
 }
 
-export type DomainChange =
+type DomainChange =
   | { readonly kind: 'create'; readonly entity: 'domain'; readonly domain: string; readonly did: string }
   | {
       readonly kind: 'move';
@@ -164,7 +162,7 @@ export type Change =
       readonly remove: readonly RecordEntry[];
     };
 
-export type WarningCode =
+type WarningCode =
   | 'foreign-subscriber'
   | 'foreign-alias'
   | 'override-matches-nobody'

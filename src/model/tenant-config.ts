@@ -3,8 +3,8 @@
  * the JSON Schema (`schemas/tenant.schema.json`, the source of truth for its shape), had its
  * `${VAR}` references expanded, and had relative paths resolved against the file's folder.
  */
-export type LeaverPolicy = 'disable' | 'delete' | 'keep';
-export type ReusePolicy = 'never' | 'after-delete';
+type LeaverPolicy = 'disable' | 'delete' | 'keep';
+type ReusePolicy = 'never' | 'after-delete';
 
 /** Values for the preference fields of `PREFERENCE_FIELDS`, as the file gives them. */
 export type FieldValues = Record<string, string | number | boolean>;
@@ -134,7 +134,7 @@ export interface TenantConfig {
   };
 }
 
-export interface CardsConfig {
+interface CardsConfig {
   readonly folder: string;
   readonly paper: 'A4' | 'Letter';
   readonly afterApply: boolean;
@@ -143,7 +143,7 @@ export interface CardsConfig {
   readonly webphoneUrl?: string;
 }
 
-export interface ProvisioningConfig {
+interface ProvisioningConfig {
   /** Absolute folder the ISP's provisioning server serves. */
   readonly folder: string;
   /** URL template with `{token}`. */

@@ -13,10 +13,10 @@ import type { PgTarget } from './postgres-url.js';
 import type { LockHolder, LockOptions, PbxLock } from './provider.js';
 
 /** 'pbxs' as an int4: the first key of every pbxsync advisory lock, apart from other apps'. */
-export const LOCK_NAMESPACE = 0x70627873;
+const LOCK_NAMESPACE = 0x70627873;
 
 /** Second key: 32 bits of sha256(domain). A collision only makes two tenants wait for each other. */
-export function lockKey(domain: string): number {
+function lockKey(domain: string): number {
   return createHash('sha256').update(domain.toLowerCase()).digest().readInt32BE(0);
 }
 

@@ -23,7 +23,7 @@ export interface PhoneFile {
   readonly content: string;
 }
 
-export const POLYCOM_MASTER = '000000000000.cfg';
+const POLYCOM_MASTER = '000000000000.cfg';
 
 /** Transports desk phones speak (wss is for browsers: refused by the semantic rules). */
 type PhoneTransport = Exclude<PhoneSetup['transport'], 'wss'>;
@@ -95,7 +95,7 @@ function yealink(a: PhoneAccount, setup: PhoneSetup): string {
   return `${out.join('\n')}\n`;
 }
 
-export function xmlText(text: string): string {
+function xmlText(text: string): string {
   return line(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
 }
 

@@ -21,7 +21,7 @@ export interface PhoneFilesResult {
 
 const PROVISIONING_NAME = /^(?:[0-9a-f]{12}\.cfg|[0-9a-f]{12}-phone\.cfg|cfg[0-9a-f]{12}\.xml)$/;
 
-export const OWNER_FILE = '.pbxsync-tenant';
+const OWNER_FILE = '.pbxsync-tenant';
 
 export function writePhoneFiles(folder: string, tenant: string, files: readonly PhoneFile[]): PhoneFilesResult {
   try {

@@ -74,7 +74,7 @@ export function toSnakeCase(value: unknown): unknown {
   return renameKeys(value, (k) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`));
 }
 
-export function toCamelCase(value: unknown): unknown {
+function toCamelCase(value: unknown): unknown {
   return renameKeys(value, (k) => k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()));
 }
 

@@ -68,8 +68,8 @@ export interface KamailioControlConfig {
 }
 
 /** Microsoft's public clouds: global, US Government (L4, L5/DoD), China (21Vianet). */
-export const PUBLIC_AUTHORITY_HOSTS = ['login.microsoftonline.com', 'login.microsoftonline.us', 'login.chinacloudapi.cn', 'login.partner.microsoftonline.cn'];
-export const PUBLIC_GRAPH_HOSTS = ['graph.microsoft.com', 'graph.microsoft.us', 'dod-graph.microsoft.us', 'microsoftgraph.chinacloudapi.cn'];
+const PUBLIC_AUTHORITY_HOSTS = ['login.microsoftonline.com', 'login.microsoftonline.us', 'login.chinacloudapi.cn', 'login.partner.microsoftonline.cn'];
+const PUBLIC_GRAPH_HOSTS = ['graph.microsoft.com', 'graph.microsoft.us', 'dod-graph.microsoft.us', 'microsoftgraph.chinacloudapi.cn'];
 
 export function parseHostRule(text: string): HostRule {
   const bracketed = /^\[([^\]]+)\](?::(\d+|\*))?$/.exec(text);
@@ -127,7 +127,7 @@ function hostMatches(rule: string, host: string): boolean {
 }
 
 /** Whether an absolute path lies in `folder` (itself or below; no `..` escape). */
-export function isInside(folder: string, path: string): boolean {
+function isInside(folder: string, path: string): boolean {
   const rel = relative(resolve(folder), resolve(path));
   return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
 }

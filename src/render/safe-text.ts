@@ -38,7 +38,7 @@ export const UNSAFE_CHARACTER = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/u;
 const UNSAFE_GLOBAL = new RegExp(UNSAFE_CHARACTER.source, 'gu');
 
 /** The visible form of one code point: `\u{1b}`. */
-export function visibleEscape(ch: string): string {
+function visibleEscape(ch: string): string {
   return `\\u{${ch.codePointAt(0)!.toString(16)}}`;
 }
 

@@ -3,7 +3,7 @@
  * plaintext (derived at apply time; this is the one place they are written down), plus what
  * phones need to register. Built by the apply command from the plan and the credentials.
  */
-export type SpreadsheetStatus = 'new' | 'updated' | 'unchanged' | 'disabled';
+type SpreadsheetStatus = 'new' | 'updated' | 'unchanged' | 'disabled';
 
 export interface SpreadsheetRow {
   readonly displayName: string;

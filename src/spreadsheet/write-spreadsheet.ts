@@ -31,7 +31,7 @@ import type { SpreadsheetInput, SpreadsheetRow } from './spreadsheet-row.js';
 export const SUBSCRIBERS_SHEET = 'Subscribers';
 export const PHONE_SETUP_SHEET = 'Phone setup';
 
-export const SUBSCRIBER_COLUMNS: readonly { readonly header: string; readonly key: keyof SpreadsheetRow }[] = [
+const SUBSCRIBER_COLUMNS: readonly { readonly header: string; readonly key: keyof SpreadsheetRow }[] = [
   { header: 'Display name', key: 'displayName' },
   { header: 'UPN', key: 'upn' },
   { header: 'Email', key: 'email' },

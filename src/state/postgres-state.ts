@@ -10,7 +10,7 @@ import { UserError } from '../errors.js';
 import { CONNECT_TIMEOUT_MS, END_GRACE_MS, cannotCreateTables, endClient, pgUserError, within } from '../pbx/postgres-errors.js';
 import { describePg, parsePgUrl, pgUser, type PgTarget } from '../pbx/postgres-url.js';
 
-export const STATE_TABLE = 'pbxsync_state';
+const STATE_TABLE = 'pbxsync_state';
 
 const WHAT = 'state database';
 

@@ -71,7 +71,7 @@ class KeyvCacheStore implements CacheStore {
 }
 
 /** `file:PATH` of a state URL (absolute already: the tenant loader resolves relative paths). */
-export function stateFilePath(url: string): string {
+function stateFilePath(url: string): string {
   return url.slice('file:'.length).replace(/^\/\/(?=\/)/, '');
 }
 

@@ -21,7 +21,7 @@ export interface OutgoingMail {
   readonly secrets: readonly string[];
 }
 
-export type SendOutcome = { readonly ok: true } | { readonly ok: false; readonly error: string };
+type SendOutcome = { readonly ok: true } | { readonly ok: false; readonly error: string };
 
 export interface MailSender {
   send(mail: OutgoingMail): Promise<SendOutcome>;

@@ -238,7 +238,7 @@ describe.skipIf(!TOOLS)('the GitHub Actions jobs, run in order', () => {
 
     // A pull request that drops the encryption: the plan fails, and the comment says why.
     const tenantFile = join(repo, 'tenants', 'acme.yaml');
-    writeFileSync(tenantFile, readFileSync(tenantFile, 'utf8').replace(/\n  encrypt_to: \[.*\]/, ''));
+    writeFileSync(tenantFile, readFileSync(tenantFile, 'utf8').replace(/\n {2}encrypt_to: \[.*\]/, ''));
     const refused = await run(planWorkflow, 'plan', contexts(HEAD));
     expect(refused.ok).toBe(false);
     expect(gh().comments[1]!.body).toMatch(/^<!-- pbxsync-plan -->\n### pbxsync plan failed \(exit 1\)\n/);

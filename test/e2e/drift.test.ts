@@ -128,7 +128,7 @@ describe('drift on a SQLite PBX: managed rows changed by hand', () => {
     });
     const md = run('plan', 'tenant.yaml', '--markdown');
     expect(md.stdout).toContain('@@ update 1001 alice.johnson  Alice Johnson <alice.johnson@acme.com> (changed outside pbxsync: set back) @@');
-    expect(md.stdout).toMatch(/^-  caller_id: .*\n\+  caller_id: /m);
+    expect(md.stdout).toMatch(/^- {2}caller_id: .*\n\+ {2}caller_id: /m);
 
     expectConverges();
     expect(prefOf('alice.johnson', 'caller_id')).toEqual(['+12125550100']);
@@ -215,7 +215,7 @@ describe('drift on a SQLite PBX: managed rows changed by hand', () => {
     sql(`UPDATE usr_preferences SET value = '+19995550000' WHERE username = 'alice.johnson' AND attribute = 'caller_id'`);
     const plan = run('plan', 'tenant.yaml');
     // Everyone's language is asked for: an ordinary update, no drift label.
-    expect(plan.stdout).toMatch(/brian\.oconnor  Brian O'Connor <brian\.oconnor@acme\.com>\n +language: +"en-US" → "en-GB"\n/);
+    expect(plan.stdout).toMatch(/brian\.oconnor {2}Brian O'Connor <brian\.oconnor@acme\.com>\n +language: +"en-US" → "en-GB"\n/);
     // alice's caller id was also changed by hand, in the same part (settings): which line is which is not known.
     expect(plan.stdout).toMatch(/alice\.johnson .*\(partly changed outside pbxsync\)\n +caller_id: +"\+19995550000" → "\+12125550100"\n +language: +"en-US" → "en-GB"\n/);
     const both = causes();

@@ -13,7 +13,7 @@ import { sendAadError, sendGraphError } from './http-util.js';
  * gives a link it refuses); `html`: a web page with `status` instead of JSON, as a proxy, a
  * captive portal or a host that is not the service would answer.
  */
-export type FaultKind = 'throttle' | 'unavailable' | 'gateway-timeout' | 'drop' | 'truncate' | 'error' | 'html';
+type FaultKind = 'throttle' | 'unavailable' | 'gateway-timeout' | 'drop' | 'truncate' | 'error' | 'html';
 
 export interface FaultRule {
   readonly kind: FaultKind;

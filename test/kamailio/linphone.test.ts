@@ -32,7 +32,7 @@ function serve(folder: string): Promise<{ server: Server; port: number; hits: st
   const server = createServer((req, res) => {
     hits.push(req.url ?? '');
     const name = /^\/linphone\/([0-9a-f]{32}\.xml)$/.exec(req.url ?? '')?.[1];
-    let body: Buffer | null = null;
+    let body: Buffer | null;
     try {
       body = name ? readFileSync(join(folder, name)) : null;
     } catch {
@@ -107,8 +107,8 @@ describe.skipIf(skip)(`Linphone provisioned from a setup card registers on Kamai
         if (/moving from state \[\w+\] to \[LinphoneRegistrationOk\]/.test(out)) resolve();
         if (/to \[LinphoneRegistrationFailed\]/.test(out)) reject(new Error(`registration failed:\n${logTail(out)}`));
       };
-      phone.stdout!.on('data', seen);
-      phone.stderr!.on('data', seen);
+      phone.stdout.on('data', seen);
+      phone.stderr.on('data', seen);
       phone.once('exit', (code) => reject(new Error(`linphonec exited with ${code}:\n${logTail(out)}`)));
       // Bounded: a phone that never registers fails with what it and Kamailio said.
       const late = setTimeout(() => reject(new Error(`no registration within 40s:\n${logTail(out)}\n--- kamailio ---\n${kamailio!.log().slice(-3000)}`)), 40_000);
@@ -118,7 +118,7 @@ describe.skipIf(skip)(`Linphone provisioned from a setup card registers on Kamai
       await registration;
       await registered();
     } finally {
-      phone.stdin!.end('quit\n');
+      phone.stdin.end('quit\n');
       await new Promise<void>((resolve) => {
         if (phone.exitCode !== null || phone.signalCode !== null) return resolve();
         const late = setTimeout(() => (phone.kill('SIGKILL'), resolve()), 10_000);

@@ -21,7 +21,7 @@ import { PG_URL } from '../support/postgres.js';
 import { tempDir } from '../support/tmp.js';
 import { rowStrings } from '../support/sheet-cells.js';
 
-export const KAMAILIO = process.env.PBXSYNC_TEST_KAMAILIO_BIN ?? '';
+const KAMAILIO = process.env.PBXSYNC_TEST_KAMAILIO_BIN ?? '';
 export const SIPSAK = process.env.PBXSYNC_TEST_SIPSAK_BIN ?? 'sipsak';
 /** kamcmd comes with Kamailio: next to it, unless PBXSYNC_TEST_KAMCMD_BIN says otherwise. */
 export const KAMCMD = process.env.PBXSYNC_TEST_KAMCMD_BIN ?? join(dirname(KAMAILIO || '/usr/sbin/kamailio'), 'kamcmd');
@@ -71,7 +71,7 @@ export class ContactListener {
   }
 }
 
-export async function freeUdpPort(): Promise<number> {
+async function freeUdpPort(): Promise<number> {
   const socket = createSocket('udp4');
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
   const { port } = socket.address();
@@ -79,7 +79,7 @@ export async function freeUdpPort(): Promise<number> {
   return port;
 }
 
-export async function freeTcpPort(): Promise<number> {
+async function freeTcpPort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
@@ -88,7 +88,7 @@ export async function freeTcpPort(): Promise<number> {
 }
 
 /** Resolves once Kamailio answers anything on its SIP port. */
-export async function untilAnswering(port: number, kamailio: ChildProcess): Promise<void> {
+async function untilAnswering(port: number, kamailio: ChildProcess): Promise<void> {
   const socket = createSocket('udp4');
   await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
   try {

@@ -15,7 +15,7 @@ export const SECRET = 'emu~Secret.value-0123456789';
 
 type Json = Record<string, unknown>;
 
-export function acmePages(): { value: Json[]; domains?: Json[] }[] {
+function acmePages(): { value: Json[]; domains?: Json[] }[] {
   return JSON.parse(readFileSync(join(ROOT, 'examples', 'acme', 'directory.json'), 'utf8')) as { value: Json[]; domains?: Json[] }[];
 }
 

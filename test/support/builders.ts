@@ -75,7 +75,7 @@ export function emptyPbx(): PbxTenantState {
 }
 
 /** Applies row ops to an in-memory copy of the tenant's rows, as a provider would: deletes, renames, inserts. */
-export function applyOps(state: PbxTenantState, ops: RowOps): PbxTenantState {
+function applyOps(state: PbxTenantState, ops: RowOps): PbxTenantState {
   const delSubs = new Set(ops.deleteSubscribers);
   const delAliases = new Set(ops.deleteAliases.map((a) => `${a.aliasUsername}\u0000${a.username}`));
   const delUuids = new Set(ops.deletePreferencesOf);

@@ -12,7 +12,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { dirname, join, relative } from 'node:path';
 import { parse } from 'yaml';
 
-export interface StepResult {
+interface StepResult {
   readonly name: string;
   readonly status: number;
   readonly stdout: string;
@@ -35,18 +35,18 @@ export function readYaml(path: string): Record<string, any> {
 }
 
 /** `${{ a.b.c }}` in `text`, looked up in `contexts`; anything else than a property path throws. */
-export function expand(text: string, contexts: Contexts): string {
+function expand(text: string, contexts: Contexts): string {
   return text.replace(/\$\{\{\s*(.+?)\s*\}\}/g, (_, expression: string) => {
     if (!/^[a-z_]+(\.[A-Za-z0-9_-]+)+$/.test(expression)) throw new Error(`unsupported expression ${expression}`);
     let value: unknown = contexts;
     for (const key of expression.split('.')) value = (value as Record<string, unknown> | undefined)?.[key];
     if (value === undefined) throw new Error(`no value for \${{ ${expression} }}`);
-    return String(value);
+    return typeof value === 'string' ? value : JSON.stringify(value);
   });
 }
 
 /** A fresh folder holding a copy of `repo`. */
-export function checkout(repo: string, into: string): string {
+function checkout(repo: string, into: string): string {
   mkdirSync(into, { recursive: true });
   const workspace = mkdtempSync(join(into, 'job-'));
   cpSync(repo, workspace, { recursive: true });
@@ -54,7 +54,7 @@ export function checkout(repo: string, into: string): string {
 }
 
 /** Copies `paths` (files, folders, or globs like `tenants/**\/*.xlsx.age`) from `workspace` to `to`. */
-export function collect(workspace: string, paths: readonly string[], to: string): string[] {
+function collect(workspace: string, paths: readonly string[], to: string): string[] {
   const copied: string[] = [];
   for (const pattern of paths) {
     const star = pattern.indexOf('*');
@@ -103,7 +103,7 @@ function evaluated(map: Record<string, unknown> | undefined, contexts: Contexts)
 /** Whether a step runs, after an earlier failure or not: the few conditions the examples use. */
 function shouldRun(condition: unknown, failed: boolean, contexts: Contexts): boolean {
   if (condition === undefined) return !failed;
-  const text = String(condition).replace(/^\$\{\{\s*|\s*\}\}$/g, '');
+  const text = (typeof condition === 'string' ? condition : JSON.stringify(condition)).replace(/^\$\{\{\s*|\s*\}\}$/g, '');
   if (text === '!cancelled()' || text === 'always()') return true;
   const m = /^steps\.([a-z_-]+)\.outcome == 'success'$/.exec(text);
   if (m) return (contexts.steps as Record<string, { outcome: string }>)[m[1]!]?.outcome === 'success';

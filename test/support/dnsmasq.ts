@@ -20,7 +20,7 @@ function findDnsmasq(): string | undefined {
   return onPath !== '' ? onPath : CANDIDATES.find((c) => existsSync(c));
 }
 
-export const DNSMASQ = findDnsmasq();
+const DNSMASQ = findDnsmasq();
 /** Why DNS tests are skipped, or undefined when they run. CI installs dnsmasq (.ci/run). */
 export const DNSMASQ_SKIP = DNSMASQ === undefined ? 'dnsmasq is not installed (apt-get install dnsmasq; .ci/run installs it): DNS tests skipped' : undefined;
 if (DNSMASQ_SKIP) process.stderr.write(`note: ${DNSMASQ_SKIP}\n`);

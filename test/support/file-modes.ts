@@ -22,15 +22,6 @@ export function ownModeOf(path: string): { file: boolean; mode: number } {
 }
 
 /** Runs `fn` under `mask` (the default 022 lets group and others read what is created). */
-export function withUmask<T>(mask: number, fn: () => T): T {
-  const before = process.umask(mask);
-  try {
-    return fn();
-  } finally {
-    process.umask(before);
-  }
-}
-
 export async function withUmaskAsync<T>(mask: number, fn: () => Promise<T>): Promise<T> {
   const before = process.umask(mask);
   try {

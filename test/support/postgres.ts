@@ -16,7 +16,7 @@ export const PG_SKIP_REASON = 'PBXSYNC_TEST_POSTGRES_URL is not set (.ci/run set
 if (!PG_URL) process.stderr.write(`note: ${PG_SKIP_REASON}\n`);
 
 /** The scripts that create pbxsync's tables, as `kamdbctl create` would run them. */
-export const KAMAILIO_SCRIPTS = ['standard-create.sql', 'auth_db-create.sql', 'alias_db-create.sql', 'avpops-create.sql', 'domain-create.sql'];
+const KAMAILIO_SCRIPTS = ['standard-create.sql', 'auth_db-create.sql', 'alias_db-create.sql', 'avpops-create.sql', 'domain-create.sql'];
 
 export function urlFor(database: string, base = PG_URL): string {
   const url = new URL(base);
@@ -65,7 +65,7 @@ export async function createDatabase(options: { kamailio?: boolean; encoding?: '
   return url;
 }
 
-export async function loadKamailioScripts(url: string, scripts = KAMAILIO_SCRIPTS): Promise<void> {
+async function loadKamailioScripts(url: string, scripts = KAMAILIO_SCRIPTS): Promise<void> {
   await withClient(url, async (c) => {
     for (const file of scripts) await c.query(readFileSync(join(KAMAILIO_SQL_DIR, file), 'utf8'));
   });

@@ -12,9 +12,9 @@ import { selfSignedCertificate } from '../graph-emulator/tls-cert.js';
 import { tempDir } from './tmp.js';
 
 /** Debian's interpreter: python3-aiosmtpd installs for it (a pyenv python3 on PATH would not see it). */
-export const DEBIAN_PYTHON = '/usr/bin/python3';
+const DEBIAN_PYTHON = '/usr/bin/python3';
 
-export interface ReceivedMail {
+interface ReceivedMail {
   readonly envelope_to: string[];
   readonly to: string;
   readonly from: string;
@@ -54,7 +54,7 @@ export async function startSmtpServer(options: { reject?: readonly string[]; noS
   process.once('exit', killOnExit);
   child.once('exit', () => process.removeListener('exit', killOnExit));
   let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   try {
     await waitForGreeting(port, child, () => stderr);
   } catch (err) {

@@ -1,4 +1,3 @@
-import type { Command } from 'commander';
 import { preparePlan } from '../../app/prepare-plan.js';
 import { sendWelcomeMails, welcomeReport } from '../../app/welcome-mail.js';
 import { UserError } from '../../errors.js';

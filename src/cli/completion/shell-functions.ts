@@ -7,7 +7,7 @@
 import type { CommandSpec, OptionSpec, ValueKind } from './spec.js';
 
 /** One shell word in single quotes. */
-export function quote(text: string): string {
+function quote(text: string): string {
   return `'${text.replace(/'/g, `'\\''`)}'`;
 }
 

@@ -7,7 +7,7 @@ type AzureSource = Extract<SourceConfig, { type: 'azure' }>;
 export const APPLICATION_PERMISSIONS = ['User.Read.All', 'GroupMember.Read.All', 'Domain.Read.All'] as const;
 
 /** The same, as delegated scopes for `discover --device-code`. */
-export const DELEGATED_SCOPES = APPLICATION_PERMISSIONS;
+export const DELEGATED_SCOPES: readonly string[] = [...APPLICATION_PERMISSIONS];
 
 /**
  * The admin-consent URL as Microsoft documents it for application permissions:
