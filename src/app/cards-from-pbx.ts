@@ -5,14 +5,13 @@
  * the spreadsheet's. An account whose subscriber row does not hold what the key derives (an
  * apply is pending, or the row was changed by hand) gets no card: its card would not register.
  */
-import { dirname } from 'node:path';
 import { currentAccounts } from '../core/current-accounts.js';
 import { CredentialDeriver } from '../credentials/credentials.js';
 import { loadMasterKey } from '../credentials/master-key.js';
 import { UserError } from '../errors.js';
 import type { AccountView } from '../model/plan.js';
 import type { TenantConfig } from '../model/tenant-config.js';
-import { openPbx } from '../pbx/open-pbx.js';
+import { openTenantPbx } from './open-tenant-pbx.js';
 import { loadIspPolicy } from '../policy/load-isp-config.js';
 import { setupCards, type CardEntry } from '../cards/setup-cards.js';
 import type { Logger } from './logger.js';
@@ -21,13 +20,7 @@ export async function cardsFromPbx(config: TenantConfig, env: NodeJS.ProcessEnv,
   const key = loadMasterKey(env);
   const credentials = new CredentialDeriver(key.key, config.name, config.domain);
   const isp = await loadIspPolicy(env);
-  const { files } = isp;
-  const pbx = await openPbx(config.pbx.url, dirname(config.file), {
-    label: config.labels.pbxUrl,
-    fileMode: files.pbxMode,
-    ...(files.pbxGroup !== undefined ? { fileGroup: files.pbxGroup } : {}),
-    onWarning: (message) => log.warn(`warning: ${message}`),
-  });
+  const pbx = await openTenantPbx(config, isp, log);
   try {
     const state = await pbx.read(config.domain, config.name);
     if (!state.domain.exists) {

@@ -4,7 +4,6 @@
  * `discover`. Nothing here writes to the PBX or the state store.
  */
 import { readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { loadTenant, TenantFileError } from '../config/load-tenant.js';
 import { formatProblem } from '../config/problem.js';
 import { locatorFor } from '../config/yaml-positions.js';
@@ -19,7 +18,7 @@ import type { Plan } from '../model/plan.js';
 import type { StoredTenantState } from '../model/stored-state.js';
 import type { TenantConfig } from '../model/tenant-config.js';
 import type { PbxTenantState } from '../model/pbx-state.js';
-import { openPbx } from '../pbx/open-pbx.js';
+import { openTenantPbx } from './open-tenant-pbx.js';
 import type { PbxLock, PbxProvider } from '../pbx/provider.js';
 import { openStateStore, type StateStore } from '../state/state-store.js';
 import type { Logger } from './logger.js';
@@ -109,13 +108,7 @@ export async function preparePlan(file: string, env: NodeJS.ProcessEnv, log: Log
   const isp = await loadIspPolicy(env);
   const directory = saved === undefined ? await readUsers(config, log, { ...options.read, ispDomain: inNamespace(isp, config.domain) }) : [];
 
-  const { files } = isp;
-  const pbx = await openPbx(config.pbx.url, dirname(config.file), {
-    label: config.labels.pbxUrl,
-    fileMode: files.pbxMode,
-    ...(files.pbxGroup !== undefined ? { fileGroup: files.pbxGroup } : {}),
-    onWarning: (message) => log.warn(`warning: ${message}`),
-  });
+  const pbx = await openTenantPbx(config, isp, log);
   const lock = await lockTenant(pbx, config, log, options).catch(async (err: unknown) => {
     await pbx.close();
     throw err;
