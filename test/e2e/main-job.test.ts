@@ -1,5 +1,6 @@
 /**
- * The main job end to end, as an operator runs it: spawn the built CLI on a copy of
+ * The main job end to end, as an operator runs it: spawn the built CLI (a process per run, on
+ * purpose: this file is the true end-to-end one) on a copy of
  * examples/acme with a real SQLite PBX file, then edit the tenant file and the snapshot.
  */
 import Database from 'better-sqlite3';
@@ -8,7 +9,7 @@ import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
-import { exampleTenant, pbxsync } from '../support/cli.js';
+import { exampleTenant, spawnPbxsync as pbxsync } from '../support/cli.js';
 import { rowStrings } from '../support/sheet-cells.js';
 
 let dir: string;
