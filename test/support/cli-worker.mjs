@@ -50,7 +50,7 @@ function startServer() {
 }
 
 /** At most this many servers per test file; a run beyond them (many at once) gets a process of its own. */
-const MAX_SERVERS = 2;
+const MAX_SERVERS = 8;
 
 function takeServer() {
   return idle.pop() ?? (all.size < MAX_SERVERS ? startServer() : undefined);
