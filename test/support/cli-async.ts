@@ -1,15 +1,22 @@
 /**
- * Spawns the built CLI without blocking the test process, for tests whose server (the Graph
- * emulator) lives in the test process itself: `spawnSync` would stall its event loop.
+ * Runs the built CLI without blocking the test process, for tests whose server (the Graph
+ * emulator) lives in the test process itself: a synchronous call would stall its event loop.
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { track } from './children.js';
-import { ROOT, type CliResult } from './cli.js';
+import { cliEnv, ROOT, type CliResult } from './cli.js';
+import { inProcess, runAsync } from './cli-runner.js';
 
-export function pbxsyncAsync(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; input?: string }): Promise<CliResult> {
-  const env = { PATH: process.env.PATH, HOME: opts.cwd, NO_COLOR: '1', ...opts.env };
-  return spawnAsync(process.execPath, [join(ROOT, 'bin', 'pbxsync.js'), ...args], { ...opts, env });
+/** `pbxsync()` without blocking: in a warm process (test/support/cli-runner.ts) when it can be. */
+export async function pbxsyncAsync(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; input?: string }): Promise<CliResult> {
+  const env = cliEnv(opts);
+  return (inProcess(env) ? await runAsync({ args, cwd: opts.cwd, env, input: opts.input ?? '' }) : undefined) ?? spawnPbxsyncAsync(args, opts);
+}
+
+/** The same in a new process of its own. */
+export function spawnPbxsyncAsync(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; input?: string }): Promise<CliResult> {
+  return spawnAsync(process.execPath, [join(ROOT, 'bin', 'pbxsync.js'), ...args], { ...opts, env: cliEnv(opts) });
 }
 
 /** Any command, with exactly the environment given. */

@@ -4,13 +4,16 @@
  */
 import { afterAll, afterEach } from 'vitest';
 import { killLeftovers } from './children.js';
+import { killBusyRuns, stopRunner } from './cli-runner.js';
 import { removeTestTmp } from './tmp.js';
 
 afterEach(() => {
   killLeftovers();
+  killBusyRuns();
 });
 
 afterAll(() => {
   killLeftovers();
+  stopRunner();
   removeTestTmp();
 });
