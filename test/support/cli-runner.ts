@@ -66,7 +66,7 @@ function call<T>(message: { type: string; request?: Request }): T {
   r.worker.postMessage({ ...message, id, sync: true });
   const deadline = Date.now() + SYNC_LIMIT_MS;
   for (;;) {
-    const got = receiveMessageOnPort(r.port) as { message: { id: number; result: T } } | undefined;
+    const got = receiveMessageOnPort(r.port);
     if (got?.message.id === id) return got.message.result;
     if (got) continue; // the answer to an earlier call that timed out
     const left = deadline - Date.now();
