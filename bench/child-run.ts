@@ -56,7 +56,9 @@ export interface RunOptions {
 export async function runChild(what: string, script: string, args: readonly string[], options: RunOptions): Promise<ChildResult> {
   const scratch = mkdtempSync(join(tmpdir(), 'pbxsync-bench-rss-'));
   const rssFile = join(scratch, 'rss');
-  const profile = options.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir, '--cpu-prof-name', `${what.replace(/[^a-z0-9]+/gi, '-')}.cpuprofile`] : [];
+  const profile = options.cpuProfDir
+    ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir, '--cpu-prof-name', `${what.replace(/[^a-z0-9]+/gi, '-')}.cpuprofile`]
+    : [];
   const before = options.emulator?.graphRequests().length ?? 0;
   try {
     const t0 = performance.now();

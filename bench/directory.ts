@@ -13,9 +13,105 @@ export const TENANT_ID = '6c9d2f1a-3b4e-4f5a-8b7c-9d0e1f2a3b4c';
 export const CLIENT_ID = '1f0e2d3c-4b5a-4968-8776-a5b4c3d2e1f0';
 export const SECRET = 'bench~Secret.value-0123456789';
 
-const FIRST = ['Ana', 'Bo', 'Chloé', 'Dmitri', 'Eve', 'Fatima', 'Gus', 'Håkon', 'Inès', 'José', 'Kai', 'Lena', 'Mateo', 'Noor', 'Olga', 'Pål', 'Quinn', 'Rosa', 'Sven', 'Tomás', 'Uma', 'Vik', 'Wen', 'Xavier', 'Yara', 'Zoë', 'Amir', 'Björn', 'Carmen', 'Dario', 'Elif', 'Femi', 'Greta', 'Hiro', 'Ivana', 'Jonas', 'Kemal', 'Lucía', 'Marek', 'Nadia'];
-const LAST = ['Smith', 'Müller', "O'Neil", 'Ng', 'Østby', 'Kowalski', 'Dubois', 'Rossi', 'Tanaka', 'Silva', 'García', 'Nowak', 'Jensen', 'Novák', 'Papadopoulos', 'Kim', 'Nguyen', 'Cohen', 'Yılmaz', 'Santos', 'Horvat', 'Popescu', 'Lindqvist', 'Moreau', 'Fischer', 'Costa', 'Ivanov', 'Brown', 'Wilson', 'Sato', 'Hansen', 'Lopez', 'Murphy', 'Kaya', 'Petrov', 'Virtanen', 'Bakker', 'Schmidt', 'Weber', 'Zhang'];
-const DEPARTMENTS = ['Sales', 'Support', 'Engineering', 'Finance', 'Legal', 'Operations', 'Marketing', 'HR', 'Logistics', 'Research', 'Facilities', 'Procurement', 'IT'];
+const FIRST = [
+  'Ana',
+  'Bo',
+  'Chloé',
+  'Dmitri',
+  'Eve',
+  'Fatima',
+  'Gus',
+  'Håkon',
+  'Inès',
+  'José',
+  'Kai',
+  'Lena',
+  'Mateo',
+  'Noor',
+  'Olga',
+  'Pål',
+  'Quinn',
+  'Rosa',
+  'Sven',
+  'Tomás',
+  'Uma',
+  'Vik',
+  'Wen',
+  'Xavier',
+  'Yara',
+  'Zoë',
+  'Amir',
+  'Björn',
+  'Carmen',
+  'Dario',
+  'Elif',
+  'Femi',
+  'Greta',
+  'Hiro',
+  'Ivana',
+  'Jonas',
+  'Kemal',
+  'Lucía',
+  'Marek',
+  'Nadia',
+];
+const LAST = [
+  'Smith',
+  'Müller',
+  "O'Neil",
+  'Ng',
+  'Østby',
+  'Kowalski',
+  'Dubois',
+  'Rossi',
+  'Tanaka',
+  'Silva',
+  'García',
+  'Nowak',
+  'Jensen',
+  'Novák',
+  'Papadopoulos',
+  'Kim',
+  'Nguyen',
+  'Cohen',
+  'Yılmaz',
+  'Santos',
+  'Horvat',
+  'Popescu',
+  'Lindqvist',
+  'Moreau',
+  'Fischer',
+  'Costa',
+  'Ivanov',
+  'Brown',
+  'Wilson',
+  'Sato',
+  'Hansen',
+  'Lopez',
+  'Murphy',
+  'Kaya',
+  'Petrov',
+  'Virtanen',
+  'Bakker',
+  'Schmidt',
+  'Weber',
+  'Zhang',
+];
+const DEPARTMENTS = [
+  'Sales',
+  'Support',
+  'Engineering',
+  'Finance',
+  'Legal',
+  'Operations',
+  'Marketing',
+  'HR',
+  'Logistics',
+  'Research',
+  'Facilities',
+  'Procurement',
+  'IT',
+];
 
 /** A GUID derived from `seed` (Entra object ids are random-looking; sorted ids must not follow the index). */
 function objectId(seed: string): string {
@@ -23,7 +119,11 @@ function objectId(seed: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
-const ascii = (s: string): string => s.normalize('NFD').replace(/[^A-Za-z]/g, '').toLowerCase();
+const ascii = (s: string): string =>
+  s
+    .normalize('NFD')
+    .replace(/[^A-Za-z]/g, '')
+    .toLowerCase();
 
 function benchUser(i: number): GraphUser {
   const first = FIRST[i % FIRST.length]!;
@@ -66,9 +166,18 @@ export function changeOnePercent(em: GraphEmulator, size: number): Change {
   const left = Math.floor(total / 4);
   const joined = total - renamed - left;
   // Users in scope, spread over the directory: enabled members only.
-  const pick = (k: number) => Array.from({ length: size }, (_, i) => i).filter((i) => i % 10 !== 9 && i % 200 % 67 !== 0 && i % 7 === k);
-  for (const i of pick(1).slice(0, renamed)) em.directory.updateUser(objectId(`bench-user-${i}`), { displayName: `${String(benchUser(i).displayName)} (renamed)`, department: 'Transformation' });
+  const pick = (k: number) => Array.from({ length: size }, (_, i) => i).filter((i) => i % 10 !== 9 && (i % 200) % 67 !== 0 && i % 7 === k);
+  for (const i of pick(1).slice(0, renamed))
+    em.directory.updateUser(objectId(`bench-user-${i}`), { displayName: `${String(benchUser(i).displayName)} (renamed)`, department: 'Transformation' });
   for (const i of pick(3).slice(0, left)) em.directory.updateUser(objectId(`bench-user-${i}`), { accountEnabled: false });
-  for (let j = 0; j < joined; j++) em.directory.addUser({ ...benchUser(size + j), accountEnabled: true, id: objectId(`bench-joiner-${j}`), userPrincipalName: `joiner${j}@${DOMAIN}`, mail: `joiner${j}@${DOMAIN}`, userType: 'Member' });
+  for (let j = 0; j < joined; j++)
+    em.directory.addUser({
+      ...benchUser(size + j),
+      accountEnabled: true,
+      id: objectId(`bench-joiner-${j}`),
+      userPrincipalName: `joiner${j}@${DOMAIN}`,
+      mail: `joiner${j}@${DOMAIN}`,
+      userType: 'Member',
+    });
   return { renamed, left, joined };
 }

@@ -48,7 +48,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
 
 function parseSizes(text: string): number[] {
   const sizes = text.split(',').map((s) => Number(s.trim().replace(/_/g, '')));
-  if (sizes.length === 0 || sizes.some((n) => !Number.isInteger(n) || n < 100)) throw new UsageError(`--sizes takes whole numbers of at least 100, comma-separated, not ${text}`);
+  if (sizes.length === 0 || sizes.some((n) => !Number.isInteger(n) || n < 100))
+    throw new UsageError(`--sizes takes whole numbers of at least 100, comma-separated, not ${text}`);
   return [...new Set(sizes)].sort((a, b) => a - b);
 }
 

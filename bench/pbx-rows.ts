@@ -47,7 +47,12 @@ async function dumpPostgres(url: string, tenant: { domain: string; did: string }
     const dumps: TableRows[] = [];
     for (const { table, key, column } of TENANT_TABLES) {
       // Every value as PostgreSQL's text: timestamps stay as written, nothing is reinterpreted.
-      const r = await client.query({ text: `SELECT * FROM ${table} WHERE ${column} = $1`, values: [tenant[key]], rowMode: 'array', types: { getTypeParser: () => (v: string) => v } });
+      const r = await client.query({
+        text: `SELECT * FROM ${table} WHERE ${column} = $1`,
+        values: [tenant[key]],
+        rowMode: 'array',
+        types: { getTypeParser: () => (v: string) => v },
+      });
       const keep = r.fields.map((f, i) => (f.name === 'id' ? -1 : i)).filter((i) => i >= 0);
       dumps.push({ table, columns: keep.map((i) => r.fields[i]!.name), rows: (r.rows as unknown[][]).map((row) => keep.map((i) => row[i])) });
     }

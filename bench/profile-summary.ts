@@ -69,8 +69,19 @@ function summarise(file: string, top: number): string {
   }
   const inclusive = inclusiveOfPbxsync(profile, byId);
   const rows = (m: Map<string, number>) =>
-    [...m].sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, us]) => `  ${(us / 1e6).toFixed(2).padStart(7)} s ${((100 * us) / total).toFixed(1).padStart(5)}%  ${k}`);
-  return [`${file}: ${(total / 1e6).toFixed(2)} s sampled`, 'self time by area:', ...rows(areas), 'self time by function:', ...rows(functions), 'pbxsync functions by inclusive CPU time:', ...rows(inclusive)].join('\n');
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([k, us]) => `  ${(us / 1e6).toFixed(2).padStart(7)} s ${((100 * us) / total).toFixed(1).padStart(5)}%  ${k}`);
+  return [
+    `${file}: ${(total / 1e6).toFixed(2)} s sampled`,
+    'self time by area:',
+    ...rows(areas),
+    'self time by function:',
+    ...rows(functions),
+    'pbxsync functions by inclusive CPU time:',
+    ...rows(inclusive),
+  ].join('\n');
 }
 
 const [file, top = '15'] = process.argv.slice(2);

@@ -38,10 +38,7 @@ function floorAndRatio(rows: readonly Measured[], r: Measured): { floor: string;
 }
 
 export function phaseTable(results: readonly ScenarioResult[]): string {
-  const lines = [
-    '| phase | users | backend | wall s | peak RSS MiB | Graph requests | floor s | ratio | goal |',
-    '|---|--:|---|--:|--:|--:|--:|--:|---|',
-  ];
+  const lines = ['| phase | users | backend | wall s | peak RSS MiB | Graph requests | floor s | ratio | goal |', '|---|--:|---|--:|--:|--:|--:|--:|---|'];
   for (const result of results) {
     for (const phase of [...CLI_PHASES, ...FLOORS]) {
       const r = find(result.rows, phase);
@@ -49,7 +46,9 @@ export function phaseTable(results: readonly ScenarioResult[]): string {
       const { floor, ratio } = floorAndRatio(result.rows, r);
       const requests = phase === 'insert floor' || phase === 'hash floor' ? '' : n(r.graphRequests);
       const name = FLOORS.includes(phase) ? `*${phase}*` : phase;
-      lines.push(`| ${name} | ${n(r.size)} | ${r.backend} | ${s(r.wallMs)} | ${Math.round(r.peakRssMb)} | ${requests} | ${floor} | ${ratio} | ${GOALS[phase] ?? ''} |`);
+      lines.push(
+        `| ${name} | ${n(r.size)} | ${r.backend} | ${s(r.wallMs)} | ${Math.round(r.peakRssMb)} | ${requests} | ${floor} | ${ratio} | ${GOALS[phase] ?? ''} |`,
+      );
     }
     if (result.failure) lines.push(`| **failed** | ${n(result.size)} | ${result.backend} | | | | | | see stderr |`);
   }
@@ -63,7 +62,10 @@ export function phaseTable(results: readonly ScenarioResult[]): string {
 export function growthTable(results: readonly ScenarioResult[]): string {
   const sizes = [...new Set(results.map((r) => r.size))].sort((a, b) => a - b);
   if (sizes.length < 2) return '';
-  const pairs: [number, number][] = sizes.length > 2 ? [...sizes.slice(1).map((size, i): [number, number] => [sizes[i]!, size]), [sizes[0]!, sizes[sizes.length - 1]!]] : [[sizes[0]!, sizes[1]!]];
+  const pairs: [number, number][] =
+    sizes.length > 2
+      ? [...sizes.slice(1).map((size, i): [number, number] => [sizes[i]!, size]), [sizes[0]!, sizes[sizes.length - 1]!]]
+      : [[sizes[0]!, sizes[1]!]];
   const lines = [`| phase | backend | ${pairs.map(([a, b]) => `growth ${n(a)} → ${n(b)}`).join(' | ')} |`, `|---|---|${pairs.map(() => '--:|').join('')}`];
   for (const backend of [...new Set(results.map((r) => r.backend))]) {
     const at = (size: number, phase: Phase) => find(results.find((r) => r.size === size && r.backend === backend)?.rows ?? [], phase);

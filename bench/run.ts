@@ -19,7 +19,8 @@ const progress = (line: string) => process.stderr.write(`bench: ${line}\n`);
 async function bench(options: BenchOptions, cleanup: Cleanup): Promise<ScenarioResult[]> {
   const admin = adminUrl();
   const backends = options.backends.filter((b) => b !== 'postgres' || admin !== undefined);
-  if (backends.length < options.backends.length) progress('note: PBXSYNC_BENCH_POSTGRES_URL (or PBXSYNC_TEST_POSTGRES_URL) is not set: PostgreSQL rows skipped');
+  if (backends.length < options.backends.length)
+    progress('note: PBXSYNC_BENCH_POSTGRES_URL (or PBXSYNC_TEST_POSTGRES_URL) is not set: PostgreSQL rows skipped');
   else if (admin && backends.includes('postgres')) progress(`PostgreSQL: databases made and dropped through ${describeUrl(admin)}`);
   if (options.cpuProfDir) mkdirSync(options.cpuProfDir, { recursive: true });
   const results: ScenarioResult[] = [];
@@ -54,7 +55,9 @@ async function main(): Promise<number> {
   process.env.TMPDIR = root;
   cleanup.add(`temporary folder ${root}`, () => rmSync(root, { recursive: true, force: true }));
   try {
-    const load = loadavg().map((x) => x.toFixed(1)).join(' ');
+    const load = loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ');
     progress(`sizes ${options.sizes.join(', ')}; latency ${options.latencyMs} ms; ${cpus().length} CPUs, load ${load}`);
     const results = await bench(options, cleanup);
     const growth = growthTable(results);

@@ -15,7 +15,8 @@ import { describeRows, dumpTenantRows } from './pbx-rows.js';
 import { createDatabase, KAMAILIO_SQL_DIR } from './postgres-databases.js';
 import { makeTenantFolder, SPREADSHEET, TENANT, type TenantFolder } from './tenant-folder.js';
 
-export type Phase = 'first plan' | 'first apply' | 'first re-sync (full plan)' | 'no-change re-sync' | '1% changed re-sync' | 'paging floor' | 'insert floor' | 'hash floor';
+export type Phase =
+  'first plan' | 'first apply' | 'first re-sync (full plan)' | 'no-change re-sync' | '1% changed re-sync' | 'paging floor' | 'insert floor' | 'hash floor';
 
 export interface Measured {
   readonly phase: Phase;
@@ -75,7 +76,10 @@ class Scenario {
     rmSync(join(folder.dir, `${TENANT}.pbxsync-cache.json`), { force: true });
     await this.phase(em, folder, 'first apply', ['apply', 'tenant.yaml', '--auto-approve'], 0);
     if (!existsSync(join(folder.dir, SPREADSHEET))) throw new Error('the first apply wrote no spreadsheet');
-    const dump = await dumpTenantRows(pbx.startsWith('sqlite:') ? `sqlite:${join(folder.dir, pbx.slice('sqlite:'.length))}` : pbx, { domain: DOMAIN, did: TENANT });
+    const dump = await dumpTenantRows(pbx.startsWith('sqlite:') ? `sqlite:${join(folder.dir, pbx.slice('sqlite:'.length))}` : pbx, {
+      domain: DOMAIN,
+      did: TENANT,
+    });
     this.written = describeRows(dump);
     // The first plan after an apply that changed rows plans in full (and remembers it found
     // nothing to do); the next one answers from the no-change check without reading the rows.

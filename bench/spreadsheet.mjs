@@ -61,6 +61,8 @@ if (Number(size) > 0) {
   console.log('rows     time ms   peak RSS MB (after building rows)   file KB');
   for (const n of SIZES) {
     const r = JSON.parse(execFileSync(process.execPath, [self, String(n), modulePath], { encoding: 'utf8' }));
-    console.log(`${String(r.count).padEnd(8)} ${r.ms.toFixed(0).padStart(7)}   ${r.maxRssMb.toFixed(0).padStart(11)} (${r.inputRssMb.toFixed(0)})${' '.repeat(22)}${r.fileKb.toFixed(0)}`);
+    console.log(
+      `${String(r.count).padEnd(8)} ${r.ms.toFixed(0).padStart(7)}   ${r.maxRssMb.toFixed(0).padStart(11)} (${r.inputRssMb.toFixed(0)})${' '.repeat(22)}${r.fileKb.toFixed(0)}`,
+    );
   }
 }

@@ -8,7 +8,9 @@ if (!existsSync(main)) {
   process.stderr.write('pbxsync is not built: run `npm run build` in its folder (or install the package)\n');
   process.exit(1);
 }
-import(main.href).then((m) => m.main(process.argv)).catch((err) => {
-  process.stderr.write(`${err && err.stack ? err.stack : err}\n`);
-  process.exitCode = 1;
-});
+import(main.href)
+  .then((m) => m.main(process.argv))
+  .catch((err) => {
+    process.stderr.write(`${err && err.stack ? err.stack : err}\n`);
+    process.exitCode = 1;
+  });

@@ -3,7 +3,10 @@
  * the CLI prints its message and hint on one line each, without a stack trace.
  */
 export class UserError extends Error {
-  constructor(message: string, readonly hint?: string) {
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
     super(message);
     this.name = 'UserError';
   }

@@ -28,7 +28,9 @@ function table(name: string): TableRows {
 function accounts(): Pick<AccountView, 'objectId' | 'username' | 'generation'>[] {
   const prefs = table('usr_preferences');
   const [uuid, username, attribute, value] = ['uuid', 'username', 'attribute', 'value'].map((c) => prefs.columns.indexOf(c));
-  return prefs.rows.filter((r) => r[attribute!] === 'pbxsync_generation').map((r) => ({ objectId: String(r[uuid!]), username: String(r[username!]), generation: Number(r[value!]) }));
+  return prefs.rows
+    .filter((r) => r[attribute!] === 'pbxsync_generation')
+    .map((r) => ({ objectId: String(r[uuid!]), username: String(r[username!]), generation: Number(r[value!]) }));
 }
 
 const list = accounts();

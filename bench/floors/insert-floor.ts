@@ -23,7 +23,10 @@ function sqliteInsert(path: string): number {
   const db = new Database(path, { fileMustExist: true });
   try {
     db.pragma('journal_mode = WAL');
-    const statements = dump.map((t) => ({ t, stmt: db.prepare(`INSERT INTO ${t.table} (${t.columns.join(', ')}) VALUES (${t.columns.map(() => '?').join(', ')})`) }));
+    const statements = dump.map((t) => ({
+      t,
+      stmt: db.prepare(`INSERT INTO ${t.table} (${t.columns.join(', ')}) VALUES (${t.columns.map(() => '?').join(', ')})`),
+    }));
     const t0 = performance.now();
     db.transaction(() => {
       for (const { t, stmt } of statements) for (const row of t.rows) stmt.run(...row);
@@ -54,7 +57,9 @@ async function postgresInsert(url: string): Promise<number> {
 }
 
 async function columnTypes(client: pg.Client): Promise<Map<string, string>> {
-  const r = await client.query<{ t: string; c: string; udt: string }>(`SELECT table_name AS t, column_name AS c, udt_name AS udt FROM information_schema.columns WHERE table_schema = current_schema()`);
+  const r = await client.query<{ t: string; c: string; udt: string }>(
+    `SELECT table_name AS t, column_name AS c, udt_name AS udt FROM information_schema.columns WHERE table_schema = current_schema()`,
+  );
   return new Map(r.rows.map((x) => [`${x.t}.${x.c}`, x.udt]));
 }
 

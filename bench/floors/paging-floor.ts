@@ -16,7 +16,12 @@ const [origin, tenantId, clientId, caFile] = process.argv.slice(2) as [string, s
 const dispatcher = new Agent({ connect: { ca: [...rootCertificates, readFileSync(caFile, 'utf8')] } });
 
 async function token(): Promise<string> {
-  const body = new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: process.env.BENCH_GRAPH_SECRET ?? '', scope: `${origin}/.default` });
+  const body = new URLSearchParams({
+    grant_type: 'client_credentials',
+    client_id: clientId,
+    client_secret: process.env.BENCH_GRAPH_SECRET ?? '',
+    scope: `${origin}/.default`,
+  });
   const res = await fetch(`${origin}/${tenantId}/oauth2/v2.0/token`, { method: 'POST', body, dispatcher });
   if (!res.ok) throw new Error(`token request: HTTP ${res.status} ${await res.text()}`);
   return ((await res.json()) as { access_token: string }).access_token;

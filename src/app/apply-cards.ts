@@ -19,7 +19,10 @@ export async function writeCardsAfterApply(prepared: PreparedPlan, log: Logger):
     return null;
   } catch (err) {
     if (!(err instanceof UserError)) throw err;
-    return new UserError(`the PBX was updated, but the setup cards could not be written: ${err.message}`, `${err.hint ? `${err.hint}; then ` : ''}write them with: pbxsync cards ${config.file}`);
+    return new UserError(
+      `the PBX was updated, but the setup cards could not be written: ${err.message}`,
+      `${err.hint ? `${err.hint}; then ` : ''}write them with: pbxsync cards ${config.file}`,
+    );
   }
 }
 

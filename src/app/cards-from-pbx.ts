@@ -24,7 +24,10 @@ export async function cardsFromPbx(config: TenantConfig, env: NodeJS.ProcessEnv,
   try {
     const state = await pbx.read(config.domain, config.name);
     if (!state.domain.exists) {
-      throw new UserError(`tenant ${config.name} has no domain ${config.domain} in the PBX yet: there is nobody to make cards for`, `apply the tenant first: pbxsync apply ${config.file}`);
+      throw new UserError(
+        `tenant ${config.name} has no domain ${config.domain} in the PBX yet: there is nobody to make cards for`,
+        `apply the tenant first: pbxsync apply ${config.file}`,
+      );
     }
     const accounts: AccountView[] = [];
     let mismatched = 0;
@@ -39,7 +42,10 @@ export async function cardsFromPbx(config: TenantConfig, env: NodeJS.ProcessEnv,
         "run with the tenant's master key (PBXSYNC_MASTER_KEY, or your backup of the key file)",
       );
     }
-    if (mismatched > 0) log.warn(`warning: ${mismatched} account${mismatched === 1 ? '' : 's'} got no card: the PBX does not hold the password the master key derives (an apply is pending?); run pbxsync apply ${config.file}, then cards again`);
+    if (mismatched > 0)
+      log.warn(
+        `warning: ${mismatched} account${mismatched === 1 ? '' : 's'} got no card: the PBX does not hold the password the master key derives (an apply is pending?); run pbxsync apply ${config.file}, then cards again`,
+      );
     return setupCards(accounts, config, credentials, key.key, isp.acrobitsCloudId);
   } finally {
     await pbx.close();

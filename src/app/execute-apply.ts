@@ -59,7 +59,12 @@ export async function executeApply(prepared: PreparedPlan, log: Logger, options:
   if (!options.spreadsheet || prepared.unchanged) {
     // Unchanged: the spreadsheet on disk is the one the last apply wrote for these same accounts.
     if (prepared.unchanged && options.spreadsheet) log.info(`${path} is up to date: nothing changed since it was written`);
-    return { spreadsheet: options.spreadsheet ? path : null, phones, afterCommit, memo: { spreadsheet: null, remember: !prepared.unchanged && afterCommit.length === 0 } };
+    return {
+      spreadsheet: options.spreadsheet ? path : null,
+      phones,
+      afterCommit,
+      memo: { spreadsheet: null, remember: !prepared.unchanged && afterCommit.length === 0 },
+    };
   }
   try {
     await writeSpreadsheet(path, {
@@ -72,12 +77,18 @@ export async function executeApply(prepared: PreparedPlan, log: Logger, options:
   } catch (err) {
     if (!(err instanceof UserError)) throw err;
     const hint = `${err.hint ? `${err.hint}; then ` : ''}run the apply again: with nothing left to change, it only writes the spreadsheet`;
-    return { spreadsheet: null, phones, afterCommit: [...afterCommit, new UserError(`the PBX was updated, but the credentials spreadsheet could not be written: ${err.message}`, hint)], memo: { spreadsheet: null, remember: false } };
+    return {
+      spreadsheet: null,
+      phones,
+      afterCommit: [...afterCommit, new UserError(`the PBX was updated, but the credentials spreadsheet could not be written: ${err.message}`, hint)],
+      memo: { spreadsheet: null, remember: false },
+    };
   }
   const sealed = config.spreadsheet.encryptTo.length;
   log.info(sealed > 0 ? `wrote ${path} (mode 0600), encrypted to ${sealed} age ${sealed === 1 ? 'recipient' : 'recipients'}` : `wrote ${path} (mode 0600)`);
   const cardsError = await writeCardsAfterApply(prepared, log);
-  if (cardsError) return { spreadsheet: path, phones, afterCommit: [...afterCommit, cardsError], memo: { spreadsheet: spreadsheetStamp(path), remember: false } };
+  if (cardsError)
+    return { spreadsheet: path, phones, afterCommit: [...afterCommit, cardsError], memo: { spreadsheet: spreadsheetStamp(path), remember: false } };
   return { spreadsheet: path, phones, afterCommit, memo: { spreadsheet: spreadsheetStamp(path), remember: afterCommit.length === 0 } };
 }
 
@@ -92,14 +103,25 @@ function phoneFiles(prepared: PreparedPlan, log: Logger, afterCommit: UserError[
   if (!hasPhones(config) && !existsSync(folder)) return null;
   try {
     const files = desiredPhoneFiles(config, plan.accounts, (a) => credentials.derive(a).sipPassword);
-    const result = writePhoneFiles(folder, config.name, files.map((f) => f.file));
+    const result = writePhoneFiles(
+      folder,
+      config.name,
+      files.map((f) => f.file),
+    );
     if (result.written.length > 0 || result.removed.length > 0) {
-      log.info(`phone provisioning files in ${folder}: ${result.written.length} written, ${result.removed.length} removed, ${result.unchanged} unchanged (mode 0600)`);
+      log.info(
+        `phone provisioning files in ${folder}: ${result.written.length} written, ${result.removed.length} removed, ${result.unchanged} unchanged (mode 0600)`,
+      );
     }
     return result;
   } catch (err) {
     if (!(err instanceof UserError)) throw err;
-    afterCommit.push(new UserError(`the PBX was updated, but the phone provisioning files could not be written: ${err.message}`, `${err.hint ? `${err.hint}; then ` : ''}run the apply again`));
+    afterCommit.push(
+      new UserError(
+        `the PBX was updated, but the phone provisioning files could not be written: ${err.message}`,
+        `${err.hint ? `${err.hint}; then ` : ''}run the apply again`,
+      ),
+    );
     return null;
   }
 }

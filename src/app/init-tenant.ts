@@ -30,7 +30,13 @@ export interface InitResult {
   readonly summary: ScopeSummary;
 }
 
-export async function initTenantFile(file: string, settings: InitSettings, env: NodeJS.ProcessEnv, log: Logger, onProgress?: (n: number) => void): Promise<InitResult> {
+export async function initTenantFile(
+  file: string,
+  settings: InitSettings,
+  env: NodeJS.ProcessEnv,
+  log: Logger,
+  onProgress?: (n: number) => void,
+): Promise<InitResult> {
   const path = resolve(file);
   refuseExisting(file, path);
   requireFolder(file, path);
@@ -45,7 +51,8 @@ export async function initTenantFile(file: string, settings: InitSettings, env: 
   const text = initDocument(skeleton, listing);
   // The directory's text is in the file now; it must not have changed what the file says.
   const again = check(text);
-  if (!again.config || again.config.users.length !== listing.users.length) throw new Error(`pbxsync init made a tenant file that does not check: ${again.problems.map((p) => p.message).join('; ')}`);
+  if (!again.config || again.config.users.length !== listing.users.length)
+    throw new Error(`pbxsync init made a tenant file that does not check: ${again.problems.map((p) => p.message).join('; ')}`);
   if (!createPrivateFileSync(path, text, { what: 'tenant file', mode: 0o644 })) refuseExisting(file, path, true);
   return { summary: listing.summary };
 }

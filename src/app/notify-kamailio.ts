@@ -44,7 +44,11 @@ export async function notifyKamailio(
 }
 
 /** Opening the control (a bad URL) fails every command alike; everything else is per command. */
-async function runAll(config: KamailioControlConfig, commands: readonly RpcCommand[], open: (config: KamailioControlConfig) => KamailioControl): Promise<readonly RpcOutcome[]> {
+async function runAll(
+  config: KamailioControlConfig,
+  commands: readonly RpcCommand[],
+  open: (config: KamailioControlConfig) => KamailioControl,
+): Promise<readonly RpcOutcome[]> {
   let control: KamailioControl;
   try {
     control = open(config);

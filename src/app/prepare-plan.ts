@@ -117,13 +117,31 @@ export async function preparePlan(file: string, env: NodeJS.ProcessEnv, log: Log
   const close = () => closeAll(pbx, state, lock);
   try {
     const stored = await state.load(config.name);
-    const inputs = saved === undefined ? planInputsDigest({ version: pbxsyncVersion(), tenantFileText: readFileSync(config.file, 'utf8'), config, directory, stored, keyId: key.id, policy: planPolicy(isp, config) }) : null;
+    const inputs =
+      saved === undefined
+        ? planInputsDigest({
+            version: pbxsyncVersion(),
+            tenantFileText: readFileSync(config.file, 'utf8'),
+            config,
+            directory,
+            stored,
+            keyId: key.id,
+            policy: planPolicy(isp, config),
+          })
+        : null;
     const common = { config, key, directory, pbx, state, stored, credentials, softphoneHash: isp.softphoneHash, close };
     const memo = noChangeMemo({ config, key, log, inputs, stored });
     if (inputs !== null && options.unchangedCheck) {
-      const quick = await checkUnchanged(config, key, { inputs, stored, pbx, spreadsheet: options.unchangedCheck.spreadsheet ? config.spreadsheet.path : null });
+      const quick = await checkUnchanged(config, key, {
+        inputs,
+        stored,
+        pbx,
+        spreadsheet: options.unchangedCheck.spreadsheet ? config.spreadsheet.path : null,
+      });
       if (quick) {
-        log.info(`unchanged since the last run: the same tenant file, directory and record, and PBX rows with the same fingerprint (${quick.pbxFingerprint.slice(0, 12)}); the rows were not read`);
+        log.info(
+          `unchanged since the last run: the same tenant file, directory and record, and PBX rows with the same fingerprint (${quick.pbxFingerprint.slice(0, 12)}); the rows were not read`,
+        );
         return { ...common, plan: quick, unchanged: true, memo };
       }
     }
@@ -139,11 +157,19 @@ export async function preparePlan(file: string, env: NodeJS.ProcessEnv, log: Log
   }
 }
 
-function noChangeMemo(ctx: { readonly config: TenantConfig; readonly key: MasterKey; readonly log: Logger; readonly inputs: string | null; readonly stored: StoredTenantState }): NoChangeMemo {
+function noChangeMemo(ctx: {
+  readonly config: TenantConfig;
+  readonly key: MasterKey;
+  readonly log: Logger;
+  readonly inputs: string | null;
+  readonly stored: StoredTenantState;
+}): NoChangeMemo {
   const { config, key, log, inputs } = ctx;
   return {
     remember: (plan, spreadsheet) =>
-      inputs === null ? Promise.resolve() : rememberPlan(config, key, log, async () => ({ plan, inputs, stored: ctx.stored, pbxFingerprint: plan.pbxFingerprint, spreadsheet })),
+      inputs === null
+        ? Promise.resolve()
+        : rememberPlan(config, key, log, async () => ({ plan, inputs, stored: ctx.stored, pbxFingerprint: plan.pbxFingerprint, spreadsheet })),
   };
 }
 
@@ -228,7 +254,9 @@ async function lockTenant(pbx: PbxProvider, config: TenantConfig, log: Logger, o
     tenant: config.name,
     onWait: (holder) =>
       // The holder's description comes from a lock file or the database: shown as text, never as control codes.
-      log.warn(`waiting for tenant ${config.name}, locked${holder ? ` by ${terminalText(holder.who)}${holder.since ? ` since ${terminalText(holder.since)}` : ''}` : ''} (up to --lock-timeout ${Math.round(options.lockTimeoutMs! / 1000)}s)`),
+      log.warn(
+        `waiting for tenant ${config.name}, locked${holder ? ` by ${terminalText(holder.who)}${holder.since ? ` since ${terminalText(holder.since)}` : ''}` : ''} (up to --lock-timeout ${Math.round(options.lockTimeoutMs! / 1000)}s)`,
+      ),
   });
 }
 

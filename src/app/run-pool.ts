@@ -3,7 +3,12 @@
  * soon as it and every task before it are done (so output can be printed grouped and in
  * order while later tasks still run). A task's failure is its own result: the others go on.
  */
-export async function runPool<T, R>(items: readonly T[], limit: number, task: (item: T, index: number) => Promise<R>, inOrder: (result: R, index: number) => void = () => undefined): Promise<R[]> {
+export async function runPool<T, R>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T, index: number) => Promise<R>,
+  inOrder: (result: R, index: number) => void = () => undefined,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   const done = new Array<boolean>(items.length).fill(false);
   let next = 0;

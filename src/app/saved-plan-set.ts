@@ -20,7 +20,10 @@ export function savedPlanPath(folder: string, tenant: string): string {
 export function makePlanFolder(folder: string): void {
   try {
     if (statSync(folder).isDirectory()) return;
-    throw new UserError(`--out ${folder} is a file; with several tenant files, --out names a folder for one saved plan per tenant`, `choose a folder, e.g. --out plans/`);
+    throw new UserError(
+      `--out ${folder} is a file; with several tenant files, --out names a folder for one saved plan per tenant`,
+      `choose a folder, e.g. --out plans/`,
+    );
   } catch (err) {
     if (err instanceof UserError) throw err;
   }
@@ -31,11 +34,18 @@ export function makePlanFolder(folder: string): void {
 function plansInFolder(folder: string): string[] {
   let names: string[];
   try {
-    if (!statSync(folder).isDirectory()) throw new UserError(`--plan ${folder} is a file; with several tenant files, --plan names the folder that plan --out wrote`, 'pbxsync plan DIR --out plans/, then pbxsync apply DIR --plan plans/');
+    if (!statSync(folder).isDirectory())
+      throw new UserError(
+        `--plan ${folder} is a file; with several tenant files, --plan names the folder that plan --out wrote`,
+        'pbxsync plan DIR --out plans/, then pbxsync apply DIR --plan plans/',
+      );
     names = readdirSync(folder);
   } catch (err) {
     if (err instanceof UserError) throw err;
-    throw new UserError(`cannot read the saved plans in ${folder} (${(err as NodeJS.ErrnoException).code ?? String(err)})`, 'make them with: pbxsync plan DIR --out plans/');
+    throw new UserError(
+      `cannot read the saved plans in ${folder} (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+      'make them with: pbxsync plan DIR --out plans/',
+    );
   }
   return names.flatMap((n) => PLAN_FILE.exec(n)?.[1] ?? []).sort();
 }
@@ -52,7 +62,9 @@ export function planSetMismatch(folder: string, tenants: readonly { file: string
   const plans = new Set(plansInFolder(folder));
   const names = new Set(tenants.map((t) => t.tenant));
   return [
-    ...tenants.filter((t) => !plans.has(t.tenant)).map((t) => `${t.file}: no saved plan for tenant ${t.tenant} in ${folder} (${savedPlanPath(folder, t.tenant)})`),
+    ...tenants
+      .filter((t) => !plans.has(t.tenant))
+      .map((t) => `${t.file}: no saved plan for tenant ${t.tenant} in ${folder} (${savedPlanPath(folder, t.tenant)})`),
     ...[...plans].filter((p) => !names.has(p)).map((p) => `${savedPlanPath(folder, p)}: a saved plan for tenant ${p}, which none of the tenant files is`),
   ];
 }

@@ -35,15 +35,24 @@ export function readSavedPlan(path: string, config: TenantConfig, masterKey: Buf
   const document = parseDocument(path);
   const saved = readPlanDocument(document);
   if (saved.tenant !== config.name || saved.domain !== config.domain) {
-    throw new UserError(`${path} is a plan for tenant ${saved.tenant} (${saved.domain}), not ${config.name} (${config.domain}); nothing was changed`, `apply it with that tenant's file, or ${WRITE_ONE}`);
+    throw new UserError(
+      `${path} is a plan for tenant ${saved.tenant} (${saved.domain}), not ${config.name} (${config.domain}); nothing was changed`,
+      `apply it with that tenant's file, or ${WRITE_ONE}`,
+    );
   }
   if (saved.keyId !== keyId) {
-    throw new UserError(`${path} was made with master key ${saved.keyId}, but this run has key ${keyId}; nothing was changed`, "apply it with the tenant's master key, or make a new plan with this one");
+    throw new UserError(
+      `${path} was made with master key ${saved.keyId}, but this run has key ${keyId}; nothing was changed`,
+      "apply it with the tenant's master key, or make a new plan with this one",
+    );
   }
   const key = planSigningKey(masterKey);
   const { signature: _signature, ...body } = document;
   if (!verifyBody(body, saved.signature, key)) {
-    throw new UserError(`${path} has been edited since pbxsync wrote it (its signature does not match); nothing was changed`, `a plan is applied exactly as it was reviewed: ${WRITE_ONE}`);
+    throw new UserError(
+      `${path} has been edited since pbxsync wrote it (its signature does not match); nothing was changed`,
+      `a plan is applied exactly as it was reviewed: ${WRITE_ONE}`,
+    );
   }
   const differing = differingSections(saved.configSections, configSections(config, key));
   if (differing.length > 0) {
@@ -68,7 +77,10 @@ function parseDocument(path: string): Record<string, unknown> {
     throw new UserError(`${path} is not a pbxsync plan`, WRITE_ONE);
   }
   if (record.format_version !== PLAN_DOCUMENT_VERSION) {
-    throw new UserError(`${path} is a pbxsync plan of format_version ${String(record.format_version)}; this pbxsync reads ${PLAN_DOCUMENT_VERSION}`, `make a new plan with this pbxsync: ${WRITE_ONE}`);
+    throw new UserError(
+      `${path} is a pbxsync plan of format_version ${String(record.format_version)}; this pbxsync reads ${PLAN_DOCUMENT_VERSION}`,
+      `make a new plan with this pbxsync: ${WRITE_ONE}`,
+    );
   }
   const validate = schemaValidator('plan.schema.json');
   if (!validate(raw)) throw new UserError(`${path} is not a valid pbxsync plan: ${describeSchemaError(validate.errors)}`, WRITE_ONE);

@@ -42,8 +42,12 @@ export function findConflicts(tenants: readonly LoadedTenant[]): Problem[] {
         if (bothByGroups(first.owner.config, config) && !(path.length === 1 && first.path.length === 1)) return null;
         const same = path.length === 1 && first.path.length === 1;
         return {
-          message: same ? `domain ${domain} is also the domain of ${where(first)}` : `domain ${domain} is also claimed by ${where(first)}: its users would be onboarded into both tenants`,
-          hint: same ? 'a domain belongs to one tenant: choose another domain for one of them' : 'list a domain in one tenant file only (scope domains too), or choose the users of both by source.groups',
+          message: same
+            ? `domain ${domain} is also the domain of ${where(first)}`
+            : `domain ${domain} is also claimed by ${where(first)}: its users would be onboarded into both tenants`,
+          hint: same
+            ? 'a domain belongs to one tenant: choose another domain for one of them'
+            : 'list a domain in one tenant file only (scope domains too), or choose the users of both by source.groups',
         };
       });
     }
@@ -68,7 +72,13 @@ function bothByGroups(a: TenantConfig, b: TenantConfig): boolean {
   return a.source.type === 'azure' && a.source.groups.length > 0 && b.source.type === 'azure' && b.source.groups.length > 0;
 }
 
-function claim(seen: Map<string, Claim>, key: string, c: Claim, problems: Problem[], conflict: (first: Claim) => { message: string; hint: string } | null): void {
+function claim(
+  seen: Map<string, Claim>,
+  key: string,
+  c: Claim,
+  problems: Problem[],
+  conflict: (first: Claim) => { message: string; hint: string } | null,
+): void {
   const first = seen.get(key);
   if (first === undefined) {
     seen.set(key, c);

@@ -38,7 +38,10 @@ export function expandTenantArgs(args: readonly string[]): TenantFileList {
     folders++;
     const inside = tenantFilesIn(arg);
     if (inside.length === 0) {
-      throw new UserError(`${arg} holds no tenant file (*.yaml or *.yml directly inside it)`, 'name the tenant files, or the folder that holds them (subfolders are not searched: use a glob such as tenants/*/tenant.yaml)');
+      throw new UserError(
+        `${arg} holds no tenant file (*.yaml or *.yml directly inside it)`,
+        'name the tenant files, or the folder that holds them (subfolders are not searched: use a glob such as tenants/*/tenant.yaml)',
+      );
     }
     inside.forEach(add);
   }

@@ -51,7 +51,9 @@ export function summaryLines(outcomes: readonly TenantOutcome[]): string[] {
   const failed = outcomes.filter((o) => o.result === 'failed').length;
   const counted = (r: TenantResult) => outcomes.filter((o) => o.result === r).length;
   const parts = [
-    ...(['changes', 'no-changes', 'applied', 'kamailio-not-told'] as const).filter((r) => counted(r) > 0).map((r) => `${counted(r)} ${r === 'changes' ? 'with changes' : resultText(r)}`),
+    ...(['changes', 'no-changes', 'applied', 'kamailio-not-told'] as const)
+      .filter((r) => counted(r) > 0)
+      .map((r) => `${counted(r)} ${r === 'changes' ? 'with changes' : resultText(r)}`),
     `${failed} failed`,
   ];
   const fileWidth = Math.min(48, Math.max(4, ...outcomes.map((o) => o.file.length)));

@@ -116,7 +116,13 @@ export async function unchangedPlan(cache: CacheStore, input: UnchangedInputs): 
 export async function rememberUnchanged(
   cache: CacheStore,
   masterKey: Buffer,
-  made: { readonly plan: Plan; readonly inputs: string; readonly stored: StoredTenantState; readonly pbxFingerprint: string; readonly spreadsheet: SpreadsheetStamp | null },
+  made: {
+    readonly plan: Plan;
+    readonly inputs: string;
+    readonly stored: StoredTenantState;
+    readonly pbxFingerprint: string;
+    readonly spreadsheet: SpreadsheetStamp | null;
+  },
 ): Promise<void> {
   const { plan } = made;
   if (plan.changes.length > 0 || canonicalJson(plan.nextState) !== canonicalJson(made.stored)) return;

@@ -60,7 +60,10 @@ export async function sendWelcomeMails(input: WelcomeInput, targets: readonly We
   const { config, plan, credentials, smtp } = input;
   if (targets.length === 0) return [];
   if (smtp === null && !options.dryRun && options.sender === undefined) {
-    throw new UserError('no SMTP server is configured for welcome e-mails', 'add smtp (host, from, and user/password_env if it needs AUTH) to the ISP configuration named by PBXSYNC_ISP_CONFIG');
+    throw new UserError(
+      'no SMTP server is configured for welcome e-mails',
+      'add smtp (host, from, and user/password_env if it needs AUTH) to the ISP configuration named by PBXSYNC_ISP_CONFIG',
+    );
   }
   const setup = config.spreadsheet.phoneSetup;
   const fallback = options.renderCard ?? plainTextCard(config.name, setup);
@@ -79,11 +82,22 @@ export async function sendWelcomeMails(input: WelcomeInput, targets: readonly We
   try {
     for (const target of targets) {
       const row = accountRow(plan, credentials, target.account, target.reason === 'joiner' ? 'new' : target.reason === 'rotated' ? 'updated' : 'unchanged');
-      const text = welcomeText(row, target.reason, { tenant: config.name, subject: config.welcome.subject, setup, passwordInBody: smtp?.passwordInBody ?? false });
+      const text = welcomeText(row, target.reason, {
+        tenant: config.name,
+        subject: config.welcome.subject,
+        setup,
+        passwordInBody: smtp?.passwordInBody ?? false,
+      });
       const to = mail.get(target.account.objectId.toLowerCase()) ?? null;
       const base = { name: row.displayName, upn: row.upn, to, attachment: text.attachmentName, reason: target.reason };
       if (to === null || to === '') {
-        lines.push({ ...base, to: null, outcome: 'skipped', detail: input.directory.length === 0 ? 'the directory was not read (a saved plan): no mail address' : 'the directory has no mail address for this user' });
+        lines.push({
+          ...base,
+          to: null,
+          outcome: 'skipped',
+          detail:
+            input.directory.length === 0 ? 'the directory was not read (a saved plan): no mail address' : 'the directory has no mail address for this user',
+        });
         continue;
       }
       if (sender === null) {
@@ -98,7 +112,13 @@ export async function sendWelcomeMails(input: WelcomeInput, targets: readonly We
   return lines;
 }
 
-async function deliver(sender: MailSender, to: string, text: ReturnType<typeof welcomeText>, row: SpreadsheetRow, render: RenderCard): Promise<{ outcome: WelcomeOutcome; detail?: string }> {
+async function deliver(
+  sender: MailSender,
+  to: string,
+  text: ReturnType<typeof welcomeText>,
+  row: SpreadsheetRow,
+  render: RenderCard,
+): Promise<{ outcome: WelcomeOutcome; detail?: string }> {
   const secrets = [row.sipPassword, row.softphonePassword];
   let pdf: Buffer;
   try {
@@ -115,7 +135,9 @@ async function deliver(sender: MailSender, to: string, text: ReturnType<typeof w
 export function welcomeReport(lines: readonly WelcomeLine[], dryRun: boolean): string {
   if (lines.length === 0) return dryRun ? 'Welcome e-mails: nobody to mail.\n' : '';
   const verb: Record<WelcomeOutcome, string> = { sent: 'sent', 'would-send': 'would send', failed: 'FAILED', skipped: 'skipped' };
-  const out = lines.map((l) => terminalText(`  ${verb[l.outcome]}: ${l.name} <${l.to ?? l.upn}> (${l.reason}), card ${l.attachment}${l.detail ? `: ${l.detail}` : ''}`));
+  const out = lines.map((l) =>
+    terminalText(`  ${verb[l.outcome]}: ${l.name} <${l.to ?? l.upn}> (${l.reason}), card ${l.attachment}${l.detail ? `: ${l.detail}` : ''}`),
+  );
   const count = (o: WelcomeOutcome) => lines.filter((l) => l.outcome === o).length;
   const head = dryRun
     ? `Welcome e-mails (dry run, nothing sent): ${count('would-send')} would be sent, ${count('skipped')} skipped.`

@@ -13,6 +13,10 @@ export function cardFonts(custom?: string): CardFonts {
   const dir = join(dirname(createRequire(import.meta.url).resolve('dejavu-fonts-ttf/package.json')), 'ttf');
   const bundled = { regular: join(dir, 'DejaVuSans.ttf'), bold: join(dir, 'DejaVuSans-Bold.ttf'), mono: join(dir, 'DejaVuSansMono.ttf') };
   if (custom === undefined) return bundled;
-  if (!existsSync(custom)) throw new UserError(`the card font ${custom} (cards.font) does not exist`, 'name a TrueType (.ttf) file, or leave cards.font out for the bundled DejaVu Sans');
+  if (!existsSync(custom))
+    throw new UserError(
+      `the card font ${custom} (cards.font) does not exist`,
+      'name a TrueType (.ttf) file, or leave cards.font out for the bundled DejaVu Sans',
+    );
   return { ...bundled, regular: custom, bold: custom };
 }

@@ -20,12 +20,21 @@ export function renderCardPdf(card: SetupCard, options: CardOptions): Promise<Bu
 
 /** The tenant's cards: one page per person, in the given order. */
 export async function renderCardsPdf(cards: readonly SetupCard[], options: CardOptions): Promise<Buffer> {
-  const codes = cards.map((c) => ({ linphone: c.provisioningUrl ? qrMatrix(c.provisioningUrl) : null, acrobits: c.acrobitsCode ? qrMatrix(c.acrobitsCode) : null }));
+  const codes = cards.map((c) => ({
+    linphone: c.provisioningUrl ? qrMatrix(c.provisioningUrl) : null,
+    acrobits: c.acrobitsCode ? qrMatrix(c.acrobitsCode) : null,
+  }));
   const doc = new PDFDocument({
     size: options.paper === 'Letter' ? 'LETTER' : 'A4',
     margin: MARGIN,
     autoFirstPage: false,
-    info: { Title: cards.length === 1 ? `Phone setup: ${cards[0]!.displayName}` : `Phone setup: ${options.tenant}`, Creator: 'pbxsync', Producer: 'pbxsync', CreationDate: FIXED_DATE, ModDate: FIXED_DATE },
+    info: {
+      Title: cards.length === 1 ? `Phone setup: ${cards[0]!.displayName}` : `Phone setup: ${options.tenant}`,
+      Creator: 'pbxsync',
+      Producer: 'pbxsync',
+      CreationDate: FIXED_DATE,
+      ModDate: FIXED_DATE,
+    },
   });
   doc.registerFont('regular', options.fonts.regular);
   doc.registerFont('bold', options.fonts.bold);
@@ -62,7 +71,14 @@ function drawCard(doc: Doc, card: SetupCard, codes: { linphone: QrMatrix | null;
   doc.x = MARGIN;
   doc.y = Math.max(doc.y, top + (codes.acrobits ? 2 : codes.linphone ? 1 : 0) * (qrSize + 30)) + 16;
   drawSteps(doc, card, width);
-  doc.font('regular').fontSize(8).fillColor('#555555').text('Keep this page private: it holds your passwords. Give each person only their own card.', MARGIN, doc.page.height - MARGIN - 12, { width, lineBreak: false });
+  doc
+    .font('regular')
+    .fontSize(8)
+    .fillColor('#555555')
+    .text('Keep this page private: it holds your passwords. Give each person only their own card.', MARGIN, doc.page.height - MARGIN - 12, {
+      width,
+      lineBreak: false,
+    });
   doc.fillColor('black');
 }
 
@@ -86,7 +102,11 @@ function drawFields(doc: Doc, card: SetupCard, top: number): void {
   let y = top;
   for (const [label, value, secret] of rows) {
     doc.font('regular').fontSize(9).fillColor('#555555').text(label, MARGIN, y);
-    doc.font(secret ? 'mono' : 'regular').fontSize(secret ? 13 : 12).fillColor('black').text(value, MARGIN, y + 11, { width: 300 });
+    doc
+      .font(secret ? 'mono' : 'regular')
+      .fontSize(secret ? 13 : 12)
+      .fillColor('black')
+      .text(value, MARGIN, y + 11, { width: 300 });
     y += 34;
   }
   doc.y = y;
@@ -102,7 +122,11 @@ function drawCode(doc: Doc, qr: QrMatrix, x: number, y: number, size: number, ca
     }
   }
   doc.fill('black').restore();
-  doc.font('regular').fontSize(9).fillColor('black').text(caption, x, y + size + 2, { width: size, align: 'center' });
+  doc
+    .font('regular')
+    .fontSize(9)
+    .fillColor('black')
+    .text(caption, x, y + size + 2, { width: size, align: 'center' });
 }
 
 function drawSteps(doc: Doc, card: SetupCard, width: number): void {
@@ -112,12 +136,22 @@ function drawSteps(doc: Doc, card: SetupCard, width: number): void {
     [
       'Softphone (Linphone, on a mobile or a computer)',
       card.provisioningUrl
-        ? ['Install Linphone and open it.', 'Choose "Fetch remote configuration" (Assistant) and scan the Linphone code above, or type its address:', card.provisioningUrl, 'The account registers by itself; you are done.']
-        : ['Install a SIP softphone (e.g. Linphone) and add a SIP account.', `Username ${card.username}, password: the SIP password, domain ${card.domain}, transport ${card.transport.toUpperCase()}.`],
+        ? [
+            'Install Linphone and open it.',
+            'Choose "Fetch remote configuration" (Assistant) and scan the Linphone code above, or type its address:',
+            card.provisioningUrl,
+            'The account registers by itself; you are done.',
+          ]
+        : [
+            'Install a SIP softphone (e.g. Linphone) and add a SIP account.',
+            `Username ${card.username}, password: the SIP password, domain ${card.domain}, transport ${card.transport.toUpperCase()}.`,
+          ],
     ],
     [
       'Webphone',
-      card.webphoneUrl ? [`Open ${card.webphoneUrl} in your browser.`, `Sign in as ${account} with the softphone / webphone password.`] : [`Sign in to your provider's webphone as ${account} with the softphone / webphone password.`],
+      card.webphoneUrl
+        ? [`Open ${card.webphoneUrl} in your browser.`, `Sign in as ${account} with the softphone / webphone password.`]
+        : [`Sign in to your provider's webphone as ${account} with the softphone / webphone password.`],
     ],
     [
       'Desk phone',

@@ -17,7 +17,13 @@ export interface CardEntry {
 }
 
 /** `acrobitsCloudId`: the ISP configuration's, used when the tenant file asks for the csc: code. */
-export function setupCards(accounts: readonly AccountView[], config: TenantConfig, credentials: CredentialDeriver, masterKey: Buffer, acrobitsCloudId?: string): CardEntry[] {
+export function setupCards(
+  accounts: readonly AccountView[],
+  config: TenantConfig,
+  credentials: CredentialDeriver,
+  masterKey: Buffer,
+  acrobitsCloudId?: string,
+): CardEntry[] {
   const setup = config.spreadsheet.phoneSetup;
   const prov = config.provisioning;
   const cloudId = prov?.acrobits ? acrobitsCloudId : undefined;

@@ -48,7 +48,7 @@ function rtlPieces(text: string): TextRun[] {
 }
 
 function reverseRunsAtOrAbove(runs: { level: number }[], level: number): void {
-  for (let start = 0; start < runs.length; ) {
+  for (let start = 0; start < runs.length;) {
     if (runs[start]!.level < level) {
       start++;
       continue;

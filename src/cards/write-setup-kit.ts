@@ -51,7 +51,13 @@ export async function writeSetupKit(config: TenantConfig, entries: readonly Card
     files.set(join(config.cards.folder, `${card.username}.pdf`), await renderCardPdf(card, options));
     if (token !== null && config.provisioning) files.set(join(config.provisioning.folder, `${token}.xml`), Buffer.from(linphoneXml(card), 'utf8'));
   }
-  files.set(join(config.cards.folder, `${config.name}-cards.pdf`), await renderCardsPdf(entries.map((e) => e.card), options));
+  files.set(
+    join(config.cards.folder, `${config.name}-cards.pdf`),
+    await renderCardsPdf(
+      entries.map((e) => e.card),
+      options,
+    ),
+  );
 
   const folders = [config.cards.folder, ...(config.provisioning ? [config.provisioning.folder] : [])];
   for (const folder of folders) mkdirSync(folder, { recursive: true, mode: 0o700 });
@@ -67,7 +73,11 @@ export async function writeSetupKit(config: TenantConfig, entries: readonly Card
     }
   }
   // Written before the removals: a crash in between leaves files the next run still knows.
-  const names = (folder: string | undefined) => [...files.keys()].filter((f) => folder !== undefined && dirname(f) === folder).map((f) => basename(f)).sort();
+  const names = (folder: string | undefined) =>
+    [...files.keys()]
+      .filter((f) => folder !== undefined && dirname(f) === folder)
+      .map((f) => basename(f))
+      .sort();
   const manifest: Manifest = { format_version: 1, cards: names(config.cards.folder), provisioning: names(config.provisioning?.folder) };
   writePrivateFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`, { what: 'cards manifest' });
   const removed: string[] = [];

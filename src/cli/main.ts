@@ -163,7 +163,12 @@ export function buildProgram(): Command {
     .option('--out <path>', 'also save the plan, for `apply --plan` to apply exactly this later; several tenants: a folder, one TENANT.plan.json each')
     .option('--detailed-exitcode', 'exit 0 when there is nothing to do, 2 when there are changes, 1 on error')
     .addOption(new Option('--parallel <n>', PARALLEL_HELP).argParser(parseParallel).default(4))
-    .addOption(new Option('--dns-server <host:port>', 'DNS server for the check of a new domain (repeatable; default: the ISP configuration, else the system)').argParser(collectDnsServer))
+    .addOption(
+      new Option(
+        '--dns-server <host:port>',
+        'DNS server for the check of a new domain (repeatable; default: the ISP configuration, else the system)',
+      ).argParser(collectDnsServer),
+    )
     .addHelpText('after', EXAMPLES.plan)
     .action(run(() => import('./commands/plan.js')));
 
@@ -173,11 +178,19 @@ export function buildProgram(): Command {
     .argument('<files...>', 'tenant file; or several, or folders of them (then --auto-approve is needed)')
     .option('--auto-approve', 'do not ask for confirmation (needed for several tenant files)')
     .option('--allow-unsafe', 'apply even when the plan exceeds the safety thresholds')
-    .option('--plan <path>', 'apply this saved plan (from `plan --out`) exactly; refused if the PBX or state changed since; several tenants: the folder of their plans')
+    .option(
+      '--plan <path>',
+      'apply this saved plan (from `plan --out`) exactly; refused if the PBX or state changed since; several tenants: the folder of their plans',
+    )
     .addOption(new Option('--parallel <n>', PARALLEL_HELP).argParser(parseParallel).default(4))
     .addOption(new Option('--no-spreadsheet', 'do not write the credentials spreadsheet'))
     .option('--send-welcome', 'after the apply, mail each joiner and rotated user their setup card (also: welcome.on_apply)')
-    .addOption(new Option('--dns-server <host:port>', 'DNS server for the check of a new domain (repeatable; default: the ISP configuration, else the system)').argParser(collectDnsServer))
+    .addOption(
+      new Option(
+        '--dns-server <host:port>',
+        'DNS server for the check of a new domain (repeatable; default: the ISP configuration, else the system)',
+      ).argParser(collectDnsServer),
+    )
     .addOption(
       new Option('--lock-timeout <duration>', 'how long to wait while another apply holds the tenant (30s, 2m, or seconds)')
         .argParser(parseDuration)
@@ -203,9 +216,15 @@ export function buildProgram(): Command {
     .option('--authority-host <url>', 'Entra ID: login endpoint (national clouds)')
     .option('--graph-endpoint <url>', 'Entra ID: Graph endpoint (national clouds)')
     .option('--ca-file <path>', 'Entra ID: extra certificate authority to trust (PEM)')
-    .option('--scope-domain <domain>', 'UPN domain whose users are in scope (repeatable; default: the SIP domain)', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+    .option('--scope-domain <domain>', 'UPN domain whose users are in scope (repeatable; default: the SIP domain)', (v: string, prev: string[] | undefined) => [
+      ...(prev ?? []),
+      v,
+    ])
     .option('--pbx <url>', 'PBX database URL', 'sqlite:pbx.sqlite')
-    .option('--set <key=value>', 'a default for every subscriber, e.g. language=en-US (repeatable)', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+    .option('--set <key=value>', 'a default for every subscriber, e.g. language=en-US (repeatable)', (v: string, prev: string[] | undefined) => [
+      ...(prev ?? []),
+      v,
+    ])
     .addHelpText('after', DIRECTORY_EXAMPLES.init)
     .action(run(() => import('./commands/init.js')));
 
@@ -227,7 +246,7 @@ export function buildProgram(): Command {
 
   program
     .command('welcome')
-    .description('mail users their setup card (PDF) through the ISP\'s SMTP server; --dry-run shows who would get what')
+    .description("mail users their setup card (PDF) through the ISP's SMTP server; --dry-run shows who would get what")
     .argument('<file>', 'tenant file')
     .option('--dry-run', 'send nothing: list who would get which mail (without --all/--user: what apply --send-welcome would send now)')
     .option('--all', 'every active user')
@@ -249,7 +268,11 @@ export function buildProgram(): Command {
     .description("print the DNS TXT record that proves the tenant's domain is the customer's, and check it")
     .argument('<file>', 'tenant file')
     .addOption(new Option('--wait <duration>', 'keep checking until verified, at most this long (30s, 10m, 1h)').argParser(parseDuration))
-    .addOption(new Option('--dns-server <host:port>', "DNS server to ask instead of the ISP configuration's dns.servers or the system's (repeatable)").argParser(collectDnsServer))
+    .addOption(
+      new Option('--dns-server <host:port>', "DNS server to ask instead of the ISP configuration's dns.servers or the system's (repeatable)").argParser(
+        collectDnsServer,
+      ),
+    )
     .addOption(new Option('--poll-interval <duration>', 'first pause between checks with --wait (tests)').argParser(parseDuration).hideHelp())
     .addHelpText('after', DOMAIN_EXAMPLES)
     .action(run(() => import('./commands/domain-verify.js')));

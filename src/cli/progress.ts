@@ -57,7 +57,15 @@ function terminalDisplay(stream: NodeJS.WriteStream): ProgressDisplay {
   const board = (): cliProgress.MultiBar => {
     // The cursor stays visible and line wrapping untouched (long lines are cut to the width
     // instead): a Ctrl-C mid-run leaves the terminal as it was.
-    multi ??= new cliProgress.MultiBar({ stream, clearOnComplete: true, hideCursor: false, fps: 1000 / REDRAW_MS, barsize: 24, linewrap: true, autopadding: true });
+    multi ??= new cliProgress.MultiBar({
+      stream,
+      clearOnComplete: true,
+      hideCursor: false,
+      fps: 1000 / REDRAW_MS,
+      barsize: 24,
+      linewrap: true,
+      autopadding: true,
+    });
     return multi;
   };
   const redraw = (force = false): void => {

@@ -26,7 +26,10 @@ export interface SetOptions {
 }
 
 /** Loads every file that loads (the others fail in their own run) and checks them against each other. */
-export async function loadTenantSet(files: readonly string[], env: NodeJS.ProcessEnv): Promise<{ loaded: LoadedTenant[]; conflicts: ReturnType<typeof findConflicts> }> {
+export async function loadTenantSet(
+  files: readonly string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ loaded: LoadedTenant[]; conflicts: ReturnType<typeof findConflicts> }> {
   const results = await Promise.all(files.map(async (file) => ({ file, config: (await loadTenant(file, env)).config })));
   const loaded = results.flatMap((r) => (r.config ? [{ file: r.file, config: r.config }] : []));
   return { loaded, conflicts: findConflicts(loaded) };
@@ -85,4 +88,3 @@ function firstLine(err: unknown): string {
   if (err instanceof UserError) return terminalText(err.message.split('\n')[0] ?? '');
   return `unexpected error: ${terminalText(err instanceof Error ? err.message : String(err))}`;
 }
-

@@ -21,7 +21,9 @@ let properties: Readonly<Record<string, PropertySchema>> | undefined;
 /** The schema's `defaults.properties`, read once. */
 function defaultProperties(): Readonly<Record<string, PropertySchema>> {
   if (!properties) {
-    const schema = JSON.parse(readFileSync(new URL('tenant.schema.json', SCHEMA_DIR), 'utf8')) as { properties: { defaults: { properties: Record<string, PropertySchema> } } };
+    const schema = JSON.parse(readFileSync(new URL('tenant.schema.json', SCHEMA_DIR), 'utf8')) as {
+      properties: { defaults: { properties: Record<string, PropertySchema> } };
+    };
     properties = schema.properties.defaults.properties;
   }
   return properties;

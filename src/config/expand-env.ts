@@ -105,14 +105,36 @@ function ruleProblems(text: string, path: YamlPath, policy: ExpandPolicy): PathP
     case 'none':
       return hasReference ? [problem(`${key} may not take its value from the environment`, policy.fieldHint(path))] : [];
     case 'secret':
-      if (!hasReference) return [problem(`${key} is written in the file; it must come from the environment`, `write ${key.split('.').pop()}: \${ACME_GRAPH_SECRET} and set that variable (in CI: from the secret store)`)];
-      return wholeReference(text) ? [] : [problem(`${key} must be exactly one \${NAME}, without a default: a secret must come from the environment`, `write ${key.split('.').pop()}: \${NAME}`)];
+      if (!hasReference)
+        return [
+          problem(
+            `${key} is written in the file; it must come from the environment`,
+            `write ${key.split('.').pop()}: \${ACME_GRAPH_SECRET} and set that variable (in CI: from the secret store)`,
+          ),
+        ];
+      return wholeReference(text)
+        ? []
+        : [
+            problem(
+              `${key} must be exactly one \${NAME}, without a default: a secret must come from the environment`,
+              `write ${key.split('.').pop()}: \${NAME}`,
+            ),
+          ];
     case 'credential':
-      return !hasReference || wholeReference(text) ? [] : [problem(`${key} must be a path, or exactly one \${NAME} without a default`, `write ${key.split('.').pop()}: \${NAME}`)];
+      return !hasReference || wholeReference(text)
+        ? []
+        : [problem(`${key} must be a path, or exactly one \${NAME} without a default`, `write ${key.split('.').pop()}: \${NAME}`)];
     case 'url':
       return urlProblems(text, key);
     case 'url-any':
-      return literalPassword(text) ? [problem(`${key} holds a password written in the file; it must come from the environment`, 'write the password as ${NAME}, or take the whole URL from the environment')] : [];
+      return literalPassword(text)
+        ? [
+            problem(
+              `${key} holds a password written in the file; it must come from the environment`,
+              'write the password as ${NAME}, or take the whole URL from the environment',
+            ),
+          ]
+        : [];
   }
 }
 
@@ -126,7 +148,8 @@ function urlProblems(text: string, key: string): PathProblem[] {
   const password = match?.[2];
   const elsewhere = match ? `${match[1]}@${match[3]}` : text;
   const hint = `keep only the password in the environment: ${key.startsWith('state') ? 'postgres://user:${STATE_DB_PASSWORD}@host/db' : 'postgres://user:${PBX_DB_PASSWORD}@host/db'}`;
-  if (referencesIn(elsewhere).length > 0) return [problem(`${key} may take only its password from the environment`, `${hint}; or ask the ISP to allow ${key} from the environment (allow.env_in)`)];
+  if (referencesIn(elsewhere).length > 0)
+    return [problem(`${key} may take only its password from the environment`, `${hint}; or ask the ISP to allow ${key} from the environment (allow.env_in)`)];
   if (password === undefined || password === '') return [];
   if (!wholeReference(password)) return [problem(`${key} holds a password written in the file; it must come from the environment`, hint)];
   return [];
@@ -179,7 +202,10 @@ function problem(message: string, hint?: string): PathProblem {
 }
 
 function unset(name: string, secret: boolean): PathProblem {
-  return problem(`environment variable ${name} is not set`, secret ? `set ${name} (in CI: from the secret store)` : `set ${name}, or give a default with \${${name}:-value}`);
+  return problem(
+    `environment variable ${name} is not set`,
+    secret ? `set ${name} (in CI: from the secret store)` : `set ${name}, or give a default with \${${name}:-value}`,
+  );
 }
 
 function malformed(): PathProblem {

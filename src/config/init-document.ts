@@ -57,7 +57,7 @@ function header(skeleton: RawTenant, summary: ScopeSummary): string {
     ` Tenant ${skeleton.tenant} (${skeleton.domain}), written by \`pbxsync init\` from ${summary.read} directory users.`,
     ' Edit it (defaults, one user at a time under users:), then:',
     '   pbxsync validate FILE && pbxsync plan FILE && pbxsync apply FILE',
-    ' Relative paths are resolved against this file\'s folder.',
+    " Relative paths are resolved against this file's folder.",
   ].join('\n');
 }
 
@@ -69,7 +69,9 @@ function sourceComment(skeleton: RawTenant): string {
 
 function defaultsComment(set: readonly string[]): string {
   const others = defaultKeys().filter((k) => !set.includes(k));
-  return [' Every subscriber gets these unless a user override below says otherwise.', ...(others.length > 0 ? [` Also: ${others.join(', ')}.`] : [])].join('\n');
+  return [' Every subscriber gets these unless a user override below says otherwise.', ...(others.length > 0 ? [` Also: ${others.join(', ')}.`] : [])].join(
+    '\n',
+  );
 }
 
 function usersComment(skeleton: RawTenant, summary: ScopeSummary): string {
@@ -102,7 +104,10 @@ function userOverrides(users: readonly DirectoryUser[]): YAMLMap {
   for (const user of users) {
     const value = new YAMLMap();
     value.flow = true;
-    value.comment = ` ${[user.userPrincipalName, user.displayName].filter((t) => t.trim() !== '').map(shortText).join('  ')}`;
+    value.comment = ` ${[user.userPrincipalName, user.displayName]
+      .filter((t) => t.trim() !== '')
+      .map(shortText)
+      .join('  ')}`;
     map.items.push(new Pair(new Scalar(user.id), value));
   }
   if (users.length === 0) map.flow = true;

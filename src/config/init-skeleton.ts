@@ -14,7 +14,8 @@ export type InitSource =
       readonly tenantId: string;
       readonly clientId: string;
       /** How the app signs in: the environment variable with its client secret, or with its certificate's key file. */
-      readonly credential: { readonly kind: 'secret'; readonly env: string } | { readonly kind: 'certificate'; readonly keyFileEnv: string; readonly thumbprint: string };
+      readonly credential:
+        { readonly kind: 'secret'; readonly env: string } | { readonly kind: 'certificate'; readonly keyFileEnv: string; readonly thumbprint: string };
       readonly authorityHost?: string;
       readonly graphEndpoint?: string;
       /** Relative to the tenant file's folder. */

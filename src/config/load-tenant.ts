@@ -50,10 +50,7 @@ export async function loadTenant(path: string, env: NodeJS.ProcessEnv = process.
 }
 
 /** Like `loadTenant`, but throws `TenantFileError` when the file has errors. */
-export async function loadTenantOrThrow(
-  path: string,
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<{ config: TenantConfig; warnings: Problem[] }> {
+export async function loadTenantOrThrow(path: string, env: NodeJS.ProcessEnv = process.env): Promise<{ config: TenantConfig; warnings: Problem[] }> {
   const { config, problems } = await loadTenant(path, env);
   if (!config) throw new TenantFileError(problems);
   return { config, warnings: problems };

@@ -90,7 +90,12 @@ export function normaliseTenant(raw: RawTenant, file: string): { config: TenantC
   const domain = raw.domain.toLowerCase();
   const { users, problems } = normaliseUsers(raw.users ?? {});
   if (raw.source.type === 'azure' && raw.source.client_secret !== undefined && raw.source.certificate !== undefined) {
-    problems.push({ severity: 'error', path: ['source', 'certificate'], at: 'key', message: 'give either source.client_secret or source.certificate, not both' });
+    problems.push({
+      severity: 'error',
+      path: ['source', 'certificate'],
+      at: 'key',
+      message: 'give either source.client_secret or source.certificate, not both',
+    });
   }
   const config: TenantConfig = {
     file,

@@ -15,12 +15,22 @@ export function checkPhones(users: readonly UserOverride[]): PathProblem[] {
       const path = [...user.path, 'phones', i, 'mac'];
       const mac = normaliseMac(phone.mac);
       if (mac === null) {
-        problems.push({ severity: 'error', path, message: `MAC address '${phone.mac}' of ${describePath(user.path)} is not a MAC address`, hint: 'write 12 hex digits, with or without : or - between pairs, e.g. 00:15:65:aa:bb:cc or 001565aabbcc' });
+        problems.push({
+          severity: 'error',
+          path,
+          message: `MAC address '${phone.mac}' of ${describePath(user.path)} is not a MAC address`,
+          hint: 'write 12 hex digits, with or without : or - between pairs, e.g. 00:15:65:aa:bb:cc or 001565aabbcc',
+        });
         return;
       }
       const why = macUnusable(mac);
       if (why !== null) {
-        problems.push({ severity: 'error', path, message: `MAC address '${phone.mac}' of ${describePath(user.path)} ${why}`, hint: "copy the MAC from the phone's label or its status screen" });
+        problems.push({
+          severity: 'error',
+          path,
+          message: `MAC address '${phone.mac}' of ${describePath(user.path)} ${why}`,
+          hint: "copy the MAC from the phone's label or its status screen",
+        });
         return;
       }
       const first = seen.get(mac);
@@ -28,7 +38,12 @@ export function checkPhones(users: readonly UserOverride[]): PathProblem[] {
         seen.set(mac, path);
         return;
       }
-      problems.push({ severity: 'error', path, message: `MAC address '${phone.mac}' is already given at ${describePath(first)}`, hint: 'a phone registers one account: give each MAC once (spelling and case do not matter)' });
+      problems.push({
+        severity: 'error',
+        path,
+        message: `MAC address '${phone.mac}' is already given at ${describePath(first)}`,
+        hint: 'a phone registers one account: give each MAC once (spelling and case do not matter)',
+      });
     });
   }
   return problems;
@@ -37,5 +52,12 @@ export function checkPhones(users: readonly UserOverride[]): PathProblem[] {
 /** Desk phones speak UDP, TCP or TLS; WebSocket (wss) is for webphones. */
 export function checkPhoneTransport(config: TenantConfig): PathProblem[] {
   if (config.spreadsheet.phoneSetup.transport !== 'wss' || !config.users.some((u) => u.phones.length > 0)) return [];
-  return [{ severity: 'error', path: ['spreadsheet', 'phone_setup', 'transport'], message: 'desk phones (users.X.phones) cannot register over wss', hint: 'set spreadsheet.phone_setup.transport to udp, tcp or tls' }];
+  return [
+    {
+      severity: 'error',
+      path: ['spreadsheet', 'phone_setup', 'transport'],
+      message: 'desk phones (users.X.phones) cannot register over wss',
+      hint: 'set spreadsheet.phone_setup.transport to udp, tcp or tls',
+    },
+  ];
 }

@@ -39,12 +39,7 @@ export function formatProblem(p: Problem): string {
 
 /** Orders problems by position, errors before warnings at the same position. */
 export function compareProblems(a: Problem, b: Problem): number {
-  return (
-    a.line - b.line ||
-    a.col - b.col ||
-    (a.severity === b.severity ? 0 : a.severity === 'error' ? -1 : 1) ||
-    a.message.localeCompare(b.message)
-  );
+  return a.line - b.line || a.col - b.col || (a.severity === b.severity ? 0 : a.severity === 'error' ? -1 : 1) || a.message.localeCompare(b.message);
 }
 
 export function hasErrors(problems: readonly { severity: Severity }[]): boolean {

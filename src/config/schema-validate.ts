@@ -92,9 +92,7 @@ function pruneOneOfErrors(all: ErrorObject[], data: unknown): { errors: ErrorObj
     const message = `source.type must be one of ${[...SOURCE_BRANCHES.keys()].join(', ')} (got ${describeValue(type)})`;
     problems.push({ severity: 'error', path: ['source', 'type'], message, ...(guess ? { hint: `did you mean '${guess}'?` } : {}) });
   }
-  let errors = all.filter(
-    (e) => e.schemaPath !== SOURCE_ONE_OF && (!inSource(e) || (branch !== undefined && e.schemaPath.startsWith(branch))),
-  );
+  let errors = all.filter((e) => e.schemaPath !== SOURCE_ONE_OF && (!inSource(e) || (branch !== undefined && e.schemaPath.startsWith(branch))));
   for (const one of errors.filter((e) => e.keyword === 'oneOf')) errors = pruneBranches(errors, one);
   return { errors, problems };
 }
@@ -107,9 +105,7 @@ function pruneBranches(errors: ErrorObject[], one: ErrorObject): ErrorObject[] {
       ? Number(e.schemaPath.slice(prefix.length).split('/')[0])
       : undefined;
   const count = Array.isArray(one.schema) ? one.schema.length : 0;
-  const typeMismatch = new Set(
-    errors.filter((e) => e.keyword === 'type' && e.instancePath === at).map(branchOf),
-  );
+  const typeMismatch = new Set(errors.filter((e) => e.keyword === 'type' && e.instancePath === at).map(branchOf));
   const fitting = Array.from({ length: count }, (_, i) => i).filter((i) => !typeMismatch.has(i));
   if (fitting.length !== 1) return errors.filter((e) => branchOf(e) === undefined);
   return errors.filter((e) => e !== one && (branchOf(e) === undefined || branchOf(e) === fitting[0]));
@@ -118,9 +114,7 @@ function pruneBranches(errors: ErrorObject[], one: ErrorObject): ErrorObject[] {
 function oneOfMeaning(path: YamlPath, branches: unknown): string {
   const last = path[path.length - 1];
   if (typeof last === 'number' && path[path.length - 2] === 'reserved') return patternMeaning(path, '');
-  const types = Array.isArray(branches)
-    ? branches.map((b) => (isRecord(b) && typeof b.type === 'string' ? b.type : '?'))
-    : [];
+  const types = Array.isArray(branches) ? branches.map((b) => (isRecord(b) && typeof b.type === 'string' ? b.type : '?')) : [];
   return `must be ${typeName(types.join(','))}`;
 }
 
@@ -132,8 +126,7 @@ function unknownProperty(path: YamlPath, prop: string, parentSchema: unknown): P
   const allowed = Object.keys(schemaProperties(parentSchema));
   const where = path.length === 0 ? '' : ` in ${describePath(path)}`;
   const guess = closest(prop, allowed);
-  const hint =
-    guess !== undefined ? `did you mean '${guess}'?` : `allowed here: ${allowed.join(', ')}`;
+  const hint = guess !== undefined ? `did you mean '${guess}'?` : `allowed here: ${allowed.join(', ')}`;
   return { severity: 'error', path: [...path, prop], at: 'key', message: `unknown property '${prop}'${where}`, hint };
 }
 
@@ -195,7 +188,10 @@ function typeName(type: string): string {
     string: 'a string',
     boolean: 'true or false',
   };
-  return type.split(',').map((t) => names[t] ?? t).join(' or ');
+  return type
+    .split(',')
+    .map((t) => names[t] ?? t)
+    .join(' or ');
 }
 
 function comparison(op: string): string {

@@ -89,8 +89,16 @@ function checkAzureHost(key: string, url: string): PathProblem[] {
   } catch {
     return [error(['source', key], `source.${key} '${url}' is not a URL`)];
   }
-  if (parsed.protocol !== 'https:') return [error(['source', key], `source.${key} must be an https:// URL`, 'Entra ID and Microsoft Graph are HTTPS only; for a local emulator, trust its certificate with source.ca_file')];
-  if (parsed.pathname !== '/' || parsed.search !== '') return [error(['source', key], `source.${key} must be scheme://host[:port] without a path`, `e.g. ${parsed.origin}`)];
+  if (parsed.protocol !== 'https:')
+    return [
+      error(
+        ['source', key],
+        `source.${key} must be an https:// URL`,
+        'Entra ID and Microsoft Graph are HTTPS only; for a local emulator, trust its certificate with source.ca_file',
+      ),
+    ];
+  if (parsed.pathname !== '/' || parsed.search !== '')
+    return [error(['source', key], `source.${key} must be scheme://host[:port] without a path`, `e.g. ${parsed.origin}`)];
   return [];
 }
 
@@ -146,7 +154,13 @@ function checkPinned(config: TenantConfig): PathProblem[] {
     const path = [...user.path, 'extension'];
     const who = describePath(user.path);
     if (ext < start || (end !== undefined && ext > end)) {
-      problems.push(error(path, `extension ${ext} of ${who} is outside the range ${showRange({ from: start, to: end })}`, 'pin a number within extensions.start..end, or widen the range'));
+      problems.push(
+        error(
+          path,
+          `extension ${ext} of ${who} is outside the range ${showRange({ from: start, to: end })}`,
+          'pin a number within extensions.start..end, or widen the range',
+        ),
+      );
     }
     const hit = reserved.find((r) => r.from <= ext && ext <= r.to);
     if (hit) problems.push(error(path, `extension ${ext} of ${who} is reserved (${showRange(hit)})`, 'pin a number that is not in extensions.reserved'));
@@ -169,7 +183,11 @@ function checkDuplicateUsers(users: readonly UserOverride[]): PathProblem[] {
     const first = seen.get(key);
     if (first) {
       problems.push({
-        ...error(user.path, `${describePath(user.path)} names the same user as ${describePath(first.path)}`, 'UPNs and object ids are case-insensitive; merge the two entries'),
+        ...error(
+          user.path,
+          `${describePath(user.path)} names the same user as ${describePath(first.path)}`,
+          'UPNs and object ids are case-insensitive; merge the two entries',
+        ),
         at: 'key',
       });
     } else {
@@ -188,11 +206,7 @@ function showRange(r: { from: number; to: number | undefined }): string {
  * Warnings for user overrides that name nobody in the directory; the CLI calls this once
  * it has read the directory. Positions come from the file `config` was loaded from.
  */
-export function overridesMatchingNobody(
-  config: TenantConfig,
-  users: readonly DirectoryUser[],
-  locator: Locator = locatorFor(config, config.file),
-): Problem[] {
+export function overridesMatchingNobody(config: TenantConfig, users: readonly DirectoryUser[], locator: Locator = locatorFor(config, config.file)): Problem[] {
   const upns = new Set(users.map((u) => u.userPrincipalName.toLowerCase()));
   const ids = new Set(users.map((u) => u.id.toLowerCase()));
   return config.users
@@ -229,6 +243,12 @@ function checkRecipients(config: TenantConfig, isp: IspPolicy): PathProblem[] {
     const problem = ageRecipientProblem(recipient);
     return problem === undefined
       ? []
-      : [error(['spreadsheet', 'encrypt_to', i], `spreadsheet.encrypt_to[${i}] ${problem}`, 'paste the public key line that age-keygen printed ("Public key: age1…"), or age-keygen -y key.txt')];
+      : [
+          error(
+            ['spreadsheet', 'encrypt_to', i],
+            `spreadsheet.encrypt_to[${i}] ${problem}`,
+            'paste the public key line that age-keygen printed ("Public key: age1…"), or age-keygen -y key.txt',
+          ),
+        ];
   });
 }

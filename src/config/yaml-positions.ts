@@ -2,19 +2,7 @@
  * Parses the tenant file with the `yaml` package and maps a key path back to the line:col
  * of its node, so that every later layer can report problems by path.
  */
-import {
-  LineCounter,
-  isAlias,
-  isMap,
-  isScalar,
-  isSeq,
-  parseDocument,
-  visit,
-  type Document,
-  type Node,
-  type Pair,
-  type YAMLError,
-} from 'yaml';
+import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, visit, type Document, type Node, type Pair, type YAMLError } from 'yaml';
 import type { PathProblem, Problem, YamlPath } from './problem.js';
 
 interface Position {
@@ -92,7 +80,14 @@ function prototypeKeys(doc: Document, file: string, lc: LineCounter): Problem[] 
       const key = keyText(pair);
       if (key === undefined || !FORBIDDEN_KEYS.has(key)) return undefined;
       const { line, col } = lc.linePos((pair.key as Node | null)?.range?.[0] ?? 0);
-      problems.push({ severity: 'error', file, line, col, message: `the key '${key}' is not allowed`, hint: 'it has a special meaning in JavaScript; no pbxsync setting is called that' });
+      problems.push({
+        severity: 'error',
+        file,
+        line,
+        col,
+        message: `the key '${key}' is not allowed`,
+        hint: 'it has a special meaning in JavaScript; no pbxsync setting is called that',
+      });
       return undefined;
     },
   });
@@ -112,7 +107,14 @@ function duplicateKeys(doc: Document, file: string, lc: LineCounter): Problem[] 
           continue;
         }
         const { line, col } = lc.linePos(pair.key.range?.[0] ?? 0);
-        problems.push({ severity: 'error', file, line, col, message: `duplicate key '${String(pair.key.value)}'`, hint: 'a key may appear only once in a mapping' });
+        problems.push({
+          severity: 'error',
+          file,
+          line,
+          col,
+          message: `duplicate key '${String(pair.key.value)}'`,
+          hint: 'a key may appear only once in a mapping',
+        });
       }
       return undefined;
     },
@@ -120,13 +122,7 @@ function duplicateKeys(doc: Document, file: string, lc: LineCounter): Problem[] 
   return problems;
 }
 
-function syntaxProblem(
-  e: YAMLError,
-  severity: Problem['severity'],
-  doc: Document,
-  file: string,
-  lc: LineCounter,
-): Problem {
+function syntaxProblem(e: YAMLError, severity: Problem['severity'], doc: Document, file: string, lc: LineCounter): Problem {
   const { line, col } = lc.linePos(e.pos[0]);
   const message = severity === 'error' ? `invalid YAML: ${e.message}` : e.message;
   return { severity, file, line, col, message };
@@ -169,7 +165,7 @@ function keyText(pair: Pair): string | undefined {
 /** `key:` with nothing after it: point at the key, the value has no position of its own. */
 function isEmpty(node: Node | null): boolean {
   if (node === null) return true;
-  return isScalar(node) && node.value === null && (node.range?.[0] === node.range?.[1]);
+  return isScalar(node) && node.value === null && node.range?.[0] === node.range?.[1];
 }
 
 const locators = new WeakMap<object, Locator>();

@@ -32,7 +32,10 @@ export interface CurrentTenant {
 
 export function currentAccounts(pbx: PbxTenantState, tenant: string): CurrentTenant {
   const ledgerRows = pbx.preferences.filter(isLedgerRow);
-  const { managed, otherTenants } = groupPreferences(pbx.preferences.filter((r) => !isLedgerRow(r)), tenant);
+  const { managed, otherTenants } = groupPreferences(
+    pbx.preferences.filter((r) => !isLedgerRow(r)),
+    tenant,
+  );
   const usernameToId = new Map<string, string>();
   for (const [uuid, rows] of managed) usernameToId.set(rows[0]!.username, uuid);
 

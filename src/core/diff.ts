@@ -4,7 +4,15 @@
  * one credential decision per account. Credentials are compared through a
  * `CredentialCheck`, never carried.
  */
-import { CREDENTIAL_DRIFT_REASONS, type AccountView, type AttributeChange, type CredentialPlan, type AccountPart, type SubscriberChange, type UpdateCause } from '../model/plan.js';
+import {
+  CREDENTIAL_DRIFT_REASONS,
+  type AccountView,
+  type AttributeChange,
+  type CredentialPlan,
+  type AccountPart,
+  type SubscriberChange,
+  type UpdateCause,
+} from '../model/plan.js';
 import { META, MANAGED_ATTRIBUTES } from '../model/subscriber-fields.js';
 import type { CredentialCheck } from './credential-check.js';
 import { decideCredentials, type CredentialContext } from './credential-decision.js';
@@ -37,11 +45,23 @@ function createChange(after: AccountView, want: DesiredTenant, ctx: CredentialCo
   const restored = want.ghosts.has(after.objectId);
   const adopts = want.adoptions.get(after.username) === after.objectId;
   if (after.status === 'disabled') {
-    return { kind: 'create', entity: 'subscriber', after, adopts: false, credentials: { newPasswords: false, writeSubscriber: false, writeSoftphoneHash: false, reasons: ['restored'] } };
+    return {
+      kind: 'create',
+      entity: 'subscriber',
+      after,
+      adopts: false,
+      credentials: { newPasswords: false, writeSubscriber: false, writeSoftphoneHash: false, reasons: ['restored'] },
+    };
   }
   const newPasswords = !restored || ctx.rekey;
   const reasons = restored ? (ctx.rekey ? (['restored', 'rekey'] as const) : (['restored'] as const)) : (['new-account'] as const);
-  return { kind: 'create', entity: 'subscriber', after, adopts, credentials: { newPasswords, writeSubscriber: true, writeSoftphoneHash: true, reasons: [...reasons] } };
+  return {
+    kind: 'create',
+    entity: 'subscriber',
+    after,
+    adopts,
+    credentials: { newPasswords, writeSubscriber: true, writeSoftphoneHash: true, reasons: [...reasons] },
+  };
 }
 
 function compareAccount(cur: CurrentAccount, after: AccountView, creds: CredentialCheck, ctx: CredentialContext): SubscriberChange | null {
@@ -68,10 +88,7 @@ function updateCause(before: AccountView, after: AccountView, differs: { identit
   const requested: AccountPart[] = [];
   const drift: AccountPart[] = [];
   const written = writtenDigest(before);
-  const parts = [
-    ['identity', differs.identity, identityDigest] as const,
-    ['settings', differs.settings, settingsDigest] as const,
-  ];
+  const parts = [['identity', differs.identity, identityDigest] as const, ['settings', differs.settings, settingsDigest] as const];
   for (const [part, differ, digestOf] of parts) {
     if (!differ) continue;
     if (written === null || digestOf(after) !== written[part]) requested.push(part);
@@ -90,7 +107,9 @@ function updateCause(before: AccountView, after: AccountView, differs: { identit
  * written along with the changes, not listed either.
  */
 function attributeChanges(before: AccountView, after: AccountView): AttributeChange[] {
-  const names = [...new Set([...Object.keys(before.preferences), ...Object.keys(after.preferences)])].filter((a) => a !== META.written && MANAGED_ATTRIBUTES.has(a)).sort();
+  const names = [...new Set([...Object.keys(before.preferences), ...Object.keys(after.preferences)])]
+    .filter((a) => a !== META.written && MANAGED_ATTRIBUTES.has(a))
+    .sort();
   const changes: AttributeChange[] = [];
   for (const attribute of names) {
     const b = before.preferences[attribute] ?? null;

@@ -4,7 +4,17 @@
  */
 import type { DirectoryUser } from '../model/directory-user.js';
 import type { PbxTenantState } from '../model/pbx-state.js';
-import { PLAN_FORMAT_VERSION, primaryExtension, type AccountView, type Change, type DomainCheck, type Plan, type PlanSummary, type PlanWarning, type ScopeSummary } from '../model/plan.js';
+import {
+  PLAN_FORMAT_VERSION,
+  primaryExtension,
+  type AccountView,
+  type Change,
+  type DomainCheck,
+  type Plan,
+  type PlanSummary,
+  type PlanWarning,
+  type ScopeSummary,
+} from '../model/plan.js';
 import type { StoredTenantState } from '../model/stored-state.js';
 import type { TenantConfig } from '../model/tenant-config.js';
 import { cleanDirectory } from './clean-directory.js';
@@ -61,7 +71,10 @@ export function planBasis(input: Omit<PlanInput, 'directory' | 'locate' | 'domai
   const key = checkKey(config, merged.state.keyId, input.keyId, current, input.credentials);
   const warnings: PlanWarning[] = [...merged.warnings];
   if (current.unreadableLedgerRows > 0) {
-    warnings.push({ code: 'record-disagrees', message: `${current.unreadableLedgerRows} ledger row(s) of pbxsync in ${config.domain} cannot be read: left alone` });
+    warnings.push({
+      code: 'record-disagrees',
+      message: `${current.unreadableLedgerRows} ledger row(s) of pbxsync in ${config.domain} cannot be read: left alone`,
+    });
   }
   return { current, record: merged.state, rekeyFrom: key.rekey?.from ?? null, warnings, writtenIdentities: restored };
 }
@@ -69,7 +82,13 @@ export function planBasis(input: Omit<PlanInput, 'directory' | 'locate' | 'domai
 export function makePlan(input: PlanInput): Plan {
   const basis = planBasis(input);
   const cleaned = cleanDirectory(input.directory);
-  const want = desired({ config: input.config, directory: cleaned.users, current: basis.current, record: basis.record, writtenIdentities: basis.writtenIdentities });
+  const want = desired({
+    config: input.config,
+    directory: cleaned.users,
+    current: basis.current,
+    record: basis.record,
+    writtenIdentities: basis.writtenIdentities,
+  });
   const ctx = { rekey: basis.rekeyFrom !== null, storePlaintext: input.config.credentials.storePlaintext, moving: input.move !== undefined };
   const changes: Change[] = diffAccounts(basis.current, want, input.credentials, ctx);
   const warnings = [
@@ -124,7 +143,9 @@ export function assemblePlan(
 function moveChange(from: string, config: PlanInput['config'], current: CurrentTenant, changes: readonly Change[]): Change {
   const rewritten = new Set(
     changes.flatMap((c) =>
-      c.entity === 'subscriber' && (c.kind === 'delete' || c.kind === 'disable' || (c.kind === 'update' && c.credentials.writeSubscriber)) ? [c.kind === 'delete' || c.kind === 'disable' ? c.before.objectId : c.after.objectId] : [],
+      c.entity === 'subscriber' && (c.kind === 'delete' || c.kind === 'disable' || (c.kind === 'update' && c.credentials.writeSubscriber))
+        ? [c.kind === 'delete' || c.kind === 'disable' ? c.before.objectId : c.after.objectId]
+        : [],
     ),
   );
   const rehash = [...current.accounts.values()]

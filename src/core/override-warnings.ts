@@ -31,18 +31,17 @@ export function overrideWarnings(
   return warnings;
 }
 
-function describeStale(
-  o: UserOverride,
-  directory: ReadonlyMap<string, DirectoryUser>,
-  current: CurrentTenant,
-  record: StoredTenantState,
-): PlanWarning {
+function describeStale(o: UserOverride, directory: ReadonlyMap<string, DirectoryUser>, current: CurrentTenant, record: StoredTenantState): PlanWarning {
   const entry = describePath(o.path);
   const id = o.match.by === 'id' ? o.match.value : accountWithUpn(current, o.match.value);
   const account = id === undefined ? undefined : current.accounts.get(id)?.view;
   const known = id === undefined ? undefined : record.accounts[id];
   if (id === undefined || (account === undefined && known === undefined)) {
-    return { code: 'override-matches-nobody', message: `${entry} matches no directory user`, hint: 'check the spelling; overrides for users outside the source scope have no effect' };
+    return {
+      code: 'override-matches-nobody',
+      message: `${entry} matches no directory user`,
+      hint: 'check the spelling; overrides for users outside the source scope have no effect',
+    };
   }
   const name = account ? `${account.username} (${primaryExtension(account) || 'no extension'})` : known!.username;
   const now = directory.get(id);

@@ -26,7 +26,10 @@ export function pbxRecord(current: CurrentTenant): StoredTenantState {
     accounts[id] = { username, extensions: [...extensions], generation, status };
   }
   if (keyIds.size > 1) {
-    throw new PlanError([`the PBX rows record several master keys (${[...keyIds].sort().join(', ')}); nothing was changed`], 'remove the pbxsync_key_id rows of the keys the phones were not set up with');
+    throw new PlanError(
+      [`the PBX rows record several master keys (${[...keyIds].sort().join(', ')}); nothing was changed`],
+      'remove the pbxsync_key_id rows of the keys the phones were not set up with',
+    );
   }
   return normaliseState({ version: STATE_VERSION, keyId: [...keyIds][0] ?? null, accounts, retired });
 }

@@ -28,7 +28,11 @@ export interface ReplayedFrom {
 
 /** The PBX rows or the tenant's record moved on since the plan was made (another apply ran). */
 export class StalePlanError extends PlanError {
-  constructor(readonly what: 'pbx' | 'record', config: { readonly name: string; readonly domain: string }, plan: string) {
+  constructor(
+    readonly what: 'pbx' | 'record',
+    config: { readonly name: string; readonly domain: string },
+    plan: string,
+  ) {
     super(
       [
         what === 'pbx'
@@ -50,7 +54,9 @@ export function replayPlan(input: Omit<PlanInput, 'directory' | 'locate'>, saved
   const plan = assemblePlan(input, basis, diffAccounts(basis.current, want, input.credentials, ctx), saved.warnings, saved.scope);
   if (canonicalJson(plan.changes) !== canonicalJson(saved.changes)) {
     throw new PlanError(
-      [`the changes in ${saved.name} do not follow from the PBX rows and the record it was made from (${firstDifference(plan.changes, saved.changes)}); nothing was changed`],
+      [
+        `the changes in ${saved.name} do not follow from the PBX rows and the record it was made from (${firstDifference(plan.changes, saved.changes)}); nothing was changed`,
+      ],
       'make a new plan with `pbxsync plan FILE --out PLAN.json` and review it',
     );
   }

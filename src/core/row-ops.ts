@@ -122,7 +122,8 @@ function updateAccount(ops: Ops, change: Extract<SubscriberChange, { kind: 'upda
   if (change.username) ops.renameAccounts.push({ uuid: before.objectId, from: change.username.before, to: change.username.after });
   for (const a of change.attributes) {
     if (a.before !== null) ops.deletePreferences.push({ uuid: before.objectId, attribute: a.attribute, value: null });
-    if (a.after !== null) ops.insertPreferences.push({ uuid: after.objectId, username: after.username, attribute: a.attribute, type: a.after.type, value: a.after.value });
+    if (a.after !== null)
+      ops.insertPreferences.push({ uuid: after.objectId, username: after.username, attribute: a.attribute, type: a.after.type, value: a.after.value });
   }
   rewriteDigest(ops, before, after);
   if (credentials.writeSubscriber) {

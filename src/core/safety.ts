@@ -18,16 +18,21 @@ export function checkSafety(changes: readonly Change[], ctx: SafetyContext, safe
   const reasons: string[] = [];
   if (existing >= safety.minExisting && existing > 0) {
     if (removing / existing > safety.maxRemoveShare) {
-      reasons.push(`would disable or delete ${removing} of ${existing} subscribers (${pct(removing / existing)} > max_remove_share ${pct(safety.maxRemoveShare)})`);
+      reasons.push(
+        `would disable or delete ${removing} of ${existing} subscribers (${pct(removing / existing)} > max_remove_share ${pct(safety.maxRemoveShare)})`,
+      );
     }
     if (updating / existing > safety.maxUpdateShare) {
       // Setting back hand edits counts like any update: a mass edit pbxsync would undo deserves a look too.
       const drift = subscribers.filter((c) => c.kind === 'update' && c.cause.drift.length > 0).length;
       const setBack = drift > 0 ? `; ${drift} of them set back rows changed outside pbxsync` : '';
-      reasons.push(`would update ${updating} of ${existing} subscribers (${pct(updating / existing)} > max_update_share ${pct(safety.maxUpdateShare)}${setBack})`);
+      reasons.push(
+        `would update ${updating} of ${existing} subscribers (${pct(updating / existing)} > max_update_share ${pct(safety.maxUpdateShare)}${setBack})`,
+      );
     }
   }
-  if (ctx.rekeyFrom !== null) reasons.push(`re-keys the tenant from master key ${ctx.rekeyFrom} to ${ctx.keyId}: every password changes, every phone must be set up again`);
+  if (ctx.rekeyFrom !== null)
+    reasons.push(`re-keys the tenant from master key ${ctx.rekeyFrom} to ${ctx.keyId}: every password changes, every phone must be set up again`);
   return {
     ok: reasons.length === 0,
     existing,

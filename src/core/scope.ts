@@ -15,19 +15,11 @@ function isGuest(user: DirectoryUser): boolean {
 export function inScope(users: readonly DirectoryUser[], config: TenantConfig): DirectoryUser[] {
   const { scope } = config.source;
   const domains = new Set(scope.domains.length > 0 ? scope.domains : [config.domain]);
-  return users.filter(
-    (u) =>
-      (!scope.enabledOnly || u.accountEnabled) &&
-      (!scope.membersOnly || !isGuest(u)) &&
-      domains.has(upnDomain(u.userPrincipalName)),
-  );
+  return users.filter((u) => (!scope.enabledOnly || u.accountEnabled) && (!scope.membersOnly || !isGuest(u)) && domains.has(upnDomain(u.userPrincipalName)));
 }
 
 /** Override for each user that one names (by object id, else by UPN). */
-export function overridesByUser(
-  users: readonly DirectoryUser[],
-  overrides: readonly UserOverride[],
-): Map<string, UserOverride> {
+export function overridesByUser(users: readonly DirectoryUser[], overrides: readonly UserOverride[]): Map<string, UserOverride> {
   const byId = new Map<string, UserOverride>();
   const byUpn = new Map<string, UserOverride>();
   for (const o of overrides) (o.match.by === 'id' ? byId : byUpn).set(o.match.value, o);
@@ -41,11 +33,7 @@ export function overridesByUser(
 
 /** Stable order for handing out usernames and extensions: display name, then UPN, then id. */
 export function compareUsers(a: DirectoryUser, b: DirectoryUser): number {
-  return (
-    a.displayName.localeCompare(b.displayName, 'en') ||
-    a.userPrincipalName.localeCompare(b.userPrincipalName, 'en') ||
-    a.id.localeCompare(b.id)
-  );
+  return a.displayName.localeCompare(b.displayName, 'en') || a.userPrincipalName.localeCompare(b.userPrincipalName, 'en') || a.id.localeCompare(b.id);
 }
 
 /** How many users the scope admits, and why the others are left out (each user counted once, first reason). */

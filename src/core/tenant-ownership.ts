@@ -26,7 +26,9 @@ export function checkOwnership(config: TenantConfig, pbx: PbxTenantState, curren
   }
   for (const [other, count] of current.otherTenants) {
     throw new PlanError(
-      [`domain ${config.domain} holds ${count} account${count === 1 ? '' : 's'} that pbxsync made for tenant '${other}', not '${config.name}'; nothing was changed`],
+      [
+        `domain ${config.domain} holds ${count} account${count === 1 ? '' : 's'} that pbxsync made for tenant '${other}', not '${config.name}'; nothing was changed`,
+      ],
       `a domain belongs to one tenant: put back tenant: ${other}, or choose another domain`,
     );
   }
@@ -47,7 +49,9 @@ export function checkMovable(from: string, current: CurrentTenant): void {
   const foreign = current.foreignSubscribers.length + current.foreignAliases.size;
   if (foreign === 0) return;
   throw new PlanError(
-    [`domain ${from} holds ${foreign} row${foreign === 1 ? '' : 's'} pbxsync did not create (${[...current.foreignSubscribers, ...current.foreignAliases.keys()].slice(0, 3).join(', ')}); a move would take them along; nothing was changed`],
+    [
+      `domain ${from} holds ${foreign} row${foreign === 1 ? '' : 's'} pbxsync did not create (${[...current.foreignSubscribers, ...current.foreignAliases.keys()].slice(0, 3).join(', ')}); a move would take them along; nothing was changed`,
+    ],
     `move or remove them first, or keep domain: ${from}`,
   );
 }

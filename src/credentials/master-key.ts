@@ -40,7 +40,7 @@ export function parseKey(text: string, origin: string): Buffer {
 }
 
 const NO_KEY_HINT =
-  "every password of a tenant derives from the key it was built with: use that key (PBXSYNC_MASTER_KEY from your CI secret store, or your backup of the key file). For a new installation, create one with `pbxsync key generate`";
+  'every password of a tenant derives from the key it was built with: use that key (PBXSYNC_MASTER_KEY from your CI secret store, or your backup of the key file). For a new installation, create one with `pbxsync key generate`';
 
 export function loadMasterKey(env: NodeJS.ProcessEnv = process.env): MasterKey {
   if (env.PBXSYNC_MASTER_KEY) return withId(parseKey(env.PBXSYNC_MASTER_KEY, 'PBXSYNC_MASTER_KEY'), 'PBXSYNC_MASTER_KEY');
@@ -70,7 +70,10 @@ export function generateKeyFile(file: string): string {
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   const text = newKeyText();
   if (!createPrivateFileSync(file, text, { what: 'master key file' })) {
-    throw new UserError(`${file} exists already; it was not changed`, 'a key in use must never be replaced: choose another path with --out, or move the old key aside only if no tenant uses it');
+    throw new UserError(
+      `${file} exists already; it was not changed`,
+      'a key in use must never be replaced: choose another path with --out, or move the old key aside only if no tenant uses it',
+    );
   }
   return keyIdOf(parseKey(text, file));
 }

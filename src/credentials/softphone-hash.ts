@@ -19,8 +19,7 @@
 import { pbkdf2, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 
 export type SoftphoneHashPolicy =
-  | { readonly scheme: 'pbkdf2-sha256'; readonly iterations: number }
-  | { readonly scheme: 'scrypt'; readonly n: number; readonly r: number; readonly p: number };
+  { readonly scheme: 'pbkdf2-sha256'; readonly iterations: number } | { readonly scheme: 'scrypt'; readonly n: number; readonly r: number; readonly p: number };
 
 export const DEFAULT_SOFTPHONE_HASH: SoftphoneHashPolicy = { scheme: 'pbkdf2-sha256', iterations: 1 };
 

@@ -54,9 +54,7 @@ export class AzureSource implements DirectorySource {
     const clock = options.clock ?? realClock;
     const retry = (what: string) => ({ budget, clock, what });
     const network = new MsalNetworkClient(new URL(config.authorityHost).origin, this.http.fetch, retry('the Entra ID authority'));
-    const tokens = options.deviceCode
-      ? deviceCodeTokenSource(config, network, (m) => options.log.warn(m))
-      : appTokenSource(config, network);
+    const tokens = options.deviceCode ? deviceCodeTokenSource(config, network, (m) => options.log.warn(m)) : appTokenSource(config, network);
     this.api = new GraphApi(config, tokens, this.http.fetch, retry('Microsoft Graph'));
   }
 

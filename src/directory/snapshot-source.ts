@@ -70,9 +70,7 @@ export async function readSnapshot(path: string): Promise<Snapshot> {
     }
   });
   checkUnique(path, users);
-  const verified = sawDomains
-    ? [...domains].filter(([, isVerified]) => isVerified).map(([id]) => id)
-    : users.map((u) => upnDomain(u.userPrincipalName));
+  const verified = sawDomains ? [...domains].filter(([, isVerified]) => isVerified).map(([id]) => id) : users.map((u) => upnDomain(u.userPrincipalName));
   return { users, verifiedDomains: [...new Set(verified)].sort() };
 }
 

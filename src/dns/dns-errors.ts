@@ -18,7 +18,7 @@ export function errorKind(code: string): ErrorKind {
 export function failureText(code: string, timeoutMs: number): string {
   switch (code) {
     case 'ESERVFAIL':
-      return 'answered SERVFAIL (it could not resolve the name: the domain\'s DNS servers are unreachable or its DNSSEC signatures do not validate)';
+      return "answered SERVFAIL (it could not resolve the name: the domain's DNS servers are unreachable or its DNSSEC signatures do not validate)";
     case 'EREFUSED':
       return 'answered REFUSED (it does not resolve this name for us)';
     case 'ETIMEOUT':

@@ -10,6 +10,13 @@ export function seconds(ms: number): string {
 export function spanText(ms: number): string {
   if (ms < 60_000) return seconds(Math.round(ms));
   const total = Math.round(ms / 1000);
-  const parts: [number, string][] = [[Math.floor(total / 3600), 'h'], [Math.floor((total % 3600) / 60), 'm'], [total % 60, 's']];
-  return parts.filter(([n]) => n > 0).map(([n, u]) => `${n}${u}`).join(' ');
+  const parts: [number, string][] = [
+    [Math.floor(total / 3600), 'h'],
+    [Math.floor((total % 3600) / 60), 'm'],
+    [total % 60, 's'],
+  ];
+  return parts
+    .filter(([n]) => n > 0)
+    .map(([n, u]) => `${n}${u}`)
+    .join(' ');
 }

@@ -37,7 +37,11 @@ export function parseServer(text: string): ServerAddress {
   const [host, port] = bracketed ? [bracketed[1]!, bracketed[2]] : isIP(t) === 6 ? [t, undefined] : splitPort(t);
   const number = port === undefined ? 53 : Number(port);
   const valid = (isIP(host) !== 0 || (!bracketed && HOST_NAME.test(host))) && Number.isInteger(number) && number >= 1 && number <= 65535;
-  if (!valid) throw new UserError(`${JSON.stringify(text)} is not a DNS server`, 'write host or host:port, e.g. 192.0.2.53, 192.0.2.53:5353, [2001:db8::53]:53 or ns1.example.net');
+  if (!valid)
+    throw new UserError(
+      `${JSON.stringify(text)} is not a DNS server`,
+      'write host or host:port, e.g. 192.0.2.53, 192.0.2.53:5353, [2001:db8::53]:53 or ns1.example.net',
+    );
   return { host: host.replace(/\.$/, ''), port: number };
 }
 

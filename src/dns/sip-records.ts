@@ -57,7 +57,9 @@ export async function checkSipRecords(domain: string, registrarHosts: readonly s
 
 /** The registrar's addresses: given as such, or looked up. */
 async function registrarOf(client: DnsClient, hosts: readonly string[]): Promise<Addresses> {
-  const looked = await Promise.all(hosts.map(bare).map((h) => (isIP(h) !== 0 ? Promise.resolve<Addresses>({ addresses: [canonicalAddress(h)], failures: [] }) : addressesOf(client, h))));
+  const looked = await Promise.all(
+    hosts.map(bare).map((h) => (isIP(h) !== 0 ? Promise.resolve<Addresses>({ addresses: [canonicalAddress(h)], failures: [] }) : addressesOf(client, h))),
+  );
   return { addresses: looked.flatMap((l) => l.addresses), failures: looked.flatMap((l) => l.failures) };
 }
 
@@ -78,7 +80,10 @@ async function addressesOf(client: DnsClient, name: string): Promise<Addresses> 
   const [a, aaaa] = await Promise.all([client.query('A', name), client.query('AAAA', name)]);
   const addresses: string[] = [];
   const failures: string[] = [];
-  for (const [type, answer] of [['A', a], ['AAAA', aaaa]] as const) {
+  for (const [type, answer] of [
+    ['A', a],
+    ['AAAA', aaaa],
+  ] as const) {
     if (answer.kind === 'records') addresses.push(...answer.records.map(canonicalAddress));
     if (answer.kind === 'failure') failures.push(`${name} ${type}: ${failuresText(answer.failures)}`);
   }

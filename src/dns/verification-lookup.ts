@@ -26,7 +26,11 @@ export async function lookupVerification(record: VerificationRecord, options: Dn
     case 'nodata':
       return missing('no-txt', answer.server, [], `${record.name} exists but has no TXT record (answer from ${answer.server})`);
     case 'records':
-      return judgeValues(record, answer.records.map((chunks) => chunks.join('')), answer.server);
+      return judgeValues(
+        record,
+        answer.records.map((chunks) => chunks.join('')),
+        answer.server,
+      );
   }
 }
 
@@ -49,7 +53,14 @@ function judgeValues(record: VerificationRecord, values: readonly string[], serv
 /** Why the value differs: typed with quotes, spaces or capitals, or another token altogether. */
 function wrongText(expected: string, found: readonly string[]): string {
   const shown = found.map(shortQuoted).join(', ');
-  const nearly = found.some((v) => v.trim().replace(/^"+|"+$/g, '').trim().toLowerCase() === expected);
+  const nearly = found.some(
+    (v) =>
+      v
+        .trim()
+        .replace(/^"+|"+$/g, '')
+        .trim()
+        .toLowerCase() === expected,
+  );
   if (nearly) return `${shown}, the right token but with extra quotes, spaces or other letter case`;
   return `${shown} instead, a token for another domain or from another ISP's key`;
 }

@@ -34,7 +34,13 @@ export function namespaceOf(policy: IspPolicy, domain: string): string | undefin
  * `dns.servers`, and the system's resolvers when that is empty), each query limited to the
  * configuration's `dns.timeout_seconds`.
  */
-export async function verifyDomain(masterKey: Buffer, domain: string, policy: IspPolicy, servers?: readonly string[], options: Pick<DnsOptions, 'tries'> = {}): Promise<DomainVerification> {
+export async function verifyDomain(
+  masterKey: Buffer,
+  domain: string,
+  policy: IspPolicy,
+  servers?: readonly string[],
+  options: Pick<DnsOptions, 'tries'> = {},
+): Promise<DomainVerification> {
   const record = verificationRecord(masterKey, domain);
   const namespace = namespaceOf(policy, domain);
   if (namespace !== undefined) {

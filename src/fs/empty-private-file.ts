@@ -49,7 +49,10 @@ export function ensureEmptyPrivateFile(path: string, options: EmptyFileOptions):
 function existing(path: string, what: string): Stats | null {
   const stats = lstatSync(path);
   if (stats.isSymbolicLink()) {
-    throw new UserError(`the ${what} ${path} is a symlink; pbxsync does not create files through symlinks`, 'remove the symlink, or give the real path of the file');
+    throw new UserError(
+      `the ${what} ${path} is a symlink; pbxsync does not create files through symlinks`,
+      'remove the symlink, or give the real path of the file',
+    );
   }
   return stats.isFile() ? stats : null;
 }
@@ -61,7 +64,10 @@ function setAccess(fd: number, path: string, options: EmptyFileOptions): void {
       fchownSync(fd, -1, options.group.gid);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? String(error);
-      throw new UserError(`cannot give the ${options.what} ${path} to group ${options.group.name} (${code}); nothing was created`, `run pbxsync as root or as a member of group ${options.group.name}`);
+      throw new UserError(
+        `cannot give the ${options.what} ${path} to group ${options.group.name} (${code}); nothing was created`,
+        `run pbxsync as root or as a member of group ${options.group.name}`,
+      );
     }
   }
   // The umask may have taken bits away: exactly the mode asked for, never more.

@@ -54,7 +54,10 @@ function fromEtcGroup(name: string): GroupEntry | null {
   } catch {
     return null;
   }
-  const entries = text.split('\n').map(parseGroupLine).filter((e): e is GroupEntry => e !== null);
+  const entries = text
+    .split('\n')
+    .map(parseGroupLine)
+    .filter((e): e is GroupEntry => e !== null);
   return entries.find((e) => e.name === name) ?? entries.find((e) => String(e.gid) === name) ?? null;
 }
 

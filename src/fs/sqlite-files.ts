@@ -52,7 +52,10 @@ export class SqliteFiles {
   ) {
     this.mode = options.fileMode ?? 0o600;
     if (!ALLOWED_MODES.includes(this.mode)) {
-      throw new UserError(`file mode ${octal(this.mode)} is not allowed for the ${WHAT} ${path}`, 'use 0600, or 0640/0660 with a group, never more: its HA1 hashes are password-equivalent for SIP digest');
+      throw new UserError(
+        `file mode ${octal(this.mode)} is not allowed for the ${WHAT} ${path}`,
+        'use 0600, or 0640/0660 with a group, never more: its HA1 hashes are password-equivalent for SIP digest',
+      );
     }
     this.onWarning = options.onWarning ?? ((m) => process.stderr.write(`warning: ${m}\n`));
   }
@@ -84,7 +87,10 @@ export class SqliteFiles {
     if (identity === null) return;
     const now = lstatSync(this.path, { throwIfNoEntry: false });
     if (now?.isFile() && now.dev === identity.dev && now.ino === identity.ino) return;
-    throw new UserError(`the ${WHAT} ${this.path} was replaced while pbxsync opened it; nothing was written`, 'someone else is changing that folder: check who may write to it, then retry');
+    throw new UserError(
+      `the ${WHAT} ${this.path} was replaced while pbxsync opened it; nothing was written`,
+      'someone else is changing that folder: check who may write to it, then retry',
+    );
   }
 
   /** Once the database is open: `-wal` and `-shm`, if there, get its mode and group. */
@@ -92,7 +98,11 @@ export class SqliteFiles {
     const database = statSync(this.path);
     for (const path of this.companions()) {
       const failed = matchAccess(path, database);
-      if (failed !== null) this.warnOnce(path, `cannot give ${path} the group of ${this.path} (${failed}), so its group may not read it: run pbxsync as a member of group ${groupNameOf(database.gid)}`);
+      if (failed !== null)
+        this.warnOnce(
+          path,
+          `cannot give ${path} the group of ${this.path} (${failed}), so its group may not read it: run pbxsync as a member of group ${groupNameOf(database.gid)}`,
+        );
     }
   }
 

@@ -29,7 +29,7 @@ export interface KamailioControl {
 export function openKamailioControl(config: KamailioControlConfig): KamailioControl {
   if (config.jsonrpcUrl !== undefined) return new JsonRpcControl(config.jsonrpcUrl, config.timeoutMs);
   if (config.ctlSocket !== undefined) return new KamcmdControl(config.kamcmd, config.ctlSocket, config.timeoutMs);
-  throw new UserError('the ISP configuration\'s kamailio section names neither jsonrpc_url nor ctl_socket', 'set one of them');
+  throw new UserError("the ISP configuration's kamailio section names neither jsonrpc_url nor ctl_socket", 'set one of them');
 }
 
 /** One command; rejects with its KamailioError when it does not go through. */

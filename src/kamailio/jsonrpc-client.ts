@@ -27,7 +27,10 @@ export class JsonRpcControl implements KamailioControl {
   readonly label: string;
   private readonly url: URL;
 
-  constructor(url: string, private readonly timeoutMs: number) {
+  constructor(
+    url: string,
+    private readonly timeoutMs: number,
+  ) {
     this.url = parseUrl(url);
     this.label = `Kamailio's JSON-RPC at ${displayUrl(this.url)}`;
   }
@@ -64,7 +67,10 @@ export class JsonRpcControl implements KamailioControl {
     }
     const read = this.readAnswer(command, id, answer);
     // An answer that is not JSON-RPC (a proxy's page, a 403 of the route) will not improve for the next command.
-    return { outcome: read.ok ? { command, ok: true, result: read.result } : { command, ok: false, error: read.error }, connectionFailed: read.ok ? false : !read.rpcFault };
+    return {
+      outcome: read.ok ? { command, ok: true, result: read.result } : { command, ok: false, error: read.error },
+      connectionFailed: read.ok ? false : !read.rpcFault,
+    };
   }
 
   private post(agent: http.Agent, body: string): Promise<HttpAnswer> {
@@ -119,7 +125,11 @@ export class JsonRpcControl implements KamailioControl {
     });
   }
 
-  private readAnswer(command: RpcCommand, id: number, answer: HttpAnswer): { ok: true; result: unknown } | { ok: false; error: KamailioError; rpcFault: boolean } {
+  private readAnswer(
+    command: RpcCommand,
+    id: number,
+    answer: HttpAnswer,
+  ): { ok: true; result: unknown } | { ok: false; error: KamailioError; rpcFault: boolean } {
     const text = commandText(command);
     const doc = parseJson(answer.body);
     if (isRecord(doc) && doc.jsonrpc === '2.0' && (doc.id === id || doc.id === String(id))) {
@@ -134,13 +144,19 @@ export class JsonRpcControl implements KamailioControl {
       return {
         ok: false,
         rpcFault: false,
-        error: new KamailioError(`${this.label} answered HTTP ${answer.status}${answer.statusText ? ` ${answer.statusText}` : ''}`, 'check kamailio.jsonrpc_url (path /RPC) and that event_route[xhttp:request] hands it to jsonrpc_dispatch(), as in examples/kamailio/kamailio.cfg'),
+        error: new KamailioError(
+          `${this.label} answered HTTP ${answer.status}${answer.statusText ? ` ${answer.statusText}` : ''}`,
+          'check kamailio.jsonrpc_url (path /RPC) and that event_route[xhttp:request] hands it to jsonrpc_dispatch(), as in examples/kamailio/kamailio.cfg',
+        ),
       };
     }
     return {
       ok: false,
       rpcFault: false,
-      error: new KamailioError(`${this.label} did not answer ${text} in JSON-RPC 2.0 (HTTP ${answer.status}${answer.contentType ? `, ${answer.contentType}` : ''})`, 'check that kamailio.jsonrpc_url is Kamailio\'s jsonrpcs, not another server'),
+      error: new KamailioError(
+        `${this.label} did not answer ${text} in JSON-RPC 2.0 (HTTP ${answer.status}${answer.contentType ? `, ${answer.contentType}` : ''})`,
+        "check that kamailio.jsonrpc_url is Kamailio's jsonrpcs, not another server",
+      ),
     };
   }
 
@@ -151,7 +167,7 @@ export class JsonRpcControl implements KamailioControl {
       case 'PBXSYNC_TIMEOUT':
         return new KamailioError(`no answer from ${this.label} within ${seconds(this.timeoutMs)}`, `${hint} A longer time limit: kamailio.timeout_seconds`);
       case 'PBXSYNC_TOO_LARGE':
-        return new KamailioError(`${this.label} sent more than ${MAX_ANSWER_BYTES} bytes`, 'check that kamailio.jsonrpc_url is Kamailio\'s jsonrpcs');
+        return new KamailioError(`${this.label} sent more than ${MAX_ANSWER_BYTES} bytes`, "check that kamailio.jsonrpc_url is Kamailio's jsonrpcs");
       case 'ECONNREFUSED':
         return new KamailioError(`cannot connect to ${this.label} (connection refused)`, hint);
       case 'ENOTFOUND':
@@ -171,9 +187,10 @@ function notSent(cause: KamailioError): KamailioError {
 }
 
 function faultHint(command: RpcCommand): string {
-  if (command.method === 'ul.rm') return 'usrloc must be loaded with use_domain = 1 and registrations saved to the table "location", as in examples/kamailio/kamailio.cfg';
+  if (command.method === 'ul.rm')
+    return 'usrloc must be loaded with use_domain = 1 and registrations saved to the table "location", as in examples/kamailio/kamailio.cfg';
   if (command.method === 'domain.reload') return 'the domain module must be loaded with a db_url, as in examples/kamailio/kamailio.cfg';
-  return 'see Kamailio\'s log';
+  return "see Kamailio's log";
 }
 
 function parseUrl(url: string): URL {

@@ -30,7 +30,11 @@ interface KamcmdRun {
 export class KamcmdControl implements KamailioControl {
   readonly label: string;
 
-  constructor(private readonly program: string, private readonly ctlSocket: string, private readonly timeoutMs: number) {
+  constructor(
+    private readonly program: string,
+    private readonly ctlSocket: string,
+    private readonly timeoutMs: number,
+  ) {
     this.label = kamcmdInvocation({ kamcmd: program, ctlSocket });
   }
 
@@ -42,7 +46,14 @@ export class KamcmdControl implements KamailioControl {
     let next = 0;
     return commands.map((command, i): RpcOutcome => {
       if (!sendable[i] || run === null) {
-        return { command, ok: false, error: new KamailioError(`${commandText(command)} cannot be passed to kamcmd (white space or a control character)`, 'run it through JSON-RPC (kamailio.jsonrpc_url) instead') };
+        return {
+          command,
+          ok: false,
+          error: new KamailioError(
+            `${commandText(command)} cannot be passed to kamcmd (white space or a control character)`,
+            'run it through JSON-RPC (kamailio.jsonrpc_url) instead',
+          ),
+        };
       }
       return this.outcome(command, answers[next++]!, run);
     });
@@ -52,11 +63,23 @@ export class KamcmdControl implements KamailioControl {
     const text = commandText(command);
     if (answer.kind === 'fault') {
       const code = answer.code === null ? '' : ` ${answer.code}`;
-      return { command, ok: false, error: new KamailioError(`${this.label} answered ${text} with error${code}: ${answer.message}`, 'see Kamailio\'s log; the modules and table names must be those of examples/kamailio/kamailio.cfg') };
+      return {
+        command,
+        ok: false,
+        error: new KamailioError(
+          `${this.label} answered ${text} with error${code}: ${answer.message}`,
+          "see Kamailio's log; the modules and table names must be those of examples/kamailio/kamailio.cfg",
+        ),
+      };
     }
     const problem = this.runProblem(run);
-    if (problem) return { command, ok: false, error: answer.kind === 'missing' ? problem : new KamailioError(`not sure it went through: ${problem.message}`, problem.hint) };
-    if (answer.kind === 'missing') return { command, ok: false, error: new KamailioError(`${this.label} gave no answer to ${text}`, 'see Kamailio\'s log') };
+    if (problem)
+      return {
+        command,
+        ok: false,
+        error: answer.kind === 'missing' ? problem : new KamailioError(`not sure it went through: ${problem.message}`, problem.hint),
+      };
+    if (answer.kind === 'missing') return { command, ok: false, error: new KamailioError(`${this.label} gave no answer to ${text}`, "see Kamailio's log") };
     return { command, ok: true, result: answer.output };
   }
 
@@ -64,8 +87,12 @@ export class KamcmdControl implements KamailioControl {
   private runProblem(run: KamcmdRun): KamailioError | null {
     if (run.failure) return run.failure;
     const said = firstLine(run.stderr);
-    if (run.code !== 0) return new KamailioError(`${this.label} failed (exit ${run.code ?? 'by signal'})${said ? `: ${said}` : ''}`, 'is Kamailio running, with the ctl module on that socket (CTLSOCK in examples/kamailio/kamailio.cfg), and may this user open it?');
-    if (said) return new KamailioError(`${this.label} reported: ${said}`, 'see Kamailio\'s log');
+    if (run.code !== 0)
+      return new KamailioError(
+        `${this.label} failed (exit ${run.code ?? 'by signal'})${said ? `: ${said}` : ''}`,
+        'is Kamailio running, with the ctl module on that socket (CTLSOCK in examples/kamailio/kamailio.cfg), and may this user open it?',
+      );
+    if (said) return new KamailioError(`${this.label} reported: ${said}`, "see Kamailio's log");
     return null;
   }
 
@@ -90,7 +117,8 @@ export class KamcmdControl implements KamailioControl {
       };
       child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
         stdout += chunk;
-        if (stdout.length > MAX_OUTPUT_CHARS) stop(new KamailioError(`${this.label} printed more than ${MAX_OUTPUT_CHARS} characters`, 'check kamailio.kamcmd'));
+        if (stdout.length > MAX_OUTPUT_CHARS)
+          stop(new KamailioError(`${this.label} printed more than ${MAX_OUTPUT_CHARS} characters`, 'check kamailio.kamcmd'));
         else progress();
       });
       child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
@@ -98,9 +126,13 @@ export class KamcmdControl implements KamailioControl {
       });
       child.stdin.on('error', () => undefined); // kamcmd exited before reading everything: its exit says why
       child.once('error', (err: NodeJS.ErrnoException) => {
-        failure ??= err.code === 'ENOENT'
-          ? new KamailioError(`kamcmd not found: ${this.program}`, 'install Kamailio\'s kamcmd, or set kamailio.kamcmd in the ISP configuration (or use kamailio.jsonrpc_url)')
-          : new KamailioError(`cannot run ${this.program} (${err.code ?? err.message})`, 'check kamailio.kamcmd in the ISP configuration');
+        failure ??=
+          err.code === 'ENOENT'
+            ? new KamailioError(
+                `kamcmd not found: ${this.program}`,
+                "install Kamailio's kamcmd, or set kamailio.kamcmd in the ISP configuration (or use kamailio.jsonrpc_url)",
+              )
+            : new KamailioError(`cannot run ${this.program} (${err.code ?? err.message})`, 'check kamailio.kamcmd in the ISP configuration');
       });
       child.once('close', (code) => {
         clearTimeout(timer);
@@ -113,10 +145,18 @@ export class KamcmdControl implements KamailioControl {
   }
 
   private timeoutError(): KamailioError {
-    return new KamailioError(`no answer from ${this.label} within ${seconds(this.timeoutMs)}`, 'is Kamailio running and not overloaded? A longer time limit: kamailio.timeout_seconds');
+    return new KamailioError(
+      `no answer from ${this.label} within ${seconds(this.timeoutMs)}`,
+      'is Kamailio running and not overloaded? A longer time limit: kamailio.timeout_seconds',
+    );
   }
 }
 
 function firstLine(text: string): string {
-  return text.split('\n').map((l) => l.trim()).find((l) => l !== '') ?? '';
+  return (
+    text
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => l !== '') ?? ''
+  );
 }

@@ -66,7 +66,13 @@ export interface RowOps {
 /** How many rows the ops touch, for progress and benchmarks. */
 export function rowCount(ops: RowOps): number {
   return (
-    ops.deleteSubscribers.length + ops.deleteAliases.length + ops.deletePreferencesOf.length + ops.deletePreferences.length +
-    ops.renameAccounts.length + ops.insertSubscribers.length + ops.insertAliases.length + ops.insertPreferences.length
+    ops.deleteSubscribers.length +
+    ops.deleteAliases.length +
+    ops.deletePreferencesOf.length +
+    ops.deletePreferences.length +
+    ops.renameAccounts.length +
+    ops.insertSubscribers.length +
+    ops.insertAliases.length +
+    ops.insertPreferences.length
   );
 }

@@ -50,7 +50,10 @@ function readLock(path: string): LockFileContent | null {
 }
 
 function notALockFile(path: string, what: string): UserError {
-  return new UserError(`${path} is ${what}, not a pbxsync lock file; remove it`, 'pbxsync makes its lock files itself and never follows a symlink there; nothing was changed');
+  return new UserError(
+    `${path} is ${what}, not a pbxsync lock file; remove it`,
+    'pbxsync makes its lock files itself and never follows a symlink there; nothing was changed',
+  );
 }
 
 /** `readLock` for the paths where a refusal is no use (an exit handler, a race): null instead. */

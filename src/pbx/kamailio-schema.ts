@@ -19,14 +19,7 @@ export const EXPECTED_TABLE_VERSIONS = {
 export type KamailioTable = keyof typeof EXPECTED_TABLE_VERSIONS;
 
 /** Creation order: `version` first, since every other script inserts its row there. */
-export const KAMAILIO_TABLES: readonly KamailioTable[] = [
-  'version',
-  'subscriber',
-  'dbaliases',
-  'usr_preferences',
-  'domain',
-  'domain_attrs',
-];
+export const KAMAILIO_TABLES: readonly KamailioTable[] = ['version', 'subscriber', 'dbaliases', 'usr_preferences', 'domain', 'domain_attrs'];
 
 /** Per table, the statements of Kamailio 5.6's SQLite script, including its `version` row. */
 export const SQLITE_DDL: Readonly<Record<KamailioTable, readonly string[]>> = {

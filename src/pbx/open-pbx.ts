@@ -53,7 +53,10 @@ export async function openPbx(url: string, baseDir: string, options: OpenPbxOpti
     return new SqlitePbxProvider(sqlitePathOf(url, baseDir), { fileMode, fileGroup, onWarning });
   }
   if (scheme === 'postgres' || scheme === 'postgresql') {
-    return new PostgresPbxProvider(url, { ...(options.sqlDir !== undefined ? { sqlDir: options.sqlDir } : {}), ...(options.label !== undefined ? { label: options.label } : {}) });
+    return new PostgresPbxProvider(url, {
+      ...(options.sqlDir !== undefined ? { sqlDir: options.sqlDir } : {}),
+      ...(options.label !== undefined ? { label: options.label } : {}),
+    });
   }
   if (scheme === null) {
     throw new PbxUrlError('the PBX URL has no scheme (expected sqlite: or postgres:)', SQLITE_HINT);

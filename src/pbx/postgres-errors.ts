@@ -32,22 +32,33 @@ function explain(code: string, t: PgTarget, what: string): UserError | null {
     case 'ETIMEDOUT':
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
-      return new UserError(`cannot connect to the ${where}: ${pgHost(t)} does not answer`, 'check the host, the port and the firewall between here and the database');
+      return new UserError(
+        `cannot connect to the ${where}: ${pgHost(t)} does not answer`,
+        'check the host, the port and the firewall between here and the database',
+      );
     case 'ECONNRESET':
       return new UserError(`the ${where} closed the connection`, 'check the database server log; retry once it is up');
     case '28P01':
-      return new UserError(`the ${where} refused the login of ${pgUser(t)}: password authentication failed`, `check the password in ${key}; keep it in the environment: ${ENV_EXAMPLE}`);
+      return new UserError(
+        `the ${where} refused the login of ${pgUser(t)}: password authentication failed`,
+        `check the password in ${key}; keep it in the environment: ${ENV_EXAMPLE}`,
+      );
     case '28000':
       return new UserError(`the ${where} refused the login of ${pgUser(t)}`, `check the user in ${key} and the server's pg_hba.conf`);
     case '3D000':
       // The state table is created on first use; Kamailio's tables need `pbx init`.
       return new UserError(
         `the ${where} does not exist`,
-        what === 'PBX database' ? `create it (createdb ${pgDatabase(t)}), then run \`pbxsync pbx init\`` : `create it (createdb ${pgDatabase(t)}); pbxsync creates its table there on first use`,
+        what === 'PBX database'
+          ? `create it (createdb ${pgDatabase(t)}), then run \`pbxsync pbx init\``
+          : `create it (createdb ${pgDatabase(t)}); pbxsync creates its table there on first use`,
       );
     case '42501':
       return what === 'PBX database'
-        ? new UserError(`${pgUser(t)} may not read or write Kamailio's tables in ${where}`, `GRANT SELECT, INSERT, UPDATE, DELETE on them (and USAGE on their sequences) to ${pgUser(t)}`)
+        ? new UserError(
+            `${pgUser(t)} may not read or write Kamailio's tables in ${where}`,
+            `GRANT SELECT, INSERT, UPDATE, DELETE on them (and USAGE on their sequences) to ${pgUser(t)}`,
+          )
         : new UserError(`${pgUser(t)} may not read or write pbxsync's table in ${where}`, `GRANT SELECT, INSERT, UPDATE on it to ${pgUser(t)}`);
     case '57P01':
       return new UserError(`the ${where} ended the connection (shutting down, or an administrator ended the session)`, 'retry once it is up');
@@ -78,11 +89,17 @@ export function pgUserError(err: unknown, target: PgTarget, what = 'PBX database
     const message = String(e?.message);
     // pg's own wording when the server wants a password and the URL carries none.
     if (/client password must be a string/i.test(message)) {
-      return new UserError(`the ${what} ${describePg(target)} asks for a password, and the URL has none`, `add it to the URL from the environment: ${ENV_EXAMPLE}`);
+      return new UserError(
+        `the ${what} ${describePg(target)} asks for a password, and the URL has none`,
+        `add it to the URL from the environment: ${ENV_EXAMPLE}`,
+      );
     }
     // The connect timeout: pg's client says "timeout expired", pg's pool "… due to connection timeout".
     if (/^timeout expired$|connection timeout/i.test(message)) {
-      return new UserError(`cannot connect to the ${what} ${describePg(target)}: ${pgHost(target)} does not answer`, 'check the host, the port and that PostgreSQL is not hung');
+      return new UserError(
+        `cannot connect to the ${what} ${describePg(target)}: ${pgHost(target)} does not answer`,
+        'check the host, the port and that PostgreSQL is not hung',
+      );
     }
     if (/Connection terminated|not queryable/i.test(message)) {
       return new UserError(`the ${what} ${describePg(target)} closed the connection`, 'check the database server log; retry once it is up');
@@ -223,7 +240,10 @@ export async function within<T>(ms: number, work: Promise<T>): Promise<T | undef
  */
 export async function endClient(client: pg.Client | null | undefined): Promise<void> {
   if (!client) return;
-  const ending = client.end().then(() => true, () => true);
+  const ending = client.end().then(
+    () => true,
+    () => true,
+  );
   if (!(await within(END_GRACE_MS, ending))) client.connection.stream.destroy();
 }
 

@@ -34,10 +34,10 @@ const HOLDER_SQL = `
 
 async function holderOf(client: pg.Client, key: number): Promise<LockHolder | null> {
   const row = (
-    await client.query<{ application_name: string; usename: string; client: string | null; pid: number; query_start: Date | null }>(
-      HOLDER_SQL,
-      [LOCK_NAMESPACE, key],
-    )
+    await client.query<{ application_name: string; usename: string; client: string | null; pid: number; query_start: Date | null }>(HOLDER_SQL, [
+      LOCK_NAMESPACE,
+      key,
+    ])
   ).rows[0];
   if (!row) return null;
   const who = row.application_name.startsWith('pbxsync ')

@@ -48,11 +48,20 @@ export async function readRows(db: Queryable, domain: string, did: string): Prom
   );
   return {
     domain: await readDomain(db, domain, did),
-    subscribers: subscribers.map((r): PbxSubscriberRow => ({ username: intern.get(String(r[0])), ha1: String(r[2]), ha1b: String(r[3]), hasPlaintext: r[1] !== '' })),
+    subscribers: subscribers.map((r): PbxSubscriberRow => ({
+      username: intern.get(String(r[0])),
+      ha1: String(r[2]),
+      ha1b: String(r[3]),
+      hasPlaintext: r[1] !== '',
+    })),
     aliases: aliases.map((r): PbxAliasRow => ({ aliasUsername: String(r[0]), username: intern.get(String(r[1])) })),
-    preferences: preferences.map(
-      (r): PbxPreferenceRow => ({ uuid: intern.get(String(r[0])), username: intern.get(String(r[1])), attribute: intern.get(String(r[2])), type: r[3] as number, value: intern.get(String(r[4])) }),
-    ),
+    preferences: preferences.map((r): PbxPreferenceRow => ({
+      uuid: intern.get(String(r[0])),
+      username: intern.get(String(r[1])),
+      attribute: intern.get(String(r[2])),
+      type: r[3] as number,
+      value: intern.get(String(r[4])),
+    })),
   };
 }
 
@@ -71,7 +80,11 @@ export async function fingerprintOf(db: Queryable, domain: string, did: string, 
     );
     return result.rows[0]!.digest;
   };
-  const sections: SectionDigests = { subscribers: await digest(SECTIONS.subscribers), aliases: await digest(SECTIONS.aliases), preferences: await digest(SECTIONS.preferences) };
+  const sections: SectionDigests = {
+    subscribers: await digest(SECTIONS.subscribers),
+    aliases: await digest(SECTIONS.aliases),
+    preferences: await digest(SECTIONS.preferences),
+  };
   return combineFingerprint(facts ?? (await readDomain(db, domain, did)), sections);
 }
 
@@ -81,10 +94,9 @@ async function readDomain(db: Queryable, domain: string, did: string): Promise<P
   const row = (await db.query<{ did: string | null }>('SELECT did FROM domain WHERE domain = $1', [domain])).rows[0];
   if (!row) return { did: null, exists: false, attrs: {}, otherDomainsOfDid };
   if (row.did === null) return { did: null, exists: true, attrs: {}, otherDomainsOfDid };
-  const attrs = await db.query<{ name: string; value: string }>(
-    `SELECT name, value FROM domain_attrs WHERE did = $1 ORDER BY name ${C}, value ${C}`,
-    [row.did],
-  );
+  const attrs = await db.query<{ name: string; value: string }>(`SELECT name, value FROM domain_attrs WHERE did = $1 ORDER BY name ${C}, value ${C}`, [
+    row.did,
+  ]);
   return { did: row.did, exists: true, attrs: Object.fromEntries(attrs.rows.map((a) => [a.name, String(a.value)])), otherDomainsOfDid };
 }
 
@@ -158,10 +170,5 @@ export async function writeOps(db: Queryable, ops: RowOps, stamp: string, writte
   }
   await run(SQL.insertSubscribers, ops.insertSubscribers, [(s) => s.username, (s) => s.password, (s) => s.ha1, (s) => s.ha1b]);
   await run(SQL.insertAliases, ops.insertAliases, [(a) => a.aliasUsername, (a) => a.username]);
-  await run(
-    SQL.insertPreferences,
-    ops.insertPreferences,
-    [(p) => p.uuid, (p) => p.username, (p) => p.attribute, (p) => p.type, (p) => p.value],
-    [stamp],
-  );
+  await run(SQL.insertPreferences, ops.insertPreferences, [(p) => p.uuid, (p) => p.username, (p) => p.attribute, (p) => p.type, (p) => p.value], [stamp]);
 }

@@ -158,7 +158,11 @@ export class SqlitePbxProvider implements PbxProvider {
       // too), so that they get the database's group now, before any row is written into them
       // and before Kamailio, in that group, needs to open them.
       db.prepare('SELECT count(*) FROM sqlite_master').get();
-      db.aggregate(LINE_HASH, { start: () => new LineHash(), step: (hash: LineHash, line: unknown) => hash.add(String(line)), result: (hash: LineHash) => hash.hex() } as Database.AggregateOptions);
+      db.aggregate(LINE_HASH, {
+        start: () => new LineHash(),
+        step: (hash: LineHash, line: unknown) => hash.add(String(line)),
+        result: (hash: LineHash) => hash.hex(),
+      } as Database.AggregateOptions);
       this.files.matchCompanions();
     } catch (err) {
       db.close();
@@ -188,12 +192,18 @@ export class SqlitePbxProvider implements PbxProvider {
       const code = sqliteCode(err);
       if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) throw new PbxBusyError(this.path);
       if (code.startsWith('SQLITE_READONLY')) {
-        throw new UserError(`the PBX database ${this.path} is read-only for this user; nothing was written`, 'plan works on a read-only file; apply needs write access to the file and its folder');
+        throw new UserError(
+          `the PBX database ${this.path} is read-only for this user; nothing was written`,
+          'plan works on a read-only file; apply needs write access to the file and its folder',
+        );
       }
       if (code === 'SQLITE_FULL') throw new UserError(`the disk holding ${this.path} is full; nothing was written`, 'free some space, then retry');
       // SQLite opens `-wal`, `-shm` and journals with O_NOFOLLOW: a symlink planted there ends here.
       if (code.startsWith('SQLITE_CANTOPEN')) {
-        throw new UserError(`cannot open the PBX database ${this.path} or its -wal/-shm file (${code}); nothing was written`, 'they must be regular files (not symlinks) that this user may open, in a folder it may write');
+        throw new UserError(
+          `cannot open the PBX database ${this.path} or its -wal/-shm file (${code}); nothing was written`,
+          'they must be regular files (not symlinks) that this user may open, in a folder it may write',
+        );
       }
       if (code === 'SQLITE_NOTADB') {
         throw new UserError(`${this.path} is not an SQLite database`, 'check the path in the sqlite: PBX URL');
@@ -240,7 +250,9 @@ const SECTIONS = sectionLines((text) => `hex(${text})`, ALIAS_TARGET);
 function sectionDigests(db: Db, domain: string): SectionDigests {
   const digest = (section: (typeof SECTIONS)[keyof typeof SECTIONS]): string =>
     db
-      .prepare(`SELECT ${LINE_HASH}(line) FROM (SELECT ${section.line} AS line FROM ${section.table} WHERE ${section.where} = ? ORDER BY ${section.order.join(', ')})`)
+      .prepare(
+        `SELECT ${LINE_HASH}(line) FROM (SELECT ${section.line} AS line FROM ${section.table} WHERE ${section.where} = ? ORDER BY ${section.order.join(', ')})`,
+      )
       .pluck()
       .get(domain) as string;
   return { subscribers: digest(SECTIONS.subscribers), aliases: digest(SECTIONS.aliases), preferences: digest(SECTIONS.preferences) };
@@ -259,34 +271,37 @@ function readRows(db: Db, domain: string, did: string): PbxRows {
     for (const row of db.prepare(sql).raw(true).iterate(domain) as IterableIterator<unknown[]>) list.push(map(row));
     return list;
   };
-  const subscribers = rows(
-    'SELECT username, password, ha1, ha1b FROM subscriber WHERE domain = ? ORDER BY username',
-    (r): PbxSubscriberRow => ({ username: intern.get(String(r[0])), ha1: String(r[2]), ha1b: String(r[3]), hasPlaintext: r[1] !== '' }),
-  );
-  const aliases = rows(
-    `SELECT alias_username, ${ALIAS_TARGET} FROM dbaliases WHERE alias_domain = ? ORDER BY alias_username, 2`,
-    (r): PbxAliasRow => ({ aliasUsername: String(r[0]), username: intern.get(String(r[1])) }),
-  );
+  const subscribers = rows('SELECT username, password, ha1, ha1b FROM subscriber WHERE domain = ? ORDER BY username', (r): PbxSubscriberRow => ({
+    username: intern.get(String(r[0])),
+    ha1: String(r[2]),
+    ha1b: String(r[3]),
+    hasPlaintext: r[1] !== '',
+  }));
+  const aliases = rows(`SELECT alias_username, ${ALIAS_TARGET} FROM dbaliases WHERE alias_domain = ? ORDER BY alias_username, 2`, (r): PbxAliasRow => ({
+    aliasUsername: String(r[0]),
+    username: intern.get(String(r[1])),
+  }));
   const preferences = rows(
     `SELECT uuid, username, attribute, type, value FROM usr_preferences
      WHERE domain = ? ORDER BY uuid, username, attribute, value`,
-    (r): PbxPreferenceRow => ({ uuid: intern.get(String(r[0])), username: intern.get(String(r[1])), attribute: intern.get(String(r[2])), type: r[3] as number, value: intern.get(String(r[4])) }),
+    (r): PbxPreferenceRow => ({
+      uuid: intern.get(String(r[0])),
+      username: intern.get(String(r[1])),
+      attribute: intern.get(String(r[2])),
+      type: r[3] as number,
+      value: intern.get(String(r[4])),
+    }),
   );
   return { domain: readDomain(db, domain, did), subscribers, aliases, preferences };
 }
 
 function readDomain(db: Db, domain: string, did: string): PbxRows['domain'] {
-  const otherDomainsOfDid = db
-    .prepare('SELECT domain FROM domain WHERE did = ? AND domain <> ? ORDER BY domain')
-    .pluck()
-    .all(did, domain) as string[];
+  const otherDomainsOfDid = db.prepare('SELECT domain FROM domain WHERE did = ? AND domain <> ? ORDER BY domain').pluck().all(did, domain) as string[];
   const row = db.prepare('SELECT did FROM domain WHERE domain = ?').get(domain) as { did: string | null } | undefined;
   if (!row) return { did: null, exists: false, attrs: {}, otherDomainsOfDid };
   if (row.did === null) return { did: null, exists: true, attrs: {}, otherDomainsOfDid };
   // domain_attrs is not unique on (did, name); a stable order makes the last duplicate win.
-  const attrs = db
-    .prepare('SELECT name, value FROM domain_attrs WHERE did = ? ORDER BY name, value')
-    .all(row.did) as { name: string; value: string }[];
+  const attrs = db.prepare('SELECT name, value FROM domain_attrs WHERE did = ? ORDER BY name, value').all(row.did) as { name: string; value: string }[];
   return { did: row.did, exists: true, attrs: Object.fromEntries(attrs.map((a) => [a.name, String(a.value)])), otherDomainsOfDid };
 }
 
@@ -356,8 +371,14 @@ function writeOps(db: Db, ops: RowOps, stamp: string, written: (rows: number) =>
   run(SQL.deleteSubscribers, ops.deleteSubscribers);
   run(SQL.deleteAliases, ops.deleteAliases);
   run(SQL.deletePreferencesOf, ops.deletePreferencesOf);
-  run(SQL.deletePreferences, ops.deletePreferences.filter((p) => p.value === null));
-  run(SQL.deletePreferenceValues, ops.deletePreferences.filter((p) => p.value !== null));
+  run(
+    SQL.deletePreferences,
+    ops.deletePreferences.filter((p) => p.value === null),
+  );
+  run(
+    SQL.deletePreferenceValues,
+    ops.deletePreferences.filter((p) => p.value !== null),
+  );
   run(SQL.renamePreferences, ops.renameAccounts);
   run(SQL.renameAliases, ops.renameAccounts);
   if (ops.createDomain) {

@@ -21,7 +21,13 @@ export function desiredPhoneFiles(config: TenantConfig, accounts: readonly Accou
     if (account.status !== 'active') continue;
     const override = overrideFor(config.users, account);
     if (override === undefined || override.phones.length === 0) continue;
-    const view = { displayName: account.displayName, extension: primaryExtension(account), username: account.username, domain: config.domain, sipPassword: password(account) };
+    const view = {
+      displayName: account.displayName,
+      extension: primaryExtension(account),
+      username: account.username,
+      domain: config.domain,
+      sipPassword: password(account),
+    };
     for (const phone of override.phones) {
       const mac = normaliseMac(phone.mac);
       if (mac === null) continue; // refused when the file was loaded

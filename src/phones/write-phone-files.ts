@@ -61,11 +61,17 @@ function claimFolder(folder: string, tenant: string): void {
   }
   if (owner === tenant) return;
   if (owner !== null) {
-    throw new UserError(`the phones folder ${folder} belongs to tenant ${owner} (${OWNER_FILE}); nothing in it was changed`, 'give each tenant its own phones.path');
+    throw new UserError(
+      `the phones folder ${folder} belongs to tenant ${owner} (${OWNER_FILE}); nothing in it was changed`,
+      'give each tenant its own phones.path',
+    );
   }
   const foreign = readdirSync(folder).filter((name) => PROVISIONING_NAME.test(name));
   if (foreign.length > 0) {
-    throw new UserError(`the phones folder ${folder} holds provisioning files pbxsync did not write (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', …' : ''}); nothing in it was changed`, `give the tenant a folder of its own in phones.path, or move those files away`);
+    throw new UserError(
+      `the phones folder ${folder} holds provisioning files pbxsync did not write (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', …' : ''}); nothing in it was changed`,
+      `give the tenant a folder of its own in phones.path, or move those files away`,
+    );
   }
   writePrivateFileSync(marker, `${tenant}\n`, { what: 'phones folder marker' });
 }

@@ -15,7 +15,8 @@ export type ConfigSections = Record<string, string>;
 export function configSections(config: TenantConfig, key: Buffer): ConfigSections {
   const dir = dirname(config.file);
   const rel = (path: string): string => relative(dir, path) || '.';
-  const url = (value: string): string => (value.startsWith('sqlite:') ? `sqlite:${rel(value.slice(7))}` : value.startsWith('file:') ? `file:${rel(value.slice(5))}` : withoutPassword(value));
+  const url = (value: string): string =>
+    value.startsWith('sqlite:') ? `sqlite:${rel(value.slice(7))}` : value.startsWith('file:') ? `file:${rel(value.slice(5))}` : withoutPassword(value);
   const source = config.source;
   const sections: Record<string, unknown> = {
     tenant: { name: config.name, domain: config.domain },
@@ -24,7 +25,10 @@ export function configSections(config: TenantConfig, key: Buffer): ConfigSection
         ? { ...source, path: rel(source.path) }
         : {
             ...source,
-            credential: source.credential.kind === 'certificate' ? { ...source.credential, privateKeyFile: rel(source.credential.privateKeyFile) } : { kind: source.credential.kind },
+            credential:
+              source.credential.kind === 'certificate'
+                ? { ...source.credential, privateKeyFile: rel(source.credential.privateKeyFile) }
+                : { kind: source.credential.kind },
             ...(source.caFile !== undefined ? { caFile: rel(source.caFile) } : {}),
           },
     pbx: { url: url(config.pbx.url) },
@@ -37,7 +41,15 @@ export function configSections(config: TenantConfig, key: Buffer): ConfigSection
     state: { url: url(config.state.url) },
     credentials: config.credentials,
   };
-  return Object.fromEntries(Object.entries(sections).map(([name, value]) => [name, createHmac('sha256', key).update(`${name}\n${canonicalJson(value)}`).digest('hex').slice(0, 32)]));
+  return Object.fromEntries(
+    Object.entries(sections).map(([name, value]) => [
+      name,
+      createHmac('sha256', key)
+        .update(`${name}\n${canonicalJson(value)}`)
+        .digest('hex')
+        .slice(0, 32),
+    ]),
+  );
 }
 
 /** Without `encryptTo` when there is none, so that plans saved before it existed still match. */

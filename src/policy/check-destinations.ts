@@ -28,13 +28,25 @@ function checkAzureHosts(config: TenantConfig, isp: IspPolicy): PathProblem[] {
   const check = (key: string, url: string, rules: readonly HostRule[], list: string) => {
     const parsed = safeUrl(url);
     if (parsed && !hostAllowed(rules, parsed.hostname, Number(parsed.port || 443), 443)) {
-      problems.push(error(['source', key], `source.${key} ${parsed.host} is not allowed by ${where(isp)}`, `credentials and tokens go only to hosts the ISP lists under allow.hosts.${list} (by default Microsoft's public clouds)`));
+      problems.push(
+        error(
+          ['source', key],
+          `source.${key} ${parsed.host} is not allowed by ${where(isp)}`,
+          `credentials and tokens go only to hosts the ISP lists under allow.hosts.${list} (by default Microsoft's public clouds)`,
+        ),
+      );
     }
   };
   check('authority_host', source.authorityHost, isp.hosts.authority, 'authority');
   check('graph_endpoint', source.graphEndpoint, isp.hosts.graph, 'graph');
   if (source.caFile !== undefined && !caFileAllowed(isp, source.caFile)) {
-    problems.push(error(['source', 'ca_file'], `source.ca_file ${source.caFile} is not a certificate authority ${where(isp)} allows`, 'an extra CA would let a tenant file vouch for any host: the ISP lists the ones tenant files may use under allow.ca_files'));
+    problems.push(
+      error(
+        ['source', 'ca_file'],
+        `source.ca_file ${source.caFile} is not a certificate authority ${where(isp)} allows`,
+        'an extra CA would let a tenant file vouch for any host: the ISP lists the ones tenant files may use under allow.ca_files',
+      ),
+    );
   }
   return problems;
 }
@@ -48,7 +60,13 @@ function checkDatabases(config: TenantConfig, isp: IspPolicy): PathProblem[] {
     if (parsed && hostAllowed(isp.hosts.database, parsed.hostname || 'localhost', port, 5432)) return;
     // A host written in the file may be named; one that came from the environment may not.
     const named = label.includes('${') && !/^[^@]*\$\{[^}]*\}@[^$]*$/.test(label) ? `(${label})` : `${parsed?.hostname || 'localhost'}:${port}`;
-    problems.push(error([key, 'url'], `${key}.url names the database server ${named}, which ${where(isp)} does not allow`, 'database passwords go only to servers the ISP lists under allow.hosts.database (host:port)'));
+    problems.push(
+      error(
+        [key, 'url'],
+        `${key}.url names the database server ${named}, which ${where(isp)} does not allow`,
+        'database passwords go only to servers the ISP lists under allow.hosts.database (host:port)',
+      ),
+    );
   };
   check('pbx', config.pbx.url, config.labels.pbxUrl);
   check('state', config.state.url, config.labels.stateUrl);
@@ -60,7 +78,10 @@ function checkFiles(config: TenantConfig, isp: IspPolicy): PathProblem[] {
   const dir = dirname(config.file);
   const files: [YamlPath, string | undefined][] = [
     [['source', 'path'], config.source.type === 'snapshot' ? config.source.path : undefined],
-    [['source', 'certificate', 'private_key_file'], config.source.type === 'azure' && config.source.credential.kind === 'certificate' ? config.source.credential.privateKeyFile : undefined],
+    [
+      ['source', 'certificate', 'private_key_file'],
+      config.source.type === 'azure' && config.source.credential.kind === 'certificate' ? config.source.credential.privateKeyFile : undefined,
+    ],
     [['pbx', 'url'], config.pbx.url.startsWith('sqlite:') ? config.pbx.url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '') : undefined],
     [['state', 'url'], config.state.url.startsWith('file:') ? config.state.url.slice('file:'.length).replace(/^\/\/(?=\/)/, '') : undefined],
     [['spreadsheet', 'path'], config.spreadsheet.path],
@@ -71,7 +92,13 @@ function checkFiles(config: TenantConfig, isp: IspPolicy): PathProblem[] {
   ];
   return files
     .filter((f): f is [YamlPath, string] => f[1] !== undefined && isAbsolute(f[1]) && !pathAllowed(isp, dir, f[1]))
-    .map(([path, file]) => error(path, `${path.join('.')} names ${file}, outside the tenant file's folder, which ${where(isp)} does not allow`, `keep the file next to the tenant file, or ask the ISP to allow its folder (allow.paths)`));
+    .map(([path, file]) =>
+      error(
+        path,
+        `${path.join('.')} names ${file}, outside the tenant file's folder, which ${where(isp)} does not allow`,
+        `keep the file next to the tenant file, or ask the ISP to allow its folder (allow.paths)`,
+      ),
+    );
 }
 
 /**
@@ -85,12 +112,24 @@ function checkCardAddresses(config: TenantConfig, isp: IspPolicy): PathProblem[]
     if (!parsed) return;
     const defaultPort = parsed.protocol === 'http:' ? 80 : 443;
     if (hostAllowed(isp.hosts.provisioning, parsed.hostname, Number(parsed.port || defaultPort), defaultPort)) return;
-    problems.push(error(path, `${path.join('.')} names ${parsed.host}, which ${where(isp)} does not allow`, 'the addresses on setup cards go only to hosts the ISP lists under allow.hosts.provisioning'));
+    problems.push(
+      error(
+        path,
+        `${path.join('.')} names ${parsed.host}, which ${where(isp)} does not allow`,
+        'the addresses on setup cards go only to hosts the ISP lists under allow.hosts.provisioning',
+      ),
+    );
   };
   check(['provisioning', 'url'], config.provisioning?.url);
   check(['cards', 'webphone_url'], config.cards.webphoneUrl);
   if (config.provisioning?.acrobits && isp.acrobitsCloudId === undefined) {
-    problems.push(error(['provisioning', 'acrobits'], `provisioning.acrobits needs the ISP's Acrobits cloud id, and ${where(isp)} has none`, 'the ISP sets acrobits.cloud_id in its configuration; or leave provisioning.acrobits out'));
+    problems.push(
+      error(
+        ['provisioning', 'acrobits'],
+        `provisioning.acrobits needs the ISP's Acrobits cloud id, and ${where(isp)} has none`,
+        'the ISP sets acrobits.cloud_id in its configuration; or leave provisioning.acrobits out',
+      ),
+    );
   }
   return problems;
 }

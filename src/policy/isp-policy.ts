@@ -24,7 +24,12 @@ export interface IspPolicy {
   readonly env: { readonly names: ReadonlySet<string>; readonly prefixes: readonly string[] };
   /** Tenant-file keys that may take `${VAR}` beyond the credentials. */
   readonly envIn: ReadonlySet<EnvField>;
-  readonly hosts: { readonly authority: readonly HostRule[]; readonly graph: readonly HostRule[]; readonly database: readonly HostRule[]; readonly provisioning: readonly HostRule[] };
+  readonly hosts: {
+    readonly authority: readonly HostRule[];
+    readonly graph: readonly HostRule[];
+    readonly database: readonly HostRule[];
+    readonly provisioning: readonly HostRule[];
+  };
   /** Absolute CA files, or folders ending in `/`. */
   readonly caFiles: readonly string[];
   /** Absolute folders tenant files may name files in, besides their own. */

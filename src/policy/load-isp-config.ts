@@ -29,14 +29,30 @@ interface RawIsp {
   registrar?: { hosts?: string[] };
   acrobits?: { cloud_id: string };
   kamailio?: { jsonrpc_url?: string; ctl_socket?: string; kamcmd?: string; timeout_seconds?: number };
-  smtp?: { host: string; port?: number; security?: 'starttls' | 'tls'; user?: string; password_env?: string; from: string; ca_file?: string; timeout_seconds?: number; password_in_body?: boolean };
+  smtp?: {
+    host: string;
+    port?: number;
+    security?: 'starttls' | 'tls';
+    user?: string;
+    password_env?: string;
+    from: string;
+    ca_file?: string;
+    timeout_seconds?: number;
+    password_in_body?: boolean;
+  };
   softphone_hash?: { scheme: 'pbkdf2-sha256'; iterations?: number } | { scheme: 'scrypt'; n?: number; r?: number; p?: number };
 }
 
 /** An ISP configuration with errors: every problem, as file:line:col. */
 export class IspConfigError extends UserError {
   constructor(readonly problems: readonly Problem[]) {
-    super(problems.filter((p) => p.severity === 'error').map(formatProblem).join('\n') || 'invalid ISP configuration', `fix the ISP configuration named by ${ISP_CONFIG_ENV}`);
+    super(
+      problems
+        .filter((p) => p.severity === 'error')
+        .map(formatProblem)
+        .join('\n') || 'invalid ISP configuration',
+      `fix the ISP configuration named by ${ISP_CONFIG_ENV}`,
+    );
     this.name = 'IspConfigError';
   }
 }
@@ -54,7 +70,10 @@ export async function loadIspPolicy(env: Env): Promise<IspPolicy> {
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    throw new UserError(`cannot read the ISP configuration ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)}), named by ${ISP_CONFIG_ENV}`, `check ${ISP_CONFIG_ENV}, or unset it to use the defaults`);
+    throw new UserError(
+      `cannot read the ISP configuration ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)}), named by ${ISP_CONFIG_ENV}`,
+      `check ${ISP_CONFIG_ENV}, or unset it to use the defaults`,
+    );
   }
   const policy = ispPolicyFromText(text, file, path, env);
   cache.set(path, policy);
@@ -68,11 +87,18 @@ export function ispPolicyFromText(text: string, file: string, absolute: string, 
     const expanded = expandEnv(parsed.value, env);
     const value = (expanded.value ?? {}) as RawIsp;
     const schema = validateAgainstSchema('isp.schema.json', value);
-    const group = schema.length === 0 && value.files?.pbx_group !== undefined && (value.files.pbx_mode ?? '0600') === '0600'
-      ? [{ severity: 'error' as const, path: ['files', 'pbx_group'], message: 'files.pbx_group needs files.pbx_mode 0640 or 0660 (0600 gives the group nothing)' }]
-      : [];
+    const group =
+      schema.length === 0 && value.files?.pbx_group !== undefined && (value.files.pbx_mode ?? '0600') === '0600'
+        ? [
+            {
+              severity: 'error' as const,
+              path: ['files', 'pbx_group'],
+              message: 'files.pbx_group needs files.pbx_mode 0640 or 0660 (0600 gives the group nothing)',
+            },
+          ]
+        : [];
     problems.push(...[...expanded.problems, ...schema, ...group].map((p) => toProblem(p, parsed.locator)));
-    if (!hasErrors(problems)) return toPolicy((expanded.value ?? {}), absolute);
+    if (!hasErrors(problems)) return toPolicy(expanded.value ?? {}, absolute);
   }
   throw new IspConfigError(problems);
 }

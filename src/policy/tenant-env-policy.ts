@@ -28,11 +28,17 @@ export function tenantExpandPolicy(isp: IspPolicy): ExpandPolicy {
     },
     variableProblem(name: string) {
       if (isPbxsyncVariable(name)) {
-        return { message: `environment variable ${name} is pbxsync's own and can never be used in a tenant file`, hint: 'tenant files may only use the variables the ISP configuration allows (allow.env)' };
+        return {
+          message: `environment variable ${name} is pbxsync's own and can never be used in a tenant file`,
+          hint: 'tenant files may only use the variables the ISP configuration allows (allow.env)',
+        };
       }
       if (envAllowed(isp, name)) return null;
       const where = isp.file === null ? `no ISP configuration allows it (${ISP_CONFIG_ENV} is not set)` : `the ISP configuration ${isp.file} does not allow it`;
-      return { message: `environment variable ${name} may not be used in a tenant file: ${where}`, hint: `the ISP lists the variables tenant files may use under allow.env (names, or prefixes like ACME_*)` };
+      return {
+        message: `environment variable ${name} may not be used in a tenant file: ${where}`,
+        hint: `the ISP lists the variables tenant files may use under allow.env (names, or prefixes like ACME_*)`,
+      };
     },
     fieldHint(path: YamlPath): string {
       const key = path.join('.');

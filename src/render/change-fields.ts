@@ -3,7 +3,16 @@
  * the username, the extension list, each attribute set or removed, and the credential
  * decision (new passwords as `(sensitive)`, a rewrite with the same passwords as such).
  */
-import { CREDENTIAL_DRIFT_REASONS, type AccountView, type AttributeChange, type CredentialPlan, type CredentialReason, type AccountPart, type SubscriberChange, type UpdateCause } from '../model/plan.js';
+import {
+  CREDENTIAL_DRIFT_REASONS,
+  type AccountView,
+  type AttributeChange,
+  type CredentialPlan,
+  type CredentialReason,
+  type AccountPart,
+  type SubscriberChange,
+  type UpdateCause,
+} from '../model/plan.js';
 import { META } from '../model/subscriber-fields.js';
 
 export interface FieldLine {
@@ -104,9 +113,17 @@ function credentialLines(c: CredentialPlan): FieldLine[] {
   // A secret changed by hand shows as changed, never with its value.
   if (drifted.length > 0) {
     const what = drifted.map((r) => DRIFT_TEXT[r]).join(', ');
-    lines.push({ field: 'credentials', before: null, after: null, sensitive: false, drift: true, note: `${DRIFT_LABEL} (${what}): set back, passwords unchanged` });
+    lines.push({
+      field: 'credentials',
+      before: null,
+      after: null,
+      sensitive: false,
+      drift: true,
+      note: `${DRIFT_LABEL} (${what}): set back, passwords unchanged`,
+    });
   }
-  if (asked.length > 0) lines.push({ field: 'credentials', before: null, after: null, sensitive: false, note: `rewritten, passwords unchanged (${reasonText(asked)})` });
+  if (asked.length > 0)
+    lines.push({ field: 'credentials', before: null, after: null, sensitive: false, note: `rewritten, passwords unchanged (${reasonText(asked)})` });
   return lines;
 }
 

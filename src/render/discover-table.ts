@@ -11,6 +11,10 @@ export function discoverTable(accounts: readonly AccountView[], created: Readonl
   const rows = accounts.map((a) => [primaryExtension(a), a.username, a.displayName, a.upn, created.has(a.objectId) ? 'new' : 'existing'].map(terminalText));
   const header = ['EXTENSION', 'USERNAME', 'NAME', 'UPN', 'STATUS'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(header), ...rows.map(line)].join('\n') + '\n';
 }

@@ -19,7 +19,9 @@ export function domainCheckLines(check: DomainCheck | null): string[] {
   const what = check.reason === 'create' ? 'the tenant is created on it' : 'the tenant moves onto it';
   const lines = [`Domain ${check.domain} (${what}): ${STATE_TEXT[check.state]}${check.detail ? ` (${check.detail})` : ''}.`];
   if (check.state !== 'verified' && check.state !== 'namespace') {
-    lines.push(`The customer's DNS must hold: ${check.record.name} ${check.record.type} "${check.record.value}". apply refuses until it does (pbxsync domain verify checks it).`);
+    lines.push(
+      `The customer's DNS must hold: ${check.record.name} ${check.record.type} "${check.record.value}". apply refuses until it does (pbxsync domain verify checks it).`,
+    );
   }
   return lines;
 }
@@ -34,7 +36,10 @@ export function scopeLine(scope: ScopeSummary | null): string | null {
   if (scope.guests > 0) reasons.push(`${scope.guests} guest${scope.guests === 1 ? '' : 's'}`);
   const other = Object.entries(scope.otherDomains);
   const otherCount = other.reduce((n, [, c]) => n + c, 0);
-  if (otherCount > 0) reasons.push(`${otherCount} of other domains (${other.map(([d, c]) => `${d}: ${c}`).join(', ')}; add a domain to source.scope.domains to take its users in)`);
+  if (otherCount > 0)
+    reasons.push(
+      `${otherCount} of other domains (${other.map(([d, c]) => `${d}: ${c}`).join(', ')}; add a domain to source.scope.domains to take its users in)`,
+    );
   if (scope.excluded > 0) reasons.push(`${scope.excluded} excluded in the file`);
   return `Directory: ${scope.read} users read, ${scope.inScope} in scope; left out: ${reasons.join(', ')}.`;
 }

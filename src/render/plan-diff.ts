@@ -22,7 +22,13 @@ const ACTION: Readonly<Record<SubscriberChange['kind'], string>> = { create: 'cr
 export function changeDiffLines(change: SubscriberChange): string[] {
   const account = change.kind === 'delete' ? change.before : change.after;
   const before = change.kind === 'create' ? [] : accountLines(change.before, HIDDEN);
-  const after = change.kind === 'delete' ? [] : [...accountLines(change.after, change.kind === 'create' ? HIDDEN_ON_CREATE : HIDDEN), ...(change.kind === 'create' || change.kind === 'update' ? credentialLines(change.credentials) : [])];
+  const after =
+    change.kind === 'delete'
+      ? []
+      : [
+          ...accountLines(change.after, change.kind === 'create' ? HIDDEN_ON_CREATE : HIDDEN),
+          ...(change.kind === 'create' || change.kind === 'update' ? credentialLines(change.credentials) : []),
+        ];
   const patch = structuredPatch('before', 'after', text(before), text(after), '', '', { context: 0 });
   const body = patch.hunks.flatMap((h) => h.lines).filter((l) => l.startsWith('+') || l.startsWith('-'));
   return [`@@ ${ACTION[change.kind]} ${heading(account)}${note(change)} @@`, ...body];

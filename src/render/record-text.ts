@@ -5,9 +5,13 @@ type RecordChange = Extract<Change, { entity: 'record' }>;
 
 export function recordLines(change: RecordChange): string[] {
   const lines: string[] = [];
-  const of = <T extends RecordEntry['type']>(list: readonly RecordEntry[], type: T) => list.filter((e): e is Extract<RecordEntry, { type: T }> => e.type === type);
+  const of = <T extends RecordEntry['type']>(list: readonly RecordEntry[], type: T) =>
+    list.filter((e): e is Extract<RecordEntry, { type: T }> => e.type === type);
   const [keyAdd, keyRemove] = [of(change.add, 'key'), of(change.remove, 'key')];
-  if (keyAdd.length > 0) lines.push(keyRemove.length > 0 ? `master key id ${keyRemove.map((k) => k.keyId).join(', ')} → ${keyAdd[0]!.keyId}` : `master key id ${keyAdd[0]!.keyId} recorded`);
+  if (keyAdd.length > 0)
+    lines.push(
+      keyRemove.length > 0 ? `master key id ${keyRemove.map((k) => k.keyId).join(', ')} → ${keyAdd[0]!.keyId}` : `master key id ${keyAdd[0]!.keyId} recorded`,
+    );
   const retired = of(change.add, 'retired').map((e) => e.extension);
   if (retired.length > 0) lines.push(`${count(retired.length, 'number')} retired: ${sample(retired)}`);
   const released = of(change.remove, 'retired').map((e) => e.extension);

@@ -41,7 +41,10 @@ export interface MarkdownOptions {
 
 /** One tenant's plan as a comment (the same format as several). */
 export function renderPlanMarkdown(plan: Plan, options: MarkdownOptions = {}): string {
-  return renderPlansMarkdown([{ file: plan.tenant, tenant: plan.tenant, domain: plan.domain, result: plan.changes.length > 0 ? 'changes' : 'no-changes', plan }], options);
+  return renderPlansMarkdown(
+    [{ file: plan.tenant, tenant: plan.tenant, domain: plan.domain, result: plan.changes.length > 0 ? 'changes' : 'no-changes', plan }],
+    options,
+  );
 }
 
 interface Section {
@@ -74,9 +77,24 @@ export function renderPlansMarkdown(tenants: readonly MarkdownTenant[], options:
 function headLines(tenants: readonly MarkdownTenant[]): string[] {
   const changed = tenants.filter((t) => t.result === 'changes').length;
   const failed = tenants.filter((t) => t.result === 'failed').length;
-  const title = tenants.length === 1 && tenants[0]!.tenant !== null ? `### pbxsync plan: ${markdownCode(tenants[0]!.tenant)} (${text(tenants[0]!.domain ?? '')})` : `### pbxsync plan: ${tenants.length} tenants`;
-  const total = tenants.length === 1 && tenants[0]!.plan ? `**${summaryLine(tenants[0]!.plan)}**` : `**${changed} with changes, ${tenants.length - changed - failed} unchanged, ${failed} failed.**`;
-  return [title, '', total, '', '| tenant | file | result | create | update | disable | delete | safety | warnings | domain |', '|---|---|---|--:|--:|--:|--:|---|--:|---|', ...tenants.map(row), ''];
+  const title =
+    tenants.length === 1 && tenants[0]!.tenant !== null
+      ? `### pbxsync plan: ${markdownCode(tenants[0]!.tenant)} (${text(tenants[0]!.domain ?? '')})`
+      : `### pbxsync plan: ${tenants.length} tenants`;
+  const total =
+    tenants.length === 1 && tenants[0]!.plan
+      ? `**${summaryLine(tenants[0]!.plan)}**`
+      : `**${changed} with changes, ${tenants.length - changed - failed} unchanged, ${failed} failed.**`;
+  return [
+    title,
+    '',
+    total,
+    '',
+    '| tenant | file | result | create | update | disable | delete | safety | warnings | domain |',
+    '|---|---|---|--:|--:|--:|--:|---|--:|---|',
+    ...tenants.map(row),
+    '',
+  ];
 }
 
 function row(t: MarkdownTenant): string {
@@ -99,13 +117,25 @@ function section(t: MarkdownTenant): Section {
   const label = t.tenant === null ? t.file : `${t.tenant} (${t.domain ?? ''})`;
   const p = t.plan;
   if (t.result === 'failed' || !p) {
-    return { tenant: t, open: [`<details><summary>❌ ${htmlText(label)}: failed</summary>`, '', `- ${markdownCode(t.file)}: ${text(t.error ?? 'failed')}`, ''], warnings: [], changes: [], close: ['</details>', ''], shownWarnings: 0, shownChanges: 0 };
+    return {
+      tenant: t,
+      open: [`<details><summary>❌ ${htmlText(label)}: failed</summary>`, '', `- ${markdownCode(t.file)}: ${text(t.error ?? 'failed')}`, ''],
+      warnings: [],
+      changes: [],
+      close: ['</details>', ''],
+      shownWarnings: 0,
+      shownChanges: 0,
+    };
   }
   const open = [`<details><summary>${htmlText(label)}: ${htmlText(summaryLine(p))}</summary>`, ''];
   for (const c of p.changes) {
     if (c.entity !== 'domain') continue;
     if (c.kind === 'create') open.push(`The SIP domain ${markdownCode(c.domain)} will be created.`, '');
-    else open.push(`The tenant moves from ${markdownCode(c.from)} to ${markdownCode(c.to)}: ${c.accounts} accounts with their extensions and settings; usernames, extensions and passwords stay (one change for the safety brake).`, '');
+    else
+      open.push(
+        `The tenant moves from ${markdownCode(c.from)} to ${markdownCode(c.to)}: ${c.accounts} accounts with their extensions and settings; usernames, extensions and passwords stay (one change for the safety brake).`,
+        '',
+      );
   }
   for (const l of domainCheckLines(p.domainCheck)) open.push(`${domainAllowed(p.domainCheck) ? '✅' : '⛔'} ${text(l)}`, '');
   const scope = scopeLine(p.scope);
@@ -160,7 +190,8 @@ function sectionLines(s: Section): string[] {
   const lines = [...s.open];
   if (s.warnings.length > 0) {
     lines.push(`**Warnings (${s.warnings.length}):**`, '', ...s.warnings.slice(0, s.shownWarnings));
-    if (s.shownWarnings < s.warnings.length) lines.push(`- ✂️ ${s.warnings.length - s.shownWarnings} more warning${s.warnings.length - s.shownWarnings === 1 ? '' : 's'} not shown`);
+    if (s.shownWarnings < s.warnings.length)
+      lines.push(`- ✂️ ${s.warnings.length - s.shownWarnings} more warning${s.warnings.length - s.shownWarnings === 1 ? '' : 's'} not shown`);
     lines.push('');
   }
   if (s.changes.length > 0) {
@@ -178,15 +209,23 @@ function sectionLines(s: Section): string[] {
 function cutNote(sections: readonly Section[], options: MarkdownOptions): string[] {
   const cut = sections.filter((s) => s.shownChanges < s.changes.length || s.shownWarnings < s.warnings.length);
   if (cut.length === 0) return [];
-  const named = cut.slice(0, 8).map((s) => `${markdownCode(s.tenant.tenant ?? s.tenant.file)} (${s.changes.length - s.shownChanges} of ${s.changes.length} changes, ${s.warnings.length - s.shownWarnings} of ${s.warnings.length} warnings)`);
+  const named = cut
+    .slice(0, 8)
+    .map(
+      (s) =>
+        `${markdownCode(s.tenant.tenant ?? s.tenant.file)} (${s.changes.length - s.shownChanges} of ${s.changes.length} changes, ${s.warnings.length - s.shownWarnings} of ${s.warnings.length} warnings)`,
+    );
   const more = cut.length > named.length ? ` and ${cut.length - named.length} more tenants` : '';
-  return [`> ✂️ **Cut to fit GitHub's comment limit** (65,536 characters): not shown are ${named.join(', ')}${more}. The counts above are complete. ${fullPlan(options)}`, ''];
+  return [
+    `> ✂️ **Cut to fit GitHub's comment limit** (65,536 characters): not shown are ${named.join(', ')}${more}. The counts above are complete. ${fullPlan(options)}`,
+    '',
+  ];
 }
 
 function fullPlan(options: MarkdownOptions): string {
   return options.savedPlans
     ? `The full plan is the saved plan in ${markdownCode(options.savedPlans)} (\`plan --out\`; in CI, the job's plan artifact); \`pbxsync plan FILE\` prints it as text.`
-    : 'The full plan: save it with `pbxsync plan … --out PATH` (in CI, the job\'s plan artifact), or print it with `pbxsync plan FILE`.';
+    : "The full plan: save it with `pbxsync plan … --out PATH` (in CI, the job's plan artifact), or print it with `pbxsync plan FILE`.";
 }
 
 /** Too many tenants for a section each: the table of tenants with changes or failures, the rest counted. */

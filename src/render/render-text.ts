@@ -12,7 +12,10 @@ import { plainStyle, type Style } from './style.js';
 
 export function renderPlanText(plan: Plan, style: Style = plainStyle): string {
   const lines: string[] = [style.bold(`Tenant ${t(plan.tenant)} (${t(plan.domain)})`), ''];
-  const context = [...domainCheckLines(plan.domainCheck).map((l) => (domainAllowed(plan.domainCheck) ? t(l) : style.warn(t(l)))), ...nonNull(scopeLine(plan.scope)).map(t)];
+  const context = [
+    ...domainCheckLines(plan.domainCheck).map((l) => (domainAllowed(plan.domainCheck) ? t(l) : style.warn(t(l)))),
+    ...nonNull(scopeLine(plan.scope)).map(t),
+  ];
   if (context.length > 0) lines.push(...context, '');
   for (const change of plan.changes) lines.push(...renderChange(change, style), '');
   if (plan.warnings.length > 0) {
@@ -108,4 +111,3 @@ function fieldLine(f: FieldLine, style: Style, created: boolean): string {
 function quote(value: string | null): string {
   return value === null ? '(none)' : quotedText(value);
 }
-

@@ -83,12 +83,7 @@ export function cellText(value: string): string {
 /** By extension, numerically; rows without a numeric extension last; then by UPN. */
 export function sortRows(rows: readonly SpreadsheetRow[]): SpreadsheetRow[] {
   const number = (ext: string): number => (/^\d+$/.test(ext) ? Number(ext) : Number.POSITIVE_INFINITY);
-  return [...rows].sort(
-    (a, b) =>
-      number(a.extension) - number(b.extension) ||
-      compare(a.extension, b.extension) ||
-      compare(a.upn, b.upn),
-  );
+  return [...rows].sort((a, b) => number(a.extension) - number(b.extension) || compare(a.extension, b.extension) || compare(a.upn, b.upn));
 }
 
 function compare(a: string, b: string): number {
@@ -132,7 +127,10 @@ function phoneSetupTable(input: SpreadsheetInput): readonly (readonly string[])[
     ['Transport', setup.transport.toUpperCase()],
     ['Port', String(setup.port)],
     ['', ''],
-    ['How to use', `Each row of "${SUBSCRIBERS_SHEET}" is one phone account: register with its SIP username, SIP domain and SIP password at the registrar above.`],
+    [
+      'How to use',
+      `Each row of "${SUBSCRIBERS_SHEET}" is one phone account: register with its SIP username, SIP domain and SIP password at the registrar above.`,
+    ],
     ['', 'The softphone password is for the softphone/webphone login; it is not the SIP password.'],
     ['', 'Status: new, updated or unchanged by the last apply; disabled accounts cannot register.'],
     ['', 'This file contains passwords: keep it private, give each person only their own row, and delete it once the phones are set up.'],

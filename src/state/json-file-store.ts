@@ -94,7 +94,10 @@ export class JsonFileStore extends EventEmitter implements KeyvStoreAdapter {
       case 'missing':
         return Object.create(null) as Entries;
       case 'symlink':
-        throw new UserError(`the ${this.what} ${this.path} is a symlink, not a pbxsync file; nothing was read`, 'remove the link, and point state.url at the file itself');
+        throw new UserError(
+          `the ${this.what} ${this.path} is a symlink, not a pbxsync file; nothing was read`,
+          'remove the link, and point state.url at the file itself',
+        );
       case 'not-a-file':
         throw new UserError(`the ${this.what} ${this.path} is a folder or another kind of non-file`, 'point state.url at a file (file:PATH), or move it away');
       case 'unreadable':

@@ -45,10 +45,10 @@ class SelfEndingClient extends pg.Client {
 class StateStoreAdapter extends KeyvPostgres {
   // Set by connect(), which KeyvPostgres's constructor calls: `declare` keeps a class field
   // initialiser (run after super()) from resetting them.
-  private declare pool: pg.Pool | undefined;
-  private declare clients: Set<pg.Client>;
+  declare private pool: pg.Pool | undefined;
+  declare private clients: Set<pg.Client>;
   /** Why the constructor's CREATE TABLE failed, if it did: later queries then find no table. */
-  private declare createError: unknown;
+  declare private createError: unknown;
 
   override async connect(): Promise<(sql: string, values?: unknown) => Promise<Rows>> {
     const target = parsePgUrl(String(this.opts.uri), (this.opts as { label?: string }).label);

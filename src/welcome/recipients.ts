@@ -28,7 +28,9 @@ export function askedTargets(plan: Plan, names: readonly string[] | 'all'): { ta
   const active = plan.accounts.filter((a) => a.status === 'active');
   if (names === 'all') return { targets: active.map((account) => ({ account, reason: 'asked' as const })).sort(byName), unknown: [] };
   const wanted = new Set(names.map((n) => n.toLowerCase()));
-  const targets = active.filter((a) => wanted.has(a.upn.toLowerCase()) || wanted.has(a.objectId.toLowerCase())).map((account) => ({ account, reason: 'asked' as const }));
+  const targets = active
+    .filter((a) => wanted.has(a.upn.toLowerCase()) || wanted.has(a.objectId.toLowerCase()))
+    .map((account) => ({ account, reason: 'asked' as const }));
   const found = new Set(targets.flatMap((t) => [t.account.upn.toLowerCase(), t.account.objectId.toLowerCase()]));
   return { targets: targets.sort(byName), unknown: names.filter((n) => !found.has(n.toLowerCase())) };
 }

@@ -70,8 +70,12 @@ function smtpPassword(config: SmtpConfig, env: NodeJS.ProcessEnv): string | unde
   const value = name === undefined ? undefined : env[name];
   if (value === undefined || value === '') {
     throw new UserError(
-      name === undefined ? 'smtp.user is set but smtp.password_env is not: no SMTP password' : `the SMTP password variable ${name} (smtp.password_env) is not set`,
-      name === undefined ? 'name the environment variable that holds the password in smtp.password_env of the ISP configuration' : `export ${name} with the SMTP password of ${config.user}`,
+      name === undefined
+        ? 'smtp.user is set but smtp.password_env is not: no SMTP password'
+        : `the SMTP password variable ${name} (smtp.password_env) is not set`,
+      name === undefined
+        ? 'name the environment variable that holds the password in smtp.password_env of the ISP configuration'
+        : `export ${name} with the SMTP password of ${config.user}`,
     );
   }
   return value;

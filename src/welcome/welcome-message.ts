@@ -11,9 +11,16 @@ export interface WelcomeText {
   readonly attachmentName: string;
 }
 
-export function welcomeText(row: SpreadsheetRow, reason: WelcomeReason, ctx: { tenant: string; subject: string; setup: SpreadsheetPhoneSetup; passwordInBody: boolean }): WelcomeText {
+export function welcomeText(
+  row: SpreadsheetRow,
+  reason: WelcomeReason,
+  ctx: { tenant: string; subject: string; setup: SpreadsheetPhoneSetup; passwordInBody: boolean },
+): WelcomeText {
   const { setup } = ctx;
-  const why = reason === 'rotated' ? `the passwords of your phone account at ${ctx.tenant} have changed: phones still using the old ones stop working` : `your phone account at ${ctx.tenant} is ready`;
+  const why =
+    reason === 'rotated'
+      ? `the passwords of your phone account at ${ctx.tenant} have changed: phones still using the old ones stop working`
+      : `your phone account at ${ctx.tenant} is ready`;
   const lines = [
     `Hello ${oneLine(row.displayName)},`,
     '',

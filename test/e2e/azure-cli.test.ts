@@ -84,7 +84,12 @@ describe('plan and apply from Entra ID', () => {
     expect(plan.stderr).toContain('read 40 users from the directory');
     expect(plan.stdout).toBe(expected);
     // The first read: the delta link for now, one page of /users, and the domains.
-    expect(em.graphRequests().map((r) => r.path).sort()).toEqual(['/v1.0/domains', '/v1.0/users', '/v1.0/users/delta']);
+    expect(
+      em
+        .graphRequests()
+        .map((r) => r.path)
+        .sort(),
+    ).toEqual(['/v1.0/domains', '/v1.0/users', '/v1.0/users/delta']);
     const cacheFile = join(dir, 'acme.pbxsync-cache.json');
 
     expect((await run('apply', 'tenant.yaml', '--auto-approve', '--no-spreadsheet')).status).toBe(0);
@@ -178,7 +183,10 @@ describe('discover and consent', () => {
 
     const copy = await initialisedExample();
     cpSync(join(dir, 'saved.json'), join(copy.dir, 'directory.json'));
-    const fromSaved = await pbxsyncAsync(['plan', 'tenant.yaml'], { cwd: copy.dir, env: { ...copy.env, PBXSYNC_MASTER_KEY_FILE: env.PBXSYNC_MASTER_KEY_FILE } });
+    const fromSaved = await pbxsyncAsync(['plan', 'tenant.yaml'], {
+      cwd: copy.dir,
+      env: { ...copy.env, PBXSYNC_MASTER_KEY_FILE: env.PBXSYNC_MASTER_KEY_FILE },
+    });
     expect(fromSaved.stdout).toBe(await snapshotPlan());
   });
 
@@ -221,13 +229,18 @@ describe('discover and consent', () => {
     editSource({ tenant_id: 'organizations' });
     const r = await run('discover', 'tenant.yaml', '--device-code');
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^tenant\.yaml:\d+:\d+: error: source\.tenant_id 'organizations' is a multi-tenant alias; pbxsync signs in to one customer's directory$/m);
+    expect(r.stderr).toMatch(
+      /^tenant\.yaml:\d+:\d+: error: source\.tenant_id 'organizations' is a multi-tenant alias; pbxsync signs in to one customer's directory$/m,
+    );
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(em.log).toEqual([]);
   });
 
   it('azure consent-url prints the admin consent URL and the permissions, even before the secret is set', async () => {
-    const r = await pbxsyncAsync(['azure', 'consent-url', 'tenant.yaml'], { cwd: dir, env: { PBXSYNC_MASTER_KEY_FILE: env.PBXSYNC_MASTER_KEY_FILE, PBXSYNC_ISP_CONFIG: env.PBXSYNC_ISP_CONFIG } });
+    const r = await pbxsyncAsync(['azure', 'consent-url', 'tenant.yaml'], {
+      cwd: dir,
+      env: { PBXSYNC_MASTER_KEY_FILE: env.PBXSYNC_MASTER_KEY_FILE, PBXSYNC_ISP_CONFIG: env.PBXSYNC_ISP_CONFIG },
+    });
     expect(r.status).toBe(0);
     expect(r.stdout.split('\n')[0]).toBe(`${em.url}/${TENANT_ID}/adminconsent?client_id=${CLIENT_ID}`);
     for (const p of ['User.Read.All', 'GroupMember.Read.All', 'Domain.Read.All']) expect(r.stdout).toContain(`  ${p}\n`);
@@ -276,6 +289,9 @@ describe('clear errors', () => {
     const { port } = server.address() as { port: number };
     await new Promise<void>((resolve) => server.close(() => resolve()));
     editSource({ graph_endpoint: `https://127.0.0.1:${port}` });
-    expectOneLineError(await run('plan', 'tenant.yaml'), new RegExp(`^error: cannot reach Microsoft Graph at https://127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\)$`));
+    expectOneLineError(
+      await run('plan', 'tenant.yaml'),
+      new RegExp(`^error: cannot reach Microsoft Graph at https://127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\)$`),
+    );
   });
 });

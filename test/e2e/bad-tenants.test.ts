@@ -9,7 +9,9 @@ import { ROOT, pbxsync, scratchDir } from '../support/cli.js';
 import { testIspConfig } from '../support/isp.js';
 
 const FOLDER = join(ROOT, 'test', 'fixtures', 'bad-tenants');
-const files = readdirSync(FOLDER).filter((f) => f.endsWith('.yaml')).sort();
+const files = readdirSync(FOLDER)
+  .filter((f) => f.endsWith('.yaml'))
+  .sort();
 
 function expectation(file: string): { line: number; col: number; text: string } {
   const m = /^# expect: (\d+):(\d+) (.+)$/m.exec(readFileSync(join(FOLDER, file), 'utf8'));
@@ -25,7 +27,10 @@ describe('bad tenant files', () => {
       it(`${command[0]} ${file}`, () => {
         const dir = scratchDir('pbxsync-bad-');
         copyFileSync(join(FOLDER, file), join(dir, file));
-        const r = pbxsync([command[0]!, file, ...command.slice(1)], { cwd: dir, env: { PBXSYNC_MASTER_KEY: Buffer.alloc(32, 3).toString('base64'), PBXSYNC_ISP_CONFIG: testIspConfig() } });
+        const r = pbxsync([command[0]!, file, ...command.slice(1)], {
+          cwd: dir,
+          env: { PBXSYNC_MASTER_KEY: Buffer.alloc(32, 3).toString('base64'), PBXSYNC_ISP_CONFIG: testIspConfig() },
+        });
         const want = expectation(file);
         expect(r.status).toBe(1);
         const line = r.stderr.split('\n').find((l) => l.startsWith(`${file}:${want.line}:${want.col}:`));

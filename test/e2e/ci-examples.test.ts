@@ -60,7 +60,11 @@ describe('the workflow files', () => {
     called.add('plan.sh'); // also called by fetch-pr-plans.sh
     expect([...called].sort()).toEqual(scripts);
     for (const script of scripts) expect(statSync(join(CI, 'scripts', script)).mode & 0o111, script).not.toBe(0);
-    const check = spawnSync('shellcheck', scripts.filter((f) => f.endsWith('.sh')).map((f) => join(CI, 'scripts', f)), { encoding: 'utf8' });
+    const check = spawnSync(
+      'shellcheck',
+      scripts.filter((f) => f.endsWith('.sh')).map((f) => join(CI, 'scripts', f)),
+      { encoding: 'utf8' },
+    );
     if (check.error === undefined) expect(check.status, check.stdout).toBe(0);
   });
 
@@ -171,13 +175,26 @@ describe.skipIf(!TOOLS)('the GitHub Actions jobs, run in order', () => {
     const HEAD = 'a'.repeat(40);
     const MAIN = 'b'.repeat(40);
     const ghState = join(scratch, 'gh.json');
-    writeFileSync(ghState, JSON.stringify({
-      calls: [], comments: [{ id: 1, issue: 7, user: { login: 'someone' }, body: '<!-- pbxsync-plan --> planted by a contributor' }], nextId: 100, artifacts,
-      pulls: { [MAIN]: [{ number: 7, merged_at: '2026-12-01T00:00:00Z', base: { ref: 'main' }, head: { sha: HEAD } }] },
-      runs: [{ databaseId: 5001, workflow: 'pbxsync-plan.yml', headSha: HEAD, status: 'success', artifacts: [`pbxsync-plans-${HEAD}`] }],
-    }));
+    writeFileSync(
+      ghState,
+      JSON.stringify({
+        calls: [],
+        comments: [{ id: 1, issue: 7, user: { login: 'someone' }, body: '<!-- pbxsync-plan --> planted by a contributor' }],
+        nextId: 100,
+        artifacts,
+        pulls: { [MAIN]: [{ number: 7, merged_at: '2026-12-01T00:00:00Z', base: { ref: 'main' }, head: { sha: HEAD } }] },
+        runs: [{ databaseId: 5001, workflow: 'pbxsync-plan.yml', headSha: HEAD, status: 'success', artifacts: [`pbxsync-plans-${HEAD}`] }],
+      }),
+    );
     const gh = () => JSON.parse(readFileSync(ghState, 'utf8')) as { comments: { id: number; user: { login: string }; body: string }[]; calls: string[][] };
-    const github = (sha: string) => ({ repository: 'isp/tenants', sha, server_url: 'https://github.example', run_id: 5001, token: 'ghs_fake', event: { pull_request: { number: 7, head: { sha: HEAD } } } });
+    const github = (sha: string) => ({
+      repository: 'isp/tenants',
+      sha,
+      server_url: 'https://github.example',
+      run_id: 5001,
+      token: 'ghs_fake',
+      event: { pull_request: { number: 7, head: { sha: HEAD } } },
+    });
     const common = { repo, scratch, artifacts, env: { ...env, FAKE_GH_STATE: ghState }, ...(ONE_TENANT ? { override: ONE_TENANT } : {}) };
     const contexts = (sha: string, extra: Record<string, unknown> = {}) => ({ secrets, vars: { PBXSYNC_PACKAGE: 'pbxsync' }, github: github(sha), ...extra });
     const planWorkflow = join(GITHUB, 'pbxsync-plan.yml');
@@ -270,7 +287,8 @@ describe.skipIf(!TOOLS)('the GitLab CI jobs, run in order', () => {
         const path = req.url!.replace(/\?.*/, '');
         const m = /\/notes\/(\d+)$/.exec(path);
         if (req.method === 'GET' && path === '/api/v4/user') return send({ id: 42 });
-        if (req.method === 'GET' && path === `/api/v4/projects/12/repository/commits/${MAIN_SHA}/merge_requests`) return send([{ iid: 3, sha: MR_SHA, state: 'merged', target_branch: 'main' }]);
+        if (req.method === 'GET' && path === `/api/v4/projects/12/repository/commits/${MAIN_SHA}/merge_requests`)
+          return send([{ iid: 3, sha: MR_SHA, state: 'merged', target_branch: 'main' }]);
         if (req.method === 'GET' && path === '/api/v4/projects/12/merge_requests/3/pipelines') return send([{ id: 900, sha: MR_SHA, status: 'success' }]);
         if (req.method === 'GET' && path === '/api/v4/projects/12/pipelines/900/jobs') return send([{ id: 901, name: 'pbxsync:plan' }]);
         const artifact = /^\/api\/v4\/projects\/12\/jobs\/901\/artifacts\/(.+)$/.exec(path);
@@ -279,7 +297,8 @@ describe.skipIf(!TOOLS)('the GitLab CI jobs, run in order', () => {
           return existsSync(file) ? res.writeHead(200).end(readFileSync(file)) : res.writeHead(404).end('{}');
         }
         if (req.method === 'GET' && path.endsWith('/notes')) return send(notes);
-        if (req.method === 'POST' && path.endsWith('/notes')) return send(notes[notes.push({ id: 200 + notes.length, author: { id: 42 }, body: JSON.parse(body).body }) - 1]);
+        if (req.method === 'POST' && path.endsWith('/notes'))
+          return send(notes[notes.push({ id: 200 + notes.length, author: { id: 42 }, body: JSON.parse(body).body }) - 1]);
         if (req.method === 'PUT' && m) {
           const note = notes.find((n) => n.id === Number(m[1]));
           if (!note) return res.writeHead(404).end('{}');

@@ -33,14 +33,28 @@ const hasZsh = spawnSync('zsh', ['-fc', 'true']).status === 0;
 /** What bash's completion function offers for the words typed (the last one being completed). */
 function bashComplete(words: string[]): string[] {
   const quoted = words.map((w) => `'${w}'`).join(' ');
-  const r = spawnSync('bash', ['--norc', '--noprofile', '-c', `source "$1"; COMP_WORDS=(${quoted}); COMP_CWORD=${words.length - 1}; _pbxsync_bash; printf '%s\\n' "\${COMPREPLY[@]}"`, 'bash', bashScript], {
-    cwd: dir,
-    encoding: 'utf8',
-    timeout: 20_000,
-  });
+  const r = spawnSync(
+    'bash',
+    [
+      '--norc',
+      '--noprofile',
+      '-c',
+      `source "$1"; COMP_WORDS=(${quoted}); COMP_CWORD=${words.length - 1}; _pbxsync_bash; printf '%s\\n' "\${COMPREPLY[@]}"`,
+      'bash',
+      bashScript,
+    ],
+    {
+      cwd: dir,
+      encoding: 'utf8',
+      timeout: 20_000,
+    },
+  );
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
-  return r.stdout.split('\n').filter((l) => l !== '').sort();
+  return r.stdout
+    .split('\n')
+    .filter((l) => l !== '')
+    .sort();
 }
 
 describe('bash', () => {

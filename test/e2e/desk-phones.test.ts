@@ -29,7 +29,10 @@ function setTenant(edit: (text: string) => string): void {
 
 const withPhones = (text: string, aliceGeneration?: number) =>
   text
-    .replace('  alice.johnson@acme.com:\n', `  alice.johnson@acme.com:\n${aliceGeneration ? `    generation: ${aliceGeneration}\n` : ''}    phones:\n      - { mac: "00:15:65:AA:BB:01", model: yealink }\n`)
+    .replace(
+      '  alice.johnson@acme.com:\n',
+      `  alice.johnson@acme.com:\n${aliceGeneration ? `    generation: ${aliceGeneration}\n` : ''}    phones:\n      - { mac: "00:15:65:AA:BB:01", model: yealink }\n`,
+    )
     .replace('  grace.hopper@acme.com:\n', '  grace.hopper@acme.com:\n    phones: [{ mac: 0004F2AABB02, model: polycom }]\n')
     .replace(`  ${VICTOR}:\n`, `  ${VICTOR}:\n    phones: [{ mac: 00-0b-82-aa-bb-03, model: grandstream }]\n`);
 
@@ -43,7 +46,11 @@ describe('desk phone provisioning files', () => {
     expect(first.status, first.stderr).toBe(0);
     expect(first.stderr).toContain('phone provisioning files in');
 
-    expect(readdirSync(phones()).filter((n) => n !== '.pbxsync-tenant').sort()).toEqual(['000000000000.cfg', '0004f2aabb02-phone.cfg', '001565aabb01.cfg', 'cfg000b82aabb03.xml']);
+    expect(
+      readdirSync(phones())
+        .filter((n) => n !== '.pbxsync-tenant')
+        .sort(),
+    ).toEqual(['000000000000.cfg', '0004f2aabb02-phone.cfg', '001565aabb01.cfg', 'cfg000b82aabb03.xml']);
     expect(statSync(phones()).mode & 0o777).toBe(0o700);
     for (const name of readdirSync(phones())) expect({ name, mode: statSync(join(phones(), name)).mode & 0o777 }).toEqual({ name, mode: 0o600 });
 
@@ -65,11 +72,15 @@ describe('desk phone provisioning files', () => {
     expect(rotate.status, rotate.stderr).toBe(0);
     expect(rotate.stderr).toMatch(/phone provisioning files in .*: 1 written, 0 removed, 3 unchanged/);
     expect(read('001565aabb01.cfg')).toContain(`account.1.password = ${sip(ALICE, 2)}\n`);
-    for (const name of ['000000000000.cfg', '0004f2aabb02-phone.cfg', 'cfg000b82aabb03.xml']) expect({ name, mtime: statSync(join(phones(), name)).mtimeMs }).toEqual({ name, mtime: before[name] });
+    for (const name of ['000000000000.cfg', '0004f2aabb02-phone.cfg', 'cfg000b82aabb03.xml'])
+      expect({ name, mtime: statSync(join(phones(), name)).mtimeMs }).toEqual({ name, mtime: before[name] });
 
     // Grace leaves the directory's scope: her phone's file and the Polycom master go.
     const directory = join(dir, 'directory.json');
-    writeFileSync(directory, readFileSync(directory, 'utf8').replace(/("userPrincipalName": "grace\.hopper@acme\.com"[\s\S]*?"accountEnabled": )true/, '$1false'));
+    writeFileSync(
+      directory,
+      readFileSync(directory, 'utf8').replace(/("userPrincipalName": "grace\.hopper@acme\.com"[\s\S]*?"accountEnabled": )true/, '$1false'),
+    );
     const leave = run('apply', 'tenant.yaml', '--auto-approve');
     expect(leave.status, leave.stderr).toBe(0);
     expect(leave.stdout).toContain('1 disabled');

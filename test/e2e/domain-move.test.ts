@@ -82,59 +82,67 @@ function moveTo(file: string, domain: string): void {
 describe.each(backends)('$name', (backend) => {
   const title = (t: string) => (backend.skip ? `${t} (${backend.skip})` : t);
 
-  it.skipIf(backend.skip)(title('moves every row of the tenant to its new domain, as one change, with the same numbers and passwords'), { timeout: 120_000 }, async () => {
-    const url = await backend.fresh();
-    const t = bigTenant(12, { pbxUrl: url });
-    expect(pbxsync(['apply', 'tenant.yaml', '--auto-approve'], { cwd: t.dir, env: t.env }).status).toBe(0);
-    const before = await sheet(join(t.dir, 'acme-credentials.xlsx'));
-    moveTo(t.file, 'moved.example');
-    const plan = pbxsync(['plan', 'tenant.yaml', '--detailed-exitcode'], { cwd: t.dir, env: t.env });
-    expect(plan.status, plan.stderr).toBe(2);
-    expect(plan.stdout).toMatch(/^ {2}~ domain acme\.com → moved\.example \(did acme\): the tenant moves$/m);
-    expect(plan.stdout).toContain('Plan: 1 domain move (acme.com → moved.example), 0 to create, 0 to update, 0 to disable, 0 to delete.');
-    expect(plan.stdout).toMatch(/Domain moved\.example \(the tenant moves onto it\): lies under the ISP's own namespace/);
+  it.skipIf(backend.skip)(
+    title('moves every row of the tenant to its new domain, as one change, with the same numbers and passwords'),
+    { timeout: 120_000 },
+    async () => {
+      const url = await backend.fresh();
+      const t = bigTenant(12, { pbxUrl: url });
+      expect(pbxsync(['apply', 'tenant.yaml', '--auto-approve'], { cwd: t.dir, env: t.env }).status).toBe(0);
+      const before = await sheet(join(t.dir, 'acme-credentials.xlsx'));
+      moveTo(t.file, 'moved.example');
+      const plan = pbxsync(['plan', 'tenant.yaml', '--detailed-exitcode'], { cwd: t.dir, env: t.env });
+      expect(plan.status, plan.stderr).toBe(2);
+      expect(plan.stdout).toMatch(/^ {2}~ domain acme\.com → moved\.example \(did acme\): the tenant moves$/m);
+      expect(plan.stdout).toContain('Plan: 1 domain move (acme.com → moved.example), 0 to create, 0 to update, 0 to disable, 0 to delete.');
+      expect(plan.stdout).toMatch(/Domain moved\.example \(the tenant moves onto it\): lies under the ISP's own namespace/);
 
-    const apply = pbxsync(['apply', 'tenant.yaml', '--auto-approve'], { cwd: t.dir, env: t.env });
-    expect(apply.status, apply.stderr).toBe(0);
-    const rows = await backend.rows(url);
-    expect(rows['domain']!.map((r) => [r.domain, r.did])).toEqual([['moved.example', 'acme']]);
-    for (const table of ['subscriber', 'usr_preferences']) expect(new Set(rows[table]!.map((r) => r.domain))).toEqual(new Set(['moved.example']));
-    expect(new Set(rows['dbaliases']!.flatMap((r) => [r.alias_domain, r.domain]))).toEqual(new Set(['moved.example']));
-    const after = await sheet(join(t.dir, 'acme-credentials.xlsx'));
-    expect(after.map((r) => ({ ...r, domain: 'acme.com' }))).toEqual(before);
-    expect(new Set(after.map((r) => r.domain))).toEqual(new Set(['moved.example']));
-    for (const r of after) {
-      const sub = rows['subscriber']!.find((s) => s.username === r.username)!;
-      expect(sub.ha1).toBe(md5(`${r.username}:moved.example:${r.password}`));
-      expect(sub.ha1b).toBe(md5(`${r.username}@moved.example:moved.example:${r.password}`));
-    }
-    expect(pbxsync(['plan', 'tenant.yaml', '--detailed-exitcode'], { cwd: t.dir, env: t.env }).status).toBe(0);
-  });
+      const apply = pbxsync(['apply', 'tenant.yaml', '--auto-approve'], { cwd: t.dir, env: t.env });
+      expect(apply.status, apply.stderr).toBe(0);
+      const rows = await backend.rows(url);
+      expect(rows['domain']!.map((r) => [r.domain, r.did])).toEqual([['moved.example', 'acme']]);
+      for (const table of ['subscriber', 'usr_preferences']) expect(new Set(rows[table]!.map((r) => r.domain))).toEqual(new Set(['moved.example']));
+      expect(new Set(rows['dbaliases']!.flatMap((r) => [r.alias_domain, r.domain]))).toEqual(new Set(['moved.example']));
+      const after = await sheet(join(t.dir, 'acme-credentials.xlsx'));
+      expect(after.map((r) => ({ ...r, domain: 'acme.com' }))).toEqual(before);
+      expect(new Set(after.map((r) => r.domain))).toEqual(new Set(['moved.example']));
+      for (const r of after) {
+        const sub = rows['subscriber']!.find((s) => s.username === r.username)!;
+        expect(sub.ha1).toBe(md5(`${r.username}:moved.example:${r.password}`));
+        expect(sub.ha1b).toBe(md5(`${r.username}@moved.example:moved.example:${r.password}`));
+      }
+      expect(pbxsync(['plan', 'tenant.yaml', '--detailed-exitcode'], { cwd: t.dir, env: t.env }).status).toBe(0);
+    },
+  );
 
-  it.skipIf(backend.skip)(title("refuses a move onto another tenant's domain, and a move killed half-way leaves the old domain intact"), { timeout: 120_000 }, async () => {
-    const url = await backend.fresh();
-    const acme = bigTenant(8, { pbxUrl: url });
-    const globex = bigTenant(3, { tenant: 'globex', domain: 'globex.com', pbxUrl: url });
-    expect(pbxsync(['apply', 'tenant.yaml', '--auto-approve'], { cwd: acme.dir, env: acme.env }).status).toBe(0);
-    expect(pbxsync(['apply', 'tenant.yaml', '--auto-approve'], { cwd: globex.dir, env: globex.env }).status).toBe(0);
-    const before = await backend.rows(url);
+  it.skipIf(backend.skip)(
+    title("refuses a move onto another tenant's domain, and a move killed half-way leaves the old domain intact"),
+    { timeout: 120_000 },
+    async () => {
+      const url = await backend.fresh();
+      const acme = bigTenant(8, { pbxUrl: url });
+      const globex = bigTenant(3, { tenant: 'globex', domain: 'globex.com', pbxUrl: url });
+      expect(pbxsync(['apply', 'tenant.yaml', '--auto-approve'], { cwd: acme.dir, env: acme.env }).status).toBe(0);
+      expect(pbxsync(['apply', 'tenant.yaml', '--auto-approve'], { cwd: globex.dir, env: globex.env }).status).toBe(0);
+      const before = await backend.rows(url);
 
-    moveTo(acme.file, 'globex.com');
-    const onto = pbxsync(['apply', 'tenant.yaml', '--auto-approve'], { cwd: acme.dir, env: acme.env });
-    expect(onto.status).toBe(1);
-    expect(onto.stderr).toMatch(/^error: domain globex\.com belongs to tenant 'globex' \(its did\), but this file is tenant 'acme'; nothing was changed$/m);
-    expect(await backend.rows(url)).toEqual(before);
+      moveTo(acme.file, 'globex.com');
+      const onto = pbxsync(['apply', 'tenant.yaml', '--auto-approve'], { cwd: acme.dir, env: acme.env });
+      expect(onto.status).toBe(1);
+      expect(onto.stderr).toMatch(/^error: domain globex\.com belongs to tenant 'globex' \(its did\), but this file is tenant 'acme'; nothing was changed$/m);
+      expect(await backend.rows(url)).toEqual(before);
 
-    moveTo(acme.file, 'moved.example');
-    const doomed = startPbxsync(['apply', 'tenant.yaml', '--auto-approve'], { cwd: acme.dir, env: { ...acme.env, PBXSYNC_TEST_HOLD_TX_MS: '600000' } });
-    await doomed.waitFor(new RegExp(HOLD_MARKER));
-    doomed.child.kill('SIGKILL');
-    expect((await doomed.exited).signal).toBe('SIGKILL');
-    expect(await backend.rows(url)).toEqual(before);
-    const again = pbxsync(['apply', 'tenant.yaml', '--auto-approve', '--lock-timeout', '10s'], { cwd: acme.dir, env: acme.env });
-    expect(again.status, again.stderr).toBe(0);
-    const rows = await backend.rows(url);
-    expect(rows['domain']!.map((r) => r.domain).sort()).toEqual(['globex.com', 'moved.example']);
-    expect(rows['subscriber']!.filter((r) => r.domain === 'globex.com')).toEqual(before['subscriber']!.filter((r) => r.domain === 'globex.com'));
-  });
+      moveTo(acme.file, 'moved.example');
+      const doomed = startPbxsync(['apply', 'tenant.yaml', '--auto-approve'], { cwd: acme.dir, env: { ...acme.env, PBXSYNC_TEST_HOLD_TX_MS: '600000' } });
+      await doomed.waitFor(new RegExp(HOLD_MARKER));
+      doomed.child.kill('SIGKILL');
+      expect((await doomed.exited).signal).toBe('SIGKILL');
+      expect(await backend.rows(url)).toEqual(before);
+      const again = pbxsync(['apply', 'tenant.yaml', '--auto-approve', '--lock-timeout', '10s'], { cwd: acme.dir, env: acme.env });
+      expect(again.status, again.stderr).toBe(0);
+      const rows = await backend.rows(url);
+      expect(rows['domain']!.map((r) => r.domain).sort()).toEqual(['globex.com', 'moved.example']);
+      expect(rows['subscriber']!.filter((r) => r.domain === 'globex.com')).toEqual(before['subscriber']!.filter((r) => r.domain === 'globex.com'));
+    },
+  );
 });

@@ -60,7 +60,9 @@ describe.skipIf(DNSMASQ_SKIP !== undefined)('pbxsync domain verify (dnsmasq)', (
     expect(r.stderr).toBe('');
     expect(r.stdout).toContain(`_pbxsync.acme.com TXT "${t.record.value}"`);
     expect(r.stdout).toContain(`Not found: _pbxsync.acme.com does not exist (NXDOMAIN from ${dns.server}).\n`);
-    expect(r.stdout).toMatch(/^Next: the customer's DNS admin creates the record above in the zone of acme\.com; .*TTL.*; to wait for it: pbxsync domain verify .* --wait 1h\.$/m);
+    expect(r.stdout).toMatch(
+      /^Next: the customer's DNS admin creates the record above in the zone of acme\.com; .*TTL.*; to wait for it: pbxsync domain verify .* --wait 1h\.$/m,
+    );
   });
 
   it("exits 1 on another domain's token, saying so", async () => {
@@ -126,15 +128,24 @@ describe.skipIf(DNSMASQ_SKIP !== undefined)('pbxsync domain verify (dnsmasq)', (
     const viaIsp = await pbxsyncAsync(['domain', 'verify', t.file], { cwd: t.dir, env });
     expect(viaIsp.status).toBe(0);
     expect(viaIsp.stdout).toContain(`(answer from ${dns.server})`);
-    expect(viaIsp.stderr).toMatch(/^warning: no SIP record of acme\.com points at the registrar \(sip\.isp\.test\): it has no _sip\._udp, _sip\._tcp, _sips\._tcp SRV record and no A\/AAAA record; .*\n$/);
+    expect(viaIsp.stderr).toMatch(
+      /^warning: no SIP record of acme\.com points at the registrar \(sip\.isp\.test\): it has no _sip\._udp, _sip\._tcp, _sips\._tcp SRV record and no A\/AAAA record; .*\n$/,
+    );
     const overridden = await pbxsyncAsync(['domain', 'verify', t.file, '--dns-server', closed], { cwd: t.dir, env });
     expect(overridden.status).toBe(1);
     expect(overridden.stdout).toContain(`${closed} refused the query`);
   });
 
-  it("needs no secret: an azure source whose client secret is not set yet", async () => {
+  it('needs no secret: an azure source whose client secret is not set yet', async () => {
     const t = tenant();
-    editTenantFile(t.file, (doc) => doc.set('source', { type: 'azure', tenant_id: 'contoso.onmicrosoft.com', client_id: '11111111-2222-3333-4444-555555555555', client_secret: '${ACME_GRAPH_SECRET}' }));
+    editTenantFile(t.file, (doc) =>
+      doc.set('source', {
+        type: 'azure',
+        tenant_id: 'contoso.onmicrosoft.com',
+        client_id: '11111111-2222-3333-4444-555555555555',
+        client_secret: '${ACME_GRAPH_SECRET}',
+      }),
+    );
     const dns = await startDnsmasq([LOCAL, `--txt-record=${t.record.name},${t.record.value}`]);
     const r = await pbxsyncAsync(['domain', 'verify', t.file, '--dns-server', dns.server], { cwd: t.dir, env: t.env });
     expect(r.stderr).toBe('');
@@ -144,7 +155,10 @@ describe.skipIf(DNSMASQ_SKIP !== undefined)('pbxsync domain verify (dnsmasq)', (
   it('--wait succeeds once the record appears (dnsmasq restarted with it while the command waits)', async () => {
     const t = tenant();
     const before = await startDnsmasq([LOCAL]);
-    const cli = startPbxsync(['domain', 'verify', t.file, '--dns-server', before.server, '--wait', '30s', '--poll-interval', '100ms'], { cwd: t.dir, env: t.env });
+    const cli = startPbxsync(['domain', 'verify', t.file, '--dns-server', before.server, '--wait', '30s', '--poll-interval', '100ms'], {
+      cwd: t.dir,
+      env: t.env,
+    });
     // The first check has been made and failed: the command says it is waiting.
     await cli.waitFor(/Not verified yet \(not found\); checking again for up to 30s/);
     await before.stop();
@@ -171,7 +185,10 @@ describe.skipIf(DNSMASQ_SKIP !== undefined)('pbxsync domain verify (dnsmasq)', (
     const t = tenant();
     const dns = await startDnsmasq([LOCAL]);
     const started = Date.now();
-    const r = await pbxsyncAsync(['domain', 'verify', t.file, '--dns-server', dns.server, '--wait', '1s', '--poll-interval', '200ms'], { cwd: t.dir, env: t.env });
+    const r = await pbxsyncAsync(['domain', 'verify', t.file, '--dns-server', dns.server, '--wait', '1s', '--poll-interval', '200ms'], {
+      cwd: t.dir,
+      env: t.env,
+    });
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/^Not found after waiting 1s \(\d+ checks\): _pbxsync\.acme\.com does not exist/m);
     expect(Date.now() - started).toBeLessThan(10_000); // bounded by --wait (plus Node's start)

@@ -51,7 +51,11 @@ function planJson(): { changes: JsonChange[]; summary: { update: number } } {
 }
 
 function causes(): Record<string, JsonChange['cause']> {
-  return Object.fromEntries(planJson().changes.filter((c) => c.entity === 'subscriber').map((c) => [c.after!.username, c.cause]));
+  return Object.fromEntries(
+    planJson()
+      .changes.filter((c) => c.entity === 'subscriber')
+      .map((c) => [c.after!.username, c.cause]),
+  );
 }
 
 /** apply sets everything back: the next plan has nothing to do (exit 0 with --detailed-exitcode). */
@@ -117,9 +121,13 @@ describe('drift on a SQLite PBX: managed rows changed by hand', () => {
          SELECT uuid, username, domain, 'forward_always', 0, '+15550001111' FROM usr_preferences WHERE username = 'chen.wei' AND attribute = 'upn'`);
     const plan = run('plan', 'tenant.yaml', '--detailed-exitcode');
     expect(plan.status, plan.stderr).toBe(2);
-    expect(plan.stdout).toMatch(/~ 1001 +alice\.johnson .*\(changed outside pbxsync: set back\)\n +caller_id: +"\+19995550000" → "\+12125550100" +\(changed outside pbxsync\)/);
+    expect(plan.stdout).toMatch(
+      /~ 1001 +alice\.johnson .*\(changed outside pbxsync: set back\)\n +caller_id: +"\+19995550000" → "\+12125550100" +\(changed outside pbxsync\)/,
+    );
     expect(plan.stdout).toMatch(/brian\.oconnor .*\(changed outside pbxsync: set back\)\n +language: +\(none\) → "en-US" +\(changed outside pbxsync\)/);
-    expect(plan.stdout).toMatch(/chen\.wei .*\(changed outside pbxsync: set back\)\n +forward_always: +"\+15550001111" → \(none\) +\(changed outside pbxsync\)/);
+    expect(plan.stdout).toMatch(
+      /chen\.wei .*\(changed outside pbxsync: set back\)\n +forward_always: +"\+15550001111" → \(none\) +\(changed outside pbxsync\)/,
+    );
     expect(plan.stdout).toContain('Plan: 0 to create, 3 to update (3 changed outside pbxsync), 0 to disable, 0 to delete.');
     expect(causes()).toEqual({
       'alice.johnson': { requested: [], drift: ['settings'] },
@@ -142,9 +150,15 @@ describe('drift on a SQLite PBX: managed rows changed by hand', () => {
     sql(`DELETE FROM subscriber WHERE username = 'brian.oconnor'`);
     sql(`DELETE FROM usr_preferences WHERE username = 'chen.wei' AND attribute = 'softphone_password'`);
     const plan = run('plan', 'tenant.yaml');
-    expect(plan.stdout).toMatch(/chen\.wei .*\(changed outside pbxsync: set back\)\n +credentials: +changed outside pbxsync \(softphone hash removed\): set back, passwords unchanged/);
-    expect(plan.stdout).toMatch(/alice\.johnson .*\(changed outside pbxsync: set back\)\n +credentials: +changed outside pbxsync \(ha1\/ha1b\): set back, passwords unchanged/);
-    expect(plan.stdout).toMatch(/brian\.oconnor .*\(changed outside pbxsync: set back\)\n +credentials: +changed outside pbxsync \(subscriber row removed\): set back, passwords unchanged/);
+    expect(plan.stdout).toMatch(
+      /chen\.wei .*\(changed outside pbxsync: set back\)\n +credentials: +changed outside pbxsync \(softphone hash removed\): set back, passwords unchanged/,
+    );
+    expect(plan.stdout).toMatch(
+      /alice\.johnson .*\(changed outside pbxsync: set back\)\n +credentials: +changed outside pbxsync \(ha1\/ha1b\): set back, passwords unchanged/,
+    );
+    expect(plan.stdout).toMatch(
+      /brian\.oconnor .*\(changed outside pbxsync: set back\)\n +credentials: +changed outside pbxsync \(subscriber row removed\): set back, passwords unchanged/,
+    );
     for (const out of [plan.stdout, run('plan', 'tenant.yaml', '--json').stdout, run('plan', 'tenant.yaml', '--markdown').stdout]) {
       expect(out).not.toContain('0123456789abcdef0123456789abcdef');
       expect(out).not.toContain(original!.ha1);
@@ -180,7 +194,9 @@ describe('drift on a SQLite PBX: managed rows changed by hand', () => {
       'daniel.kim': { requested: [], drift: ['identity'] },
     });
     expectConverges();
-    const aliases = query<{ alias_username: string; username: string }>(`SELECT alias_username, username FROM dbaliases WHERE username IN ('alice.johnson', 'brian.oconnor', 'chen.wei', 'daniel.kim') ORDER BY alias_username`);
+    const aliases = query<{ alias_username: string; username: string }>(
+      `SELECT alias_username, username FROM dbaliases WHERE username IN ('alice.johnson', 'brian.oconnor', 'chen.wei', 'daniel.kim') ORDER BY alias_username`,
+    );
     expect(aliases.map((a) => `${a.alias_username} ${a.username}`)).toEqual(['1001 alice.johnson', '1002 brian.oconnor', '1003 chen.wei', '1005 daniel.kim']);
     expect(query(`SELECT value FROM usr_preferences WHERE attribute = 'pbxsync_retired' AND value IN ('1098', '1099')`)).toEqual([]);
   });
@@ -204,7 +220,9 @@ describe('drift on a SQLite PBX: managed rows changed by hand', () => {
     expect(drifted.stdout).not.toContain('custom_note');
     expectConverges();
     expect(prefOf('alice.johnson', 'custom_note')).toEqual(['VIP, call back']);
-    expect(query(`SELECT last_modified FROM usr_preferences WHERE username = 'brian.oconnor' AND attribute = 'language'`)).toEqual([{ last_modified: '2026-01-01 00:00:00' }]);
+    expect(query(`SELECT last_modified FROM usr_preferences WHERE username = 'brian.oconnor' AND attribute = 'language'`)).toEqual([
+      { last_modified: '2026-01-01 00:00:00' },
+    ]);
     expect(query(`SELECT username FROM subscriber WHERE username = 'fax'`)).toHaveLength(1);
     expect(query(`SELECT username FROM dbaliases WHERE alias_username = '1100'`)).toEqual([{ username: 'sales-hunt' }]);
   });
@@ -217,13 +235,20 @@ describe('drift on a SQLite PBX: managed rows changed by hand', () => {
     // Everyone's language is asked for: an ordinary update, no drift label.
     expect(plan.stdout).toMatch(/brian\.oconnor {2}Brian O'Connor <brian\.oconnor@acme\.com>\n +language: +"en-US" → "en-GB"\n/);
     // alice's caller id was also changed by hand, in the same part (settings): which line is which is not known.
-    expect(plan.stdout).toMatch(/alice\.johnson .*\(partly changed outside pbxsync\)\n +caller_id: +"\+19995550000" → "\+12125550100"\n +language: +"en-US" → "en-GB"\n/);
+    expect(plan.stdout).toMatch(
+      /alice\.johnson .*\(partly changed outside pbxsync\)\n +caller_id: +"\+19995550000" → "\+12125550100"\n +language: +"en-US" → "en-GB"\n/,
+    );
     const both = causes();
     expect(both['brian.oconnor']).toEqual({ requested: ['settings'], drift: [] });
     expect(both['alice.johnson']).toEqual({ requested: ['settings'], drift: ['settings'] });
 
     // Asked for in one part (a new pinned extension), set back in others: those lines are drift.
-    writeFileSync(file, readFileSync(file, 'utf8').replace('language: en-GB', 'language: en-US').replace('  alice.johnson@acme.com:\n', '  alice.johnson@acme.com:\n    extension: 1060\n'));
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8')
+        .replace('language: en-GB', 'language: en-US')
+        .replace('  alice.johnson@acme.com:\n', '  alice.johnson@acme.com:\n    extension: 1060\n'),
+    );
     sql(`UPDATE subscriber SET ha1 = '0123456789abcdef0123456789abcdef' WHERE username = 'alice.johnson'`);
     const mixed = run('plan', 'tenant.yaml');
     expect(mixed.stdout).toMatch(

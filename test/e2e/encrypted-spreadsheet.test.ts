@@ -81,7 +81,13 @@ describe.skipIf(!AGE)('apply with spreadsheet.encrypt_to', () => {
 describe('writeSpreadsheet with encryptTo', () => {
   it('leaves nothing behind when the encryption fails', async () => {
     const dir = tempDir('sealed-');
-    const input = { tenant: 'acme', domain: 'acme.com', rows: [], phoneSetup: { registrar: 'acme.com', transport: 'udp', port: 5060 }, encryptTo: ['age1notakey'] };
+    const input = {
+      tenant: 'acme',
+      domain: 'acme.com',
+      rows: [],
+      phoneSetup: { registrar: 'acme.com', transport: 'udp', port: 5060 },
+      encryptTo: ['age1notakey'],
+    };
     await expect(writeSpreadsheet(join(dir, 'acme.xlsx.age'), input)).rejects.toThrow();
     expect(readdirSync(dir)).toEqual([]);
   });
@@ -94,10 +100,11 @@ source: {type: snapshot, path: directory.json}
 pbx: {url: "sqlite:pbx.sqlite"}
 extensions: {start: 1000}
 `;
-  const check = (spreadsheet: string) =>
-    checkTenantText(`${MINIMAL}${spreadsheet}`, 'acme.yaml', '/srv/t/acme.yaml', {}, permissivePolicy());
+  const check = (spreadsheet: string) => checkTenantText(`${MINIMAL}${spreadsheet}`, 'acme.yaml', '/srv/t/acme.yaml', {}, permissivePolicy());
   const errors = (spreadsheet: string) =>
-    check(spreadsheet).problems.filter((p) => p.severity === 'error').map((p) => `${p.line}:${p.col} ${p.message}`);
+    check(spreadsheet)
+      .problems.filter((p) => p.severity === 'error')
+      .map((p) => `${p.line}:${p.col} ${p.message}`);
   const KEY = 'age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p';
 
   it('appends .age to the path', () => {
@@ -121,7 +128,8 @@ extensions: {start: 1000}
 
   it('is required where the ISP configuration says files.require_encrypted_spreadsheet', () => {
     const isp = { ...permissivePolicy(), files: { pbxMode: 0o600, requireEncryptedSpreadsheet: true } };
-    const run = (text: string) => checkTenantText(`${MINIMAL}${text}`, 'acme.yaml', '/srv/t/acme.yaml', {}, isp).problems.map((p) => `${p.line}:${p.col} ${p.message}`);
+    const run = (text: string) =>
+      checkTenantText(`${MINIMAL}${text}`, 'acme.yaml', '/srv/t/acme.yaml', {}, isp).problems.map((p) => `${p.line}:${p.col} ${p.message}`);
     expect(run('spreadsheet: {path: acme.xlsx}\n')).toEqual([
       '6:14 the ISP configuration requires an encrypted spreadsheet (files.require_encrypted_spreadsheet): set spreadsheet.encrypt_to',
     ]);

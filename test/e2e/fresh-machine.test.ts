@@ -38,7 +38,9 @@ const oneLine = (r: { stderr: string; status: number | null }, message: RegExp) 
 /** A small tenant: five users of the example, below min_existing so that no share brake fires. */
 function fiveUsers(): void {
   const pages = JSON.parse(readFileSync(join(dir, 'directory.json'), 'utf8')) as { value: Record<string, unknown>[] }[];
-  const users = pages.flatMap((p) => p.value).filter((u) => u.accountEnabled !== false && u.userType === 'Member' && String(u.userPrincipalName).endsWith('@acme.com'));
+  const users = pages
+    .flatMap((p) => p.value)
+    .filter((u) => u.accountEnabled !== false && u.userType === 'Member' && String(u.userPrincipalName).endsWith('@acme.com'));
   writeFileSync(join(dir, 'directory.json'), JSON.stringify([{ domains: [{ id: 'acme.com', isVerified: true }], value: users.slice(0, 5) }]));
   editTenantFile(tenantFile(), (doc) => doc.delete('users'));
 }
@@ -52,7 +54,10 @@ beforeEach(() => {
 describe('a machine that has never run pbxsync', () => {
   it('has no key: plan and apply stop in one line, write nothing, and create no key', () => {
     const bare = { HOME: join(dir, 'home') };
-    for (const command of [['plan', 'tenant.yaml'], ['apply', 'tenant.yaml', '--auto-approve']]) {
+    for (const command of [
+      ['plan', 'tenant.yaml'],
+      ['apply', 'tenant.yaml', '--auto-approve'],
+    ]) {
       const r = pbxsync(command, { cwd: dir, env: bare });
       oneLine(r, /^error: no master key: PBXSYNC_MASTER_KEY is not set and .*home\/\.config\/pbxsync\/master\.key does not exist; nothing was changed$/);
       expect(r.stderr).toMatch(/hint: .*pbxsync key generate/);
@@ -76,7 +81,10 @@ describe('a machine that has never run pbxsync', () => {
     const theirs = pbxsync(['key', 'id'], { cwd: dir, env: runner }).stdout.trim();
     for (const lost of [false, true]) {
       if (lost) rmSync(stateFile());
-      for (const command of [['plan', 'tenant.yaml'], ['apply', 'tenant.yaml', '--auto-approve']]) {
+      for (const command of [
+        ['plan', 'tenant.yaml'],
+        ['apply', 'tenant.yaml', '--auto-approve'],
+      ]) {
         const r = pbxsync(command, { cwd: dir, env: runner });
         oneLine(r, new RegExp(`^error: tenant acme was set up with master key ${ours}, but this run has key ${theirs}; nothing was changed$`));
         expect(r.stderr).toContain(`credentials.key_id: ${theirs}`);
@@ -111,7 +119,13 @@ describe('a machine that has never run pbxsync', () => {
     expect(run('apply', 'tenant.yaml', '--auto-approve').status).toBe(0);
     const pages = JSON.parse(readFileSync(join(dir, 'directory.json'), 'utf8')) as { value: Record<string, unknown>[] }[];
     const [leaver, ...rest] = pages[0]!.value;
-    const joiner = { ...leaver, id: '00000000-0000-4000-8000-00000000beef', userPrincipalName: 'new.joiner@acme.com', displayName: 'AAA New Joiner', mail: 'new.joiner@acme.com' };
+    const joiner = {
+      ...leaver,
+      id: '00000000-0000-4000-8000-00000000beef',
+      userPrincipalName: 'new.joiner@acme.com',
+      displayName: 'AAA New Joiner',
+      mail: 'new.joiner@acme.com',
+    };
     writeFileSync(join(dir, 'directory.json'), JSON.stringify([{ ...pages[0], value: rest }]));
     expect(run('apply', 'tenant.yaml', '--auto-approve').status).toBe(0); // the leaver is deleted, its number retired
     const retired = JSON.parse(readFileSync(stateFile(), 'utf8'))['pbxsync:tenant:acme'].value.retired as string[];
@@ -125,7 +139,10 @@ describe('a machine that has never run pbxsync', () => {
     expect(JSON.stringify(changes(withoutState))).not.toContain(`"extensions":["${retired[0]}"]`);
     expect(JSON.parse(withoutState.stdout).warnings.map((w: { code: string }) => w.code)).toEqual(['record-restored']);
     editTenantFile(tenantFile(), (doc) => doc.setIn(['users', joiner.id], doc.createNode({ extension: Number(retired[0]) })));
-    oneLine(run('plan', 'tenant.yaml'), new RegExp(`extension ${retired[0]} pinned for new\\.joiner@acme\\.com belonged to a deleted user and the tenant does not allow reuse`));
+    oneLine(
+      run('plan', 'tenant.yaml'),
+      new RegExp(`extension ${retired[0]} pinned for new\\.joiner@acme\\.com belonged to a deleted user and the tenant does not allow reuse`),
+    );
   });
 
   it('refuses a changed tenant: name on an existing domain instead of copying every account', () => {
@@ -133,7 +150,7 @@ describe('a machine that has never run pbxsync', () => {
     editTenantFile(tenantFile(), (doc) => doc.set('tenant', 'acme2'));
     const r = run('apply', 'tenant.yaml', '--auto-approve');
     oneLine(r, /^error: domain acme\.com belongs to tenant 'acme' \(its did\), but this file is tenant 'acme2'; nothing was changed$/);
-    expect(rows("SELECT count(*) AS n FROM subscriber")).toEqual([{ n: 5 }]);
+    expect(rows('SELECT count(*) AS n FROM subscriber')).toEqual([{ n: 5 }]);
   });
 
   it('puts warnings in every output: text, --json and --markdown', () => {
@@ -141,7 +158,12 @@ describe('a machine that has never run pbxsync', () => {
     const text = run('plan', 'tenant.yaml');
     expect(text.stdout).toMatch(/^ {2}! tenant\.yaml:\d+:3: users\.nobody@acme\.com matches no directory user$/m);
     expect(JSON.parse(run('plan', 'tenant.yaml', '--json').stdout).warnings).toEqual([
-      { code: 'override-matches-nobody', message: 'users.nobody@acme.com matches no directory user', hint: expect.any(String), location: { file: 'tenant.yaml', line: expect.any(Number), col: 3 } },
+      {
+        code: 'override-matches-nobody',
+        message: 'users.nobody@acme.com matches no directory user',
+        hint: expect.any(String),
+        location: { file: 'tenant.yaml', line: expect.any(Number), col: 3 },
+      },
     ]);
     expect(run('plan', 'tenant.yaml', '--markdown').stdout).toMatch(/^- ⚠️ `tenant\.yaml:\d+:3` users\\\.nobody\\@acme\\\.com matches no directory user/m);
   });

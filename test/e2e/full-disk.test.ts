@@ -65,10 +65,16 @@ describe(`a full disk${SKIP}`, () => {
     const [head, planErr, applyErr] = r.stdout.split('---\n');
     expect(head).toBe('plan=1\napply=1\nold plan\n{"old": 1}\nold sheet\n0\n');
     for (const err of [planErr!, applyErr!]) expect(err).not.toMatch(/\n\s+at /);
-    expect(planErr).toMatch(/^error: cannot write the saved plan .*full\/acme\.plan\.json \(ENOSPC\); the previous file, if any, is unchanged\n {2}hint: the disk is full/m);
+    expect(planErr).toMatch(
+      /^error: cannot write the saved plan .*full\/acme\.plan\.json \(ENOSPC\); the previous file, if any, is unchanged\n {2}hint: the disk is full/m,
+    );
     // The PBX (on another disk) took the apply; the state store could not follow, and says so.
-    expect(applyErr).toMatch(/^error: the PBX was updated, but the state store could not be: cannot write the (state|lock) file .*full\/state\.json(\.lock)? \(ENOSPC\)/m);
-    expect(applyErr).toMatch(/^error: the PBX was updated, but the credentials spreadsheet could not be written: cannot write the credentials spreadsheet .*full\/acme\.xlsx \(ENOSPC\)/m);
+    expect(applyErr).toMatch(
+      /^error: the PBX was updated, but the state store could not be: cannot write the (state|lock) file .*full\/state\.json(\.lock)? \(ENOSPC\)/m,
+    );
+    expect(applyErr).toMatch(
+      /^error: the PBX was updated, but the credentials spreadsheet could not be written: cannot write the credentials spreadsheet .*full\/acme\.xlsx \(ENOSPC\)/m,
+    );
     expect(pbxsync(['plan', 'tenant.yaml', '--detailed-exitcode'], { cwd: dir, env: { ...env } }).status).toBe(0);
   });
 });

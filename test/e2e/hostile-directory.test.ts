@@ -11,7 +11,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { exampleTenant, pbxsync } from '../support/cli.js';
 import { RAW_UNSAFE, firstUnsafe } from '../support/hostile.js';
 
-const NAME = 'Emma \u202Egnp.exe\u202C Sch\u200Bmidt\u2066\u2069\u200F \u001b]52;c;ZXZpbA==\u0007\r @octocat <img src=x> </details> | --- | ``` [x](javascript:alert(1)) # h';
+const NAME =
+  'Emma \u202Egnp.exe\u202C Sch\u200Bmidt\u2066\u2069\u200F \u001b]52;c;ZXZpbA==\u0007\r @octocat <img src=x> </details> | --- | ``` [x](javascript:alert(1)) # h';
 const DEPARTMENT = 'Fin\u2028ance\u2029 \u200D@acme/admins ![](http://tracker.example/p.gif) \u001b]0;pwned\u0007';
 
 let dir: string;
@@ -23,7 +24,8 @@ beforeEach(() => {
   const file = join(dir, 'directory.json');
   const pages = JSON.parse(readFileSync(file, 'utf8')) as { value: Record<string, unknown>[] }[];
   for (const user of pages.flatMap((p) => p.value)) {
-    if (user.userPrincipalName === 'emma.schmidt@acme.com') Object.assign(user, { displayName: NAME, department: DEPARTMENT, mail: 'emma\u200B.schmidt\u202E@acme.com' });
+    if (user.userPrincipalName === 'emma.schmidt@acme.com')
+      Object.assign(user, { displayName: NAME, department: DEPARTMENT, mail: 'emma\u200B.schmidt\u202E@acme.com' });
   }
   writeFileSync(file, JSON.stringify(pages, null, 2));
   expect(run('pbx', 'init', 'sqlite:pbx.sqlite').status).toBe(0);
@@ -59,7 +61,10 @@ describe('a hostile directory profile, end to end', () => {
     expect(head).toMatch(/^@@ create \d+ emma\.schmidt {2}Emma \\u\{202e\}gnp\.exe\\u\{202c\} Sch\\u\{200b\}midt/);
     expect(head).toContain('@octocat <img src=x> </details> | --- | ``` [x](javascript:alert(1)) # h'); // inert inside a code block
     expect(block.filter((l) => l.startsWith('@@ create'))).toHaveLength(33);
-    const prose = [...lines.slice(0, open), ...lines.slice(close + 1)].join('\n').replace(/^<\/?details>.*$/gm, '').replace(/^### /, '');
+    const prose = [...lines.slice(0, open), ...lines.slice(close + 1)]
+      .join('\n')
+      .replace(/^<\/?details>.*$/gm, '')
+      .replace(/^### /, '');
     expect(prose).not.toMatch(/(?<!\\)<(?!span>\$<\/span>)|(?<![\\&])#(?!8203;)|(?<!\\)@/);
   });
 

@@ -42,8 +42,19 @@ afterAll(async () => {
 });
 
 type Edit = (doc: ReturnType<typeof parseDocument>) => void;
-const azure = (extra: Record<string, unknown>): Edit => (doc) =>
-  doc.set('source', doc.createNode({ type: 'azure', tenant_id: 'acme.onmicrosoft.com', client_id: '0c8a5f3e-7d2b-4b1e-9f6a-51c3d2e4a7b9', client_secret: '${ACME_GRAPH_SECRET}', ...extra }));
+const azure =
+  (extra: Record<string, unknown>): Edit =>
+  (doc) =>
+    doc.set(
+      'source',
+      doc.createNode({
+        type: 'azure',
+        tenant_id: 'acme.onmicrosoft.com',
+        client_id: '0c8a5f3e-7d2b-4b1e-9f6a-51c3d2e4a7b9',
+        client_secret: '${ACME_GRAPH_SECRET}',
+        ...extra,
+      }),
+    );
 
 const VECTORS: [string, Edit][] = [
   ['the master key in a plan value', (doc) => doc.setIn(['defaults', 'visual_plan'], '${PBXSYNC_MASTER_KEY}')],
@@ -64,7 +75,15 @@ const VECTORS: [string, Edit][] = [
 ];
 
 /** Every command that reads a tenant file (run at once: each is refused before it writes anything). */
-const COMMANDS = [['validate'], ['plan'], ['plan', '--json', '--out', 'plan.json'], ['plan', '--markdown'], ['apply', '--auto-approve'], ['discover'], ['azure', 'consent-url']];
+const COMMANDS = [
+  ['validate'],
+  ['plan'],
+  ['plan', '--json', '--out', 'plan.json'],
+  ['plan', '--markdown'],
+  ['apply', '--auto-approve'],
+  ['discover'],
+  ['azure', 'consent-url'],
+];
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -127,7 +146,10 @@ describe('a hostile pull request', () => {
     evil.setIn(['state', 'url'], 'file:evil.pbxsync-state.json');
     evil.setIn(['spreadsheet', 'path'], 'evil-credentials.xlsx');
     writeFileSync(join(acme.dir, 'evil.yaml'), evil.toString());
-    for (const command of [['plan', 'evil.yaml'], ['apply', 'evil.yaml', '--auto-approve']]) {
+    for (const command of [
+      ['plan', 'evil.yaml'],
+      ['apply', 'evil.yaml', '--auto-approve'],
+    ]) {
       const r = pbxsync(command, { cwd: acme.dir, env: acme.env });
       expect(r.status).toBe(1);
       expect(r.stderr).toMatch(/^error: domain acme\.com belongs to tenant 'acme' \(its did\), but this file is tenant 'evil'; nothing was changed$/m);

@@ -106,9 +106,21 @@ describe('pbxsync init', () => {
     ['no directory', ['--no-snapshot'], /^error: init needs a directory to read: --snapshot PATH, or --tenant-id, --client-id and --client-secret-env/],
     ['a missing snapshot', ['--snapshot', 'nope.json'], /directory snapshot not found$/],
     ['both sources', ['--tenant-id', 'contoso.onmicrosoft.com'], /^error: give --snapshot or the Entra ID options/],
-    ['an Entra source without its secret', ['--no-snapshot', '--tenant-id', 't', '--client-id', 'c'], /^error: an Entra ID source needs --tenant-id, --client-id and --client-secret-env$/],
-    ['a secret variable the ISP does not allow', ['--no-snapshot', '--tenant-id', 't', '--client-id', 'c', '--client-secret-env', 'OTHER_SECRET'], /^error: environment variable OTHER_SECRET may not be used in a tenant file/],
-    ['a domain the directory does not list', ['--domain', 'globex.net'], /^error: the tenant's SIP domain globex\.net is not a verified domain of the directory snapshot/],
+    [
+      'an Entra source without its secret',
+      ['--no-snapshot', '--tenant-id', 't', '--client-id', 'c'],
+      /^error: an Entra ID source needs --tenant-id, --client-id and --client-secret-env$/,
+    ],
+    [
+      'a secret variable the ISP does not allow',
+      ['--no-snapshot', '--tenant-id', 't', '--client-id', 'c', '--client-secret-env', 'OTHER_SECRET'],
+      /^error: environment variable OTHER_SECRET may not be used in a tenant file/,
+    ],
+    [
+      'a domain the directory does not list',
+      ['--domain', 'globex.net'],
+      /^error: the tenant's SIP domain globex\.net is not a verified domain of the directory snapshot/,
+    ],
     ['an unknown default', ['--set', 'langauge=en-US'], /^error: --set: "langauge" is not a key of defaults$/],
     ['a default out of range', ['--set', 'dial_timeout=2'], /^error: --set dial_timeout: defaults\.dial_timeout must be at least 5/],
   ])('%s: one line and a hint, no file', (_what, change, message) => {
@@ -128,10 +140,13 @@ describe('pbxsync init', () => {
   });
 
   it('a folder that does not exist: one line, before the directory is read', () => {
-    expectOneLineError(run('init', 'tenants/acme.yaml', ...ARGS, '--snapshot', 'directory.json'), /^error: cannot write tenants\/acme\.yaml: the folder .*\/tenants does not exist$/);
+    expectOneLineError(
+      run('init', 'tenants/acme.yaml', ...ARGS, '--snapshot', 'directory.json'),
+      /^error: cannot write tenants\/acme\.yaml: the folder .*\/tenants does not exist$/,
+    );
   });
 
-  it('a missing required option is commander\'s one line', () => {
+  it("a missing required option is commander's one line", () => {
     const r = run('init', 'acme.yaml', '--domain', 'acme.com', '--start', '1001', '--snapshot', 'directory.json');
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^error: required option '--tenant <name>' not specified\n/);
@@ -178,7 +193,20 @@ describe('pbxsync init from Entra ID (the Graph emulator)', () => {
     await em.stop();
   });
   const runAsync = (...args: string[]) => pbxsyncAsync(args, { cwd: dir, env: { ...env, ACME_GRAPH_SECRET: SECRET } });
-  const azure = () => ['--tenant-id', TENANT_ID, '--client-id', CLIENT_ID, '--client-secret-env', 'ACME_GRAPH_SECRET', '--authority-host', em.url, '--graph-endpoint', em.url, '--ca-file', em.caFile];
+  const azure = () => [
+    '--tenant-id',
+    TENANT_ID,
+    '--client-id',
+    CLIENT_ID,
+    '--client-secret-env',
+    'ACME_GRAPH_SECRET',
+    '--authority-host',
+    em.url,
+    '--graph-endpoint',
+    em.url,
+    '--ca-file',
+    em.caFile,
+  ];
 
   it('reads the directory live, writes the secret as ${ACME_GRAPH_SECRET}, and plans like the snapshot', async () => {
     const init = await runAsync('init', 'acme.yaml', ...ARGS, ...azure());
@@ -188,7 +216,9 @@ describe('pbxsync init from Entra ID (the Graph emulator)', () => {
     expect(text).toContain('  client_secret: ${ACME_GRAPH_SECRET}\n');
     expect(text).not.toContain(SECRET);
     expect(text).toContain(`  ${SCANNER}: {} # svc.scanner@acme.com  Scan to Email\n`);
-    expect(parse(text)).toMatchObject({ source: { type: 'azure', tenant_id: TENANT_ID, client_id: CLIENT_ID, authority_host: em.url, graph_endpoint: em.url } });
+    expect(parse(text)).toMatchObject({
+      source: { type: 'azure', tenant_id: TENANT_ID, client_id: CLIENT_ID, authority_host: em.url, graph_endpoint: em.url },
+    });
 
     const validate = await runAsync('validate', 'acme.yaml');
     expect(validate.stdout).toBe('acme.yaml: ok\n');

@@ -78,7 +78,9 @@ describe('apply tells Kamailio after the commit', () => {
     expect(first.status, first.stderr).toBe(0);
     expect(first.stdout).not.toContain('Kamailio');
     expect(first.stderr.match(/note: Kamailio was not told/g)).toHaveLength(1);
-    expect(first.stderr).toContain('note: Kamailio was not told about this apply (the ISP configuration has no kamailio section); to make it follow now, run:\n  kamcmd domain.reload\n');
+    expect(first.stderr).toContain(
+      'note: Kamailio was not told about this apply (the ISP configuration has no kamailio section); to make it follow now, run:\n  kamcmd domain.reload\n',
+    );
 
     const same = pbxsync(['apply', 'tenant.yaml', '--auto-approve'], { cwd: dir, env });
     expect(same.status).toBe(0);
@@ -129,7 +131,10 @@ describe('apply tells Kamailio after the commit', () => {
     const { dir, env } = tenant();
     const gone = await fakeKamailio(join(dir, 'pbx.sqlite'));
     await new Promise((resolve) => servers.pop()!.close(resolve));
-    const r = pbxsync(['apply', 'tenant.yaml', '--auto-approve'], { cwd: dir, env: { ...env, PBXSYNC_ISP_CONFIG: ispWith(`kamailio:\n  jsonrpc_url: ${gone.url}`) } });
+    const r = pbxsync(['apply', 'tenant.yaml', '--auto-approve'], {
+      cwd: dir,
+      env: { ...env, PBXSYNC_ISP_CONFIG: ispWith(`kamailio:\n  jsonrpc_url: ${gone.url}`) },
+    });
     expect(r.status, r.stderr).toBe(3);
     expect(r.stdout).toMatch(/Apply complete: 33 created, 0 updated, 0 disabled, 0 deleted\. Credentials: /);
     expect(r.stderr).toContain(

@@ -83,7 +83,10 @@ describe.each([sqlite, postgres])('$name', (backend) => {
     noStack(second.stderr);
     expect(second.stderr).toMatch(new RegExp(`waiting for tenant acme, locked by \\S+@\\S+ pid ${first.pid} since`));
     expect(second.stderr).toMatch(
-      new RegExp(`^error: tenant acme is locked by \\S+@\\S+ pid ${first.pid} since \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z; gave up after waiting 1s, nothing was written$`, 'm'),
+      new RegExp(
+        `^error: tenant acme is locked by \\S+@\\S+ pid ${first.pid} since \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z; gave up after waiting 1s, nothing was written$`,
+        'm',
+      ),
     );
     expect(second.stderr).toMatch(/hint: .*--lock-timeout/);
 
@@ -128,10 +131,7 @@ describe.each([sqlite, postgres])('$name', (backend) => {
 
     // Every user gets a new language, and joiners arrive: deletes and inserts in one transaction.
     editTenantFile(t.file, (doc) => doc.setIn(['defaults', 'language'], 'fr-FR'));
-    writeFileSync(
-      join(t.dir, 'directory.json'),
-      JSON.stringify([{ domains: [{ id: 'acme.com', isVerified: true }], value: generatedUsers(USERS + JOINERS) }]),
-    );
+    writeFileSync(join(t.dir, 'directory.json'), JSON.stringify([{ domains: [{ id: 'acme.com', isVerified: true }], value: generatedUsers(USERS + JOINERS) }]));
     const doomed = startPbxsync(['apply', 'tenant.yaml', '--auto-approve', '--allow-unsafe'], {
       cwd: t.dir,
       env: { ...t.env, PBXSYNC_TEST_HOLD_TX_MS: '600000' },
@@ -161,7 +161,11 @@ describe.skipIf(!PG_URL)(`a PostgreSQL PBX that cannot be used${PG_URL ? '' : ` 
   it.each([
     // pbx.url comes from ${PBX_URL}: messages name the database by that reference, never by its value.
     ['is down', (u: URL) => (u.port = '1'), /^error: cannot connect to the PBX database \$\{PBX_URL\}: connection refused$/m],
-    ['refuses the password', (u: URL) => (u.password = 'wrong-s3cret'), /^error: the PBX database \$\{PBX_URL\} refused the login of the user of \$\{PBX_URL\}: password authentication failed$/m],
+    [
+      'refuses the password',
+      (u: URL) => (u.password = 'wrong-s3cret'),
+      /^error: the PBX database \$\{PBX_URL\} refused the login of the user of \$\{PBX_URL\}: password authentication failed$/m,
+    ],
     ['has no such database', (u: URL) => (u.pathname = '/pbxsync_missing'), /^error: the PBX database \$\{PBX_URL\} does not exist$/m],
   ])('says so in one line when it %s', (_what, spoil, message) => {
     const url = new URL(PG_URL);

@@ -36,7 +36,13 @@ describe('overlapping runs of one tenant', () => {
     const first = await run('apply', 'tenant.yaml', '--auto-approve', '--no-spreadsheet');
     expect(first.status, first.stderr).toBe(0);
     for (let i = 0; i < JOINERS; i++) {
-      em.directory.addUser({ id: `00000000-0000-4000-8000-0000000a${String(i).padStart(4, '0')}`, userPrincipalName: `joiner${i}@acme.com`, displayName: `Joiner ${i}`, accountEnabled: true, userType: 'Member' });
+      em.directory.addUser({
+        id: `00000000-0000-4000-8000-0000000a${String(i).padStart(4, '0')}`,
+        userPrincipalName: `joiner${i}@acme.com`,
+        displayName: `Joiner ${i}`,
+        accountEnabled: true,
+        userType: 'Member',
+      });
     }
     const runs = [
       ...Array.from({ length: 20 }, () => run('plan', 'tenant.yaml')),
@@ -50,9 +56,15 @@ describe('overlapping runs of one tenant', () => {
     expect(applies.filter((o) => o.includes('Apply complete: no changes.'))).toHaveLength(1);
 
     const db = new Database(join(dir, 'pbx.sqlite'), { readonly: true });
-    const aliases = new Map((db.prepare("SELECT username, alias_username AS ext FROM dbaliases WHERE alias_domain = 'acme.com'").all() as { username: string; ext: string }[]).map((r) => [r.username, r.ext]));
+    const aliases = new Map(
+      (db.prepare("SELECT username, alias_username AS ext FROM dbaliases WHERE alias_domain = 'acme.com'").all() as { username: string; ext: string }[]).map(
+        (r) => [r.username, r.ext],
+      ),
+    );
     db.close();
-    const state = JSON.parse(readFileSync(join(dir, 'acme.pbxsync-state.json'), 'utf8'))['pbxsync:tenant:acme'].value as { accounts: Record<string, { username: string; extensions: string[] }> };
+    const state = JSON.parse(readFileSync(join(dir, 'acme.pbxsync-state.json'), 'utf8'))['pbxsync:tenant:acme'].value as {
+      accounts: Record<string, { username: string; extensions: string[] }>;
+    };
     for (let i = 0; i < JOINERS; i++) {
       const entry = state.accounts[`00000000-0000-4000-8000-0000000a${String(i).padStart(4, '0')}`];
       expect(entry?.extensions).toHaveLength(1);

@@ -37,40 +37,65 @@ function dirtyCopy(): string {
 }
 
 function npm(args: string[], cwd: string, timeout: number): string {
-  return execFileSync('npm', args, { cwd, encoding: 'utf8', timeout, killSignal: 'SIGKILL', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_update_notifier: 'false' } });
+  return execFileSync('npm', args, {
+    cwd,
+    encoding: 'utf8',
+    timeout,
+    killSignal: 'SIGKILL',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, npm_config_update_notifier: 'false' },
+  });
 }
 
-beforeAll(() => {
-  work = scratchDir('package-');
-  const project = dirtyCopy();
-  const out = join(work, 'out');
-  mkdirSync(out);
-  // prepack runs here: a clean build of dist/ into the copy. --json's array follows the build's own output.
-  const printed = npm(['pack', '--json', '--pack-destination', out], project, 180_000);
-  const report = JSON.parse(printed.slice(printed.search(/^\[/m))) as { filename: string; files: { path: string }[] }[];
-  files = report[0]!.files.map((f) => f.path).sort();
-  tarball = join(out, report[0]!.filename);
+beforeAll(
+  () => {
+    work = scratchDir('package-');
+    const project = dirtyCopy();
+    const out = join(work, 'out');
+    mkdirSync(out);
+    // prepack runs here: a clean build of dist/ into the copy. --json's array follows the build's own output.
+    const printed = npm(['pack', '--json', '--pack-destination', out], project, 180_000);
+    const report = JSON.parse(printed.slice(printed.search(/^\[/m))) as { filename: string; files: { path: string }[] }[];
+    files = report[0]!.files.map((f) => f.path).sort();
+    tarball = join(out, report[0]!.filename);
 
-  prefix = join(work, 'prefix');
-  const scripts = NATIVE ? ['--allow-scripts=better-sqlite3'] : ['--ignore-scripts'];
-  npm(['install', '-g', '--prefix', prefix, tarball, '--prefer-offline', '--no-audit', '--no-fund', ...scripts], work, NATIVE ? 600_000 : 180_000);
-  if (!NATIVE) {
-    const installed = join(prefix, 'lib', 'node_modules', 'pbxsync', 'node_modules', 'better-sqlite3');
-    const ours = join(ROOT, 'node_modules', 'better-sqlite3');
-    expect(JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')).version).toBe(JSON.parse(readFileSync(join(ours, 'package.json'), 'utf8')).version);
-    mkdirSync(join(installed, 'build', 'Release'), { recursive: true });
-    copyFileSync(join(ours, 'build', 'Release', 'better_sqlite3.node'), join(installed, 'build', 'Release', 'better_sqlite3.node'));
-  }
-}, NATIVE ? 900_000 : 360_000);
+    prefix = join(work, 'prefix');
+    const scripts = NATIVE ? ['--allow-scripts=better-sqlite3'] : ['--ignore-scripts'];
+    npm(['install', '-g', '--prefix', prefix, tarball, '--prefer-offline', '--no-audit', '--no-fund', ...scripts], work, NATIVE ? 600_000 : 180_000);
+    if (!NATIVE) {
+      const installed = join(prefix, 'lib', 'node_modules', 'pbxsync', 'node_modules', 'better-sqlite3');
+      const ours = join(ROOT, 'node_modules', 'better-sqlite3');
+      expect(JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')).version).toBe(
+        JSON.parse(readFileSync(join(ours, 'package.json'), 'utf8')).version,
+      );
+      mkdirSync(join(installed, 'build', 'Release'), { recursive: true });
+      copyFileSync(join(ours, 'build', 'Release', 'better_sqlite3.node'), join(installed, 'build', 'Release', 'better_sqlite3.node'));
+    }
+  },
+  NATIVE ? 900_000 : 360_000,
+);
 
 describe('npm pack', () => {
   it('ships the program, its schemas, the examples and the README, built by prepack', () => {
-    for (const f of ['package.json', 'README.md', 'bin/pbxsync.js', 'dist/cli/main.js', 'dist/version.js', 'schemas/tenant.schema.json', 'schemas/isp.schema.json', 'examples/acme/tenant.yaml', 'examples/acme/directory.json', 'examples/isp/demo.yaml'])
+    for (const f of [
+      'package.json',
+      'README.md',
+      'bin/pbxsync.js',
+      'dist/cli/main.js',
+      'dist/version.js',
+      'schemas/tenant.schema.json',
+      'schemas/isp.schema.json',
+      'examples/acme/tenant.yaml',
+      'examples/acme/directory.json',
+      'examples/isp/demo.yaml',
+    ])
       expect(files).toContain(f);
   });
 
   it('ships nothing generated, no secrets, tests, fixtures, benchmarks, sources or source maps', () => {
-    const forbidden = files.filter((f) => /\.(sqlite|xlsx|map|key)$|state\.json$|cache\.json$|^(src|test|bench|scripts|\.ci)\/|fixtures|tsconfig|vitest|package-lock/.test(f));
+    const forbidden = files.filter((f) =>
+      /\.(sqlite|xlsx|map|key)$|state\.json$|cache\.json$|^(src|test|bench|scripts|\.ci)\/|fixtures|tsconfig|vitest|package-lock/.test(f),
+    );
     expect(forbidden).toEqual([]);
     expect(files.every((f) => /^(bin|dist|schemas|examples)\/|^(package\.json|README\.md|LICENSE)$/.test(f))).toBe(true);
   });
@@ -90,7 +115,10 @@ describe('npm install -g of the tarball', () => {
   it('validates and plans the shipped example on SQLite', () => {
     const example = join(work, 'acme');
     cpSync(join(prefix, 'lib', 'node_modules', 'pbxsync', 'examples', 'acme'), example, { recursive: true });
-    const env = { PBXSYNC_ISP_CONFIG: join(prefix, 'lib', 'node_modules', 'pbxsync', 'examples', 'isp', 'demo.yaml'), PBXSYNC_MASTER_KEY_FILE: writeKeyFile(join(example, 'master.key')) };
+    const env = {
+      PBXSYNC_ISP_CONFIG: join(prefix, 'lib', 'node_modules', 'pbxsync', 'examples', 'isp', 'demo.yaml'),
+      PBXSYNC_MASTER_KEY_FILE: writeKeyFile(join(example, 'master.key')),
+    };
     const validate = run(['validate', 'tenant.yaml'], example, env);
     expect(validate.stdout + validate.stderr).toContain('tenant.yaml: ok');
     expect(validate.status).toBe(0);

@@ -13,7 +13,7 @@ import { KAMAILIO_SQL_DIR, PG_SKIP_REASON, PG_URL, createDatabase, dropDatabases
 afterAll(dropDatabases);
 
 describe.skipIf(!PG_URL)(`pbxsync on a PostgreSQL PBX${PG_URL ? '' : ` (${PG_SKIP_REASON})`}`, () => {
-  it('inits with Kamailio\'s scripts, applies, and shares its state between machines', async () => {
+  it("inits with Kamailio's scripts, applies, and shares its state between machines", async () => {
     const url = await createDatabase();
     const password = new URL(url).password;
     const first = exampleTenant();

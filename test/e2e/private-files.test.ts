@@ -112,7 +112,20 @@ describe('a group for Kamailio, without root', () => {
       await pbx.close();`;
     const r = spawnSync(
       'setpriv',
-      ['--reuid', String(NOBODY!.uid), '--regid', String(OTHER!.gid), '--groups', String(GROUP!.gid), process.execPath, '--input-type=module', '-e', script, path, GROUP!.name],
+      [
+        '--reuid',
+        String(NOBODY!.uid),
+        '--regid',
+        String(OTHER!.gid),
+        '--groups',
+        String(GROUP!.gid),
+        process.execPath,
+        '--input-type=module',
+        '-e',
+        script,
+        path,
+        GROUP!.name,
+      ],
       { encoding: 'utf8', timeout: 60_000 },
     );
     expect(r.status, r.stderr).toBe(0);

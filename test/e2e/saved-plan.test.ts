@@ -22,7 +22,8 @@ const query = <T>(sql: string): T => {
   }
 };
 const subscribers = () => query<{ n: number }>('SELECT count(*) AS n FROM subscriber').n;
-const readPlan = (name = 'acme.plan.json') => JSON.parse(readFileSync(join(dir, name), 'utf8')) as Record<string, unknown> & { changes: Record<string, unknown>[] };
+const readPlan = (name = 'acme.plan.json') =>
+  JSON.parse(readFileSync(join(dir, name), 'utf8')) as Record<string, unknown> & { changes: Record<string, unknown>[] };
 const writePlan = (name: string, plan: unknown) => writeFileSync(join(dir, name), JSON.stringify(plan, null, 2));
 const noStack = (text: string) => expect(text).not.toMatch(/\n\s+at /);
 
@@ -40,7 +41,9 @@ describe('saved plans', () => {
     writeFileSync(join(dir, 'directory.json'), '[]');
     const applied = run('apply', 'tenant.yaml', '--plan', 'acme.plan.json', '--auto-approve');
     expect(applied.stderr).toBe(
-      'wrote ' + join(dir, 'acme-credentials.xlsx') + ' (mode 0600)\n' +
+      'wrote ' +
+        join(dir, 'acme-credentials.xlsx') +
+        ' (mode 0600)\n' +
         'note: Kamailio was not told about this apply (the ISP configuration has no kamailio section); to make it follow now, run:\n  kamcmd domain.reload\n',
     );
     expect(applied.status).toBe(0);
@@ -59,7 +62,8 @@ describe('saved plans', () => {
     const keys = new Set<string>();
     const walk = (v: unknown, data = false): void => {
       if (Array.isArray(v)) v.forEach((x) => walk(x));
-      else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) {
+      else if (v && typeof v === 'object')
+        for (const [k, x] of Object.entries(v)) {
           if (!data) keys.add(k);
           walk(x, k === 'preferences' || k === 'config_sections');
         }
@@ -129,18 +133,24 @@ describe('saved plans', () => {
     expect(subscribers()).toBe(33);
     const other = { ...env, PBXSYNC_MASTER_KEY_FILE: writeKeyFile(join(dir, 'other.key')) };
     const foreignKey = pbxsync(['apply', 'tenant.yaml', '--plan', 'acme.plan.json', '--auto-approve'], { cwd: dir, env: other });
-    expect(foreignKey.stderr).toMatch(/^error: acme\.plan\.json was made with master key k1-[0-9a-f]{16}, but this run has key k1-[0-9a-f]{16}; nothing was changed$/m);
+    expect(foreignKey.stderr).toMatch(
+      /^error: acme\.plan\.json was made with master key k1-[0-9a-f]{16}, but this run has key k1-[0-9a-f]{16}; nothing was changed$/m,
+    );
   });
 
   it('refuses a plan of another tenant, a file that is not a plan, and a plan that breaks its schema', () => {
     expect(run('plan', 'tenant.yaml', '--out', 'acme.plan.json').status).toBe(0);
     const plan = readPlan();
     writePlan('globex.plan.json', { ...plan, tenant: 'globex', domain: 'globex.com' });
-    expect(run('apply', 'tenant.yaml', '--plan', 'globex.plan.json', '--auto-approve').stderr).toMatch(/is a plan for tenant globex \(globex\.com\), not acme \(acme\.com\)/);
+    expect(run('apply', 'tenant.yaml', '--plan', 'globex.plan.json', '--auto-approve').stderr).toMatch(
+      /is a plan for tenant globex \(globex\.com\), not acme \(acme\.com\)/,
+    );
     writeFileSync(join(dir, 'junk.json'), '{"hello": 1}');
     expect(run('apply', 'tenant.yaml', '--plan', 'junk.json', '--auto-approve').stderr).toMatch(/^error: junk\.json is not a pbxsync plan$/m);
     writePlan('old.plan.json', { ...plan, format_version: 1 });
-    expect(run('apply', 'tenant.yaml', '--plan', 'old.plan.json', '--auto-approve').stderr).toMatch(/is a pbxsync plan of format_version 1; this pbxsync reads 2/);
+    expect(run('apply', 'tenant.yaml', '--plan', 'old.plan.json', '--auto-approve').stderr).toMatch(
+      /is a pbxsync plan of format_version 1; this pbxsync reads 2/,
+    );
     writePlan('broken.plan.json', { ...plan, changes: [{ kind: 'create', entity: 'subscriber', after: { object_id: 'x' } }] });
     const broken = run('apply', 'tenant.yaml', '--plan', 'broken.plan.json', '--auto-approve');
     expect(broken.stderr).toMatch(/^error: broken\.plan\.json is not a valid pbxsync plan: \/changes\/0/m);

@@ -69,7 +69,13 @@ async function sheetRows(): Promise<Record<string, string>[]> {
 function kitFiles(): Map<string, string> {
   const files = new Map<string, string>();
   for (const folder of ['acme-cards', 'provisioning']) {
-    for (const name of readdirSync(join(dir, folder))) files.set(`${folder}/${name}`, createHash('sha256').update(readFileSync(join(dir, folder, name))).digest('hex'));
+    for (const name of readdirSync(join(dir, folder)))
+      files.set(
+        `${folder}/${name}`,
+        createHash('sha256')
+          .update(readFileSync(join(dir, folder, name)))
+          .digest('hex'),
+      );
   }
   return files;
 }
@@ -85,7 +91,10 @@ function changed(before: Map<string, string>, after: Map<string, string>): { add
 function qrCodes(pdf: string, page: number): string[] {
   const prefix = join(tempDir('page-'), 'p');
   tool('pdftoppm', ['-png', '-r', '150', '-f', String(page), '-l', String(page), '-singlefile', pdf, prefix]);
-  return tool('zbarimg', ['-q', '--raw', `${prefix}.png`]).trim().split('\n').sort();
+  return tool('zbarimg', ['-q', '--raw', `${prefix}.png`])
+    .trim()
+    .split('\n')
+    .sort();
 }
 
 function linphoneAccount(file: string): Record<string, Record<string, string>> {
@@ -137,7 +146,16 @@ describe('setup cards and softphone provisioning', () => {
       const username = /SIP username\s+(\S+)/.exec(text.replace(/\s+/g, ' '))?.[1];
       const row = byName.get(username!)!;
       expect(row, `page ${i + 1}: ${text.slice(0, 200)}`).toBeDefined();
-      for (const value of [row['Display name'], `Extension ${row.Extension}`, row['SIP password'], row['Softphone password'], 'sip.acme.com', 'TLS', '5061', 'https://phone.voice.example.net']) {
+      for (const value of [
+        row['Display name'],
+        `Extension ${row.Extension}`,
+        row['SIP password'],
+        row['Softphone password'],
+        'sip.acme.com',
+        'TLS',
+        '5061',
+        'https://phone.voice.example.net',
+      ]) {
         expect(text, `page ${i + 1} (${username})`).toContain(value!.includes('HYPERLINK') ? 'Reception' : value);
       }
       if (i > 2) continue; // the codes of the first pages: reading every page costs seconds
@@ -150,7 +168,14 @@ describe('setup cards and softphone provisioning', () => {
       const account = linphoneAccount(join(dir, 'provisioning', url.split('/').pop()!));
       expect(account.proxy_0).toMatchObject({ reg_proxy: '<sip:sip.acme.com:5061;transport=tls>', realm: 'acme.com', reg_sendregister: '1' });
       expect(account.proxy_0!.reg_identity).toContain(`<sip:${username}@acme.com>`);
-      expect(account.auth_info_0).toEqual({ username, userid: username, ha1: digestHashes(username!, 'acme.com', row['SIP password']!).ha1, realm: 'acme.com', domain: 'acme.com', algorithm: 'MD5' });
+      expect(account.auth_info_0).toEqual({
+        username,
+        userid: username,
+        ha1: digestHashes(username!, 'acme.com', row['SIP password']!).ha1,
+        realm: 'acme.com',
+        domain: 'acme.com',
+        algorithm: 'MD5',
+      });
       expect(readFileSync(join(dir, 'provisioning', url.split('/').pop()!), 'utf8')).not.toContain(row['SIP password']);
     }
   });
@@ -164,7 +189,7 @@ describe('setup cards and softphone provisioning', () => {
     expect(text('soren.ostergaard').split('\n')).toContain('Søren Østergaard');
   });
 
-  it('a rerun and `pbxsync cards` leave every file as it was; a rotation changes exactly that user\'s files; a leaver\'s go', async () => {
+  it("a rerun and `pbxsync cards` leave every file as it was; a rotation changes exactly that user's files; a leaver's go", async () => {
     expect(run('apply', 'tenant.yaml', '--auto-approve').status).toBe(0);
     const first = kitFiles();
     const cards = run('cards', 'tenant.yaml');
@@ -189,8 +214,8 @@ describe('setup cards and softphone provisioning', () => {
     expect(tool('pdftotext', [join(dir, 'acme-cards', 'alice.johnson.pdf'), '-'])).toContain(alice['SIP password']);
 
     // A leaver, and a file pbxsync did not write, which stays.
-    writeFileSync(join(dir, 'provisioning', 'index.html'), 'the server\'s own file');
-    writeFileSync(join(dir, 'acme-cards', 'notes.txt'), 'an operator\'s notes');
+    writeFileSync(join(dir, 'provisioning', 'index.html'), "the server's own file");
+    writeFileSync(join(dir, 'acme-cards', 'notes.txt'), "an operator's notes");
     const before = kitFiles();
     editDirectory((users) => users.filter((u) => u.userPrincipalName !== 'daniel.kim@acme.com'));
     const leave = run('apply', 'tenant.yaml', '--auto-approve');
@@ -217,9 +242,14 @@ describe('setup cards and softphone provisioning', () => {
   });
 
   it('a provisioning URL or webphone on a host the ISP does not list, or csc: codes without its cloud id, are refused with positions', () => {
-    const text = readFileSync(join(dir, 'tenant.yaml'), 'utf8').replace('prov.voice.example.net', 'evil.example').replace('https://phone.voice.example.net', 'https://phish.example');
+    const text = readFileSync(join(dir, 'tenant.yaml'), 'utf8')
+      .replace('prov.voice.example.net', 'evil.example')
+      .replace('https://phone.voice.example.net', 'https://phish.example');
     writeFileSync(join(dir, 'tenant.yaml'), text);
-    const r = pbxsync(['validate', 'tenant.yaml'], { cwd: dir, env: { ...env, PBXSYNC_ISP_CONFIG: writeTestIspConfig(`isp-plain-${Math.random().toString(36).slice(2)}.yaml`, testIspYaml()) } });
+    const r = pbxsync(['validate', 'tenant.yaml'], {
+      cwd: dir,
+      env: { ...env, PBXSYNC_ISP_CONFIG: writeTestIspConfig(`isp-plain-${Math.random().toString(36).slice(2)}.yaml`, testIspYaml()) },
+    });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/^tenant\.yaml:\d+:\d+: error: provisioning\.url names evil\.example, which the ISP configuration .* does not allow$/m);
     expect(r.stderr).toMatch(/^tenant\.yaml:\d+:\d+: error: cards\.webphone_url names phish\.example, which the ISP configuration .* does not allow$/m);
@@ -227,10 +257,15 @@ describe('setup cards and softphone provisioning', () => {
   });
 
   it('a provisioning folder inside the cards folder is refused before anything is written', () => {
-    writeFileSync(join(dir, 'tenant.yaml'), readFileSync(join(dir, 'tenant.yaml'), 'utf8').replace('  folder: provisioning\n', '  folder: acme-cards/public\n'));
+    writeFileSync(
+      join(dir, 'tenant.yaml'),
+      readFileSync(join(dir, 'tenant.yaml'), 'utf8').replace('  folder: provisioning\n', '  folder: acme-cards/public\n'),
+    );
     const apply = run('apply', 'tenant.yaml', '--auto-approve');
     expect(apply.status).toBe(1);
-    expect(apply.stderr).toMatch(/^tenant\.yaml:\d+:\d+: error: provisioning\.folder \(.*acme-cards\/public\) and cards\.folder \(.*acme-cards\) overlap: the provisioning server would serve everyone's cards$/m);
+    expect(apply.stderr).toMatch(
+      /^tenant\.yaml:\d+:\d+: error: provisioning\.folder \(.*acme-cards\/public\) and cards\.folder \(.*acme-cards\) overlap: the provisioning server would serve everyone's cards$/m,
+    );
     expect(readdirSync(dir)).not.toContain('acme-cards');
   });
 });

@@ -42,9 +42,18 @@ beforeAll(() => {
   names.forEach((name, i) => {
     writeFileSync(join(tenants, `${name}.yaml`), tenantYaml(name));
     const domain = `${name}.example`;
-    writeFileSync(join(tenants, `${name}.json`), JSON.stringify([{ domains: [{ id: domain, isVerified: true }], value: generatedUsers(i % 3 === 0 ? 0 : 3 + (i % 5), domain) }]));
+    writeFileSync(
+      join(tenants, `${name}.json`),
+      JSON.stringify([{ domains: [{ id: domain, isVerified: true }], value: generatedUsers(i % 3 === 0 ? 0 : 3 + (i % 5), domain) }]),
+    );
   });
-  const isp = writeTestIspConfig('folder-isp.yaml', testIspYaml('', names.map((n) => `${n}.example`)));
+  const isp = writeTestIspConfig(
+    'folder-isp.yaml',
+    testIspYaml(
+      '',
+      names.map((n) => `${n}.example`),
+    ),
+  );
   env = { PBXSYNC_MASTER_KEY_FILE: writeKeyFile(join(dir, 'master.key')), PBXSYNC_ISP_CONFIG: isp };
   expect(run('pbx', 'init', 'sqlite:pbx.sqlite').status).toBe(0);
 });
@@ -86,7 +95,9 @@ describe('a folder of 30 tenants', () => {
     const stale = run('apply', 'tenants/', '--plan', 'plans', '--auto-approve', '--parallel', '8');
     expect(stale.status).toBe(1);
     expect(stale.stdout).toContain('Summary of 30 tenant files: 30 failed.');
-    expect(stale.stderr).toMatch(/^==> tenants\/t07\.yaml <==\nerror: the PBX rows of t07\.example changed since plans\/t07\.plan\.json was made; nothing was changed$/m);
+    expect(stale.stderr).toMatch(
+      /^==> tenants\/t07\.yaml <==\nerror: the PBX rows of t07\.example changed since plans\/t07\.plan\.json was made; nothing was changed$/m,
+    );
     // A plan missing from the folder: the set does not match, nothing runs.
     unlinkSync(join(dir, 'plans', 't05.plan.json'));
     const partial = run('apply', 'tenants/', '--plan', 'plans', '--auto-approve');
@@ -130,9 +141,16 @@ describe('a folder of 30 tenants', () => {
       expect(r.stdout).toMatch(/^ {2}tenants\/zz-broken\.yaml +- +FAILED +tenants\/zz-broken\.yaml:\d+:\d+: /m);
       const json = run('plan', 'tenants/t02.yaml', 'tenants/zz-broken.yaml', '--json');
       expect(json.status).toBe(1);
-      const doc = JSON.parse(json.stdout) as { format: string; format_version: number; tenants: { file: string; result: string; error?: string; plan?: { format: string; tenant: string } }[] };
+      const doc = JSON.parse(json.stdout) as {
+        format: string;
+        format_version: number;
+        tenants: { file: string; result: string; error?: string; plan?: { format: string; tenant: string } }[];
+      };
       expect(doc).toMatchObject({ format: 'pbxsync-plan-set', format_version: 1 });
-      expect(doc.tenants.map((t) => [t.file, t.result, t.plan?.tenant ?? null])).toEqual([['tenants/t02.yaml', 'no-changes', 't02'], ['tenants/zz-broken.yaml', 'failed', null]]);
+      expect(doc.tenants.map((t) => [t.file, t.result, t.plan?.tenant ?? null])).toEqual([
+        ['tenants/t02.yaml', 'no-changes', 't02'],
+        ['tenants/zz-broken.yaml', 'failed', null],
+      ]);
       expect(doc.tenants[1]!.error).toMatch(/^tenants\/zz-broken\.yaml:\d+:\d+: /);
     } finally {
       unlinkSync(join(dir, 'tenants', 'zz-broken.yaml'));
@@ -148,6 +166,8 @@ describe('a 1,222-user onboarding', () => {
     expect(r.status, r.stderr).toBe(2);
     expect(r.stdout.length).toBeLessThan(65_536);
     expect(r.stdout).toContain('| 1222 | 0 | 0 | 0 |');
-    expect(r.stdout).toMatch(/Cut to fit GitHub's comment limit.*not shown are `acme` \(\d+ of 1222 changes.*The full plan is the saved plan in `acme\.plan\.json`/);
+    expect(r.stdout).toMatch(
+      /Cut to fit GitHub's comment limit.*not shown are `acme` \(\d+ of 1222 changes.*The full plan is the saved plan in `acme\.plan\.json`/,
+    );
   });
 });

@@ -38,12 +38,18 @@ describe.skipIf(DNSMASQ_SKIP !== undefined)(`a new tenant's domain${DNSMASQ_SKIP
       expect(plan.status).toBe(0);
       expect(plan.stdout).toMatch(/^Domain acme\.com \(the tenant is created on it\): NOT verified: its TXT record is missing/m);
       expect(plan.stdout).toContain(`The customer's DNS must hold: ${record.name} TXT "${record.value}"`);
-      expect(JSON.parse(pbxsync(['plan', 'tenant.yaml', '--json', ...dns], { cwd: dir, env }).stdout).domain_check).toMatchObject({ domain: 'acme.com', reason: 'create', state: 'missing' });
+      expect(JSON.parse(pbxsync(['plan', 'tenant.yaml', '--json', ...dns], { cwd: dir, env }).stdout).domain_check).toMatchObject({
+        domain: 'acme.com',
+        reason: 'create',
+        state: 'missing',
+      });
       expect(pbxsync(['plan', 'tenant.yaml', '--markdown', ...dns], { cwd: dir, env }).stdout).toMatch(/^⛔ Domain acme\\\.com/m);
       const apply = pbxsync(['apply', 'tenant.yaml', '--auto-approve', ...dns], { cwd: dir, env });
       expect(apply.status).toBe(1);
       expect(apply.stderr).toMatch(/^error: refusing to create the tenant on acme\.com: it is not verified \(missing: .*\); nothing was changed$/m);
-      expect(apply.stderr).toContain(`hint: the customer's DNS admin creates ${record.name} TXT "${record.value}"; then check it with: pbxsync domain verify tenant.yaml`);
+      expect(apply.stderr).toContain(
+        `hint: the customer's DNS admin creates ${record.name} TXT "${record.value}"; then check it with: pbxsync domain verify tenant.yaml`,
+      );
       expect(subscribers(dir)).toBe(0);
     } finally {
       await empty.stop();
@@ -52,7 +58,9 @@ describe.skipIf(DNSMASQ_SKIP !== undefined)(`a new tenant's domain${DNSMASQ_SKIP
     const withRecord = await startDnsmasq(['--local=/acme.com/', `--txt-record=${record.name},${record.value}`]);
     try {
       const dns = ['--dns-server', withRecord.server];
-      expect(pbxsync(['plan', 'tenant.yaml', ...dns], { cwd: dir, env }).stdout).toMatch(/^Domain acme\.com \(the tenant is created on it\): verified: its TXT record is in place/m);
+      expect(pbxsync(['plan', 'tenant.yaml', ...dns], { cwd: dir, env }).stdout).toMatch(
+        /^Domain acme\.com \(the tenant is created on it\): verified: its TXT record is in place/m,
+      );
       const apply = pbxsync(['apply', 'tenant.yaml', '--auto-approve', ...dns], { cwd: dir, env });
       expect(apply.status, apply.stderr).toBe(0);
       expect(subscribers(dir)).toBe(33);

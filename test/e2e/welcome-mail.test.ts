@@ -76,7 +76,9 @@ describe('welcome e-mails', () => {
     expect(dryRun.status, dryRun.stderr).toBe(0);
     expect(dryRun.stdout).toMatch(/Welcome e-mails \(dry run, nothing sent\): 32 would be sent, 1 skipped\./);
     expect(dryRun.stdout).toContain('would send: Alice Johnson <alice.johnson@acme.com> (joiner), card alice.johnson-phone-card.pdf');
-    expect(dryRun.stdout).toContain('skipped: Kenji Watanabe <kenji.watanabe@acme.com> (joiner), card kenji.watanabe-phone-card.pdf: the directory has no mail address for this user');
+    expect(dryRun.stdout).toContain(
+      'skipped: Kenji Watanabe <kenji.watanabe@acme.com> (joiner), card kenji.watanabe-phone-card.pdf: the directory has no mail address for this user',
+    );
     expect(smtp.received()).toEqual([]);
 
     const apply = run('apply', 'tenant.yaml', '--auto-approve', '--send-welcome');

@@ -56,14 +56,24 @@ export class AuthEndpoints {
     if (path === '/common/discovery/instance') {
       // Instance discovery, which msal calls unless the host is in knownAuthorities.
       const host = new URL(this.base()).host;
-      sendJson(res, 200, { tenant_discovery_endpoint: `${this.base()}/${this.directory.tenantId}/v2.0/.well-known/openid-configuration`, 'api-version': '1.1', metadata: [{ preferred_network: host, preferred_cache: host, aliases: [host] }] });
+      sendJson(res, 200, {
+        tenant_discovery_endpoint: `${this.base()}/${this.directory.tenantId}/v2.0/.well-known/openid-configuration`,
+        'api-version': '1.1',
+        metadata: [{ preferred_network: host, preferred_cache: host, aliases: [host] }],
+      });
       return true;
     }
     const m = /^\/([^/]+)\/(v2\.0\/\.well-known\/openid-configuration|oauth2\/v2\.0\/token|oauth2\/v2\.0\/devicecode)$/.exec(path);
     if (!m) return false;
     const tenant = decodeURIComponent(m[1]!);
     if (!this.directory.isTenant(tenant)) {
-      sendAadError(res, 400, 'invalid_tenant', 90002, `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`);
+      sendAadError(
+        res,
+        400,
+        'invalid_tenant',
+        90002,
+        `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`,
+      );
       return true;
     }
     if (m[2]!.startsWith('v2.0')) sendJson(res, 200, this.openIdConfiguration(tenant));
@@ -111,14 +121,21 @@ export class AuthEndpoints {
   private token(res: ServerResponse, tenant: string, form: URLSearchParams): void {
     const grant = form.get('grant_type');
     if (grant === 'urn:ietf:params:oauth:grant-type:device_code' || grant === 'device_code') return this.deviceToken(res, form);
-    if (grant !== 'client_credentials') return sendAadError(res, 400, 'unsupported_grant_type', 70003, `The app requested an unsupported grant type '${grant}'.`);
+    if (grant !== 'client_credentials')
+      return sendAadError(res, 400, 'unsupported_grant_type', 70003, `The app requested an unsupported grant type '${grant}'.`);
     const clientId = form.get('client_id') ?? '';
     const app = this.directory.apps.get(clientId);
     if (!app) return unknownApp(res, clientId, tenant);
     const problem = checkCredential(app, form, `${this.base()}/${tenant}/oauth2/v2.0/token`);
     if (problem) return sendAadError(res, 401, 'invalid_client', problem.code, problem.message);
     if (app.consent === 'missing-token') {
-      return sendAadError(res, 400, 'invalid_grant', 65001, `The user or administrator has not consented to use the application with ID '${clientId}'. Send an interactive authorization request for this user and resource.`);
+      return sendAadError(
+        res,
+        400,
+        'invalid_grant',
+        65001,
+        `The user or administrator has not consented to use the application with ID '${clientId}'. Send an interactive authorization request for this user and resource.`,
+      );
     }
     sendJson(res, 200, { token_type: 'Bearer', expires_in: this.tokenLifetime, ext_expires_in: this.tokenLifetime, access_token: this.issue(app) });
   }
@@ -127,11 +144,13 @@ export class AuthEndpoints {
     const code = form.get('device_code') ?? '';
     const issued = this.deviceCodes.get(code);
     const app = issued === undefined ? undefined : this.directory.apps.get(issued.clientId);
-    if (!issued || !app) return sendAadError(res, 400, 'bad_verification_code', 70018, "The provided value for the input parameter 'device_code' is not valid.");
+    if (!issued || !app)
+      return sendAadError(res, 400, 'bad_verification_code', 70018, "The provided value for the input parameter 'device_code' is not valid.");
     if (app.publicClient === false) {
       return sendAadError(res, 401, 'invalid_client', 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.");
     }
-    if (issued.polls++ < this.deviceSignIn.pendingPolls) return sendAadError(res, 400, 'authorization_pending', 70016, 'OAuth 2.0 device flow error. Authorization is pending. Continue polling.');
+    if (issued.polls++ < this.deviceSignIn.pendingPolls)
+      return sendAadError(res, 400, 'authorization_pending', 70016, 'OAuth 2.0 device flow error. Authorization is pending. Continue polling.');
     this.deviceCodes.delete(code);
     const outcome = this.deviceSignIn.outcome;
     if (outcome === 'decline' || outcome === 'deny') {
@@ -146,9 +165,25 @@ export class AuthEndpoints {
     const oid = '00000000-0000-4000-8000-00000000ad01';
     const tid = this.directory.tenantId;
     const now = Math.floor(Date.now() / 1000);
-    const idToken = [{ typ: 'JWT', alg: 'none' }, { aud: app.clientId, iss: `${this.base()}/${tid}/v2.0`, iat: now, nbf: now, exp: now + 3600, name: 'Emulated Admin', oid, preferred_username: `admin@${this.directory.domains[0]?.id ?? 'example.com'}`, sub: oid, tid, ver: '2.0' }]
-      .map((part) => Buffer.from(JSON.stringify(part)).toString('base64url'))
-      .join('.') + '.';
+    const idToken =
+      [
+        { typ: 'JWT', alg: 'none' },
+        {
+          aud: app.clientId,
+          iss: `${this.base()}/${tid}/v2.0`,
+          iat: now,
+          nbf: now,
+          exp: now + 3600,
+          name: 'Emulated Admin',
+          oid,
+          preferred_username: `admin@${this.directory.domains[0]?.id ?? 'example.com'}`,
+          sub: oid,
+          tid,
+          ver: '2.0',
+        },
+      ]
+        .map((part) => Buffer.from(JSON.stringify(part)).toString('base64url'))
+        .join('.') + '.';
     sendJson(res, 200, {
       token_type: 'Bearer',
       scope: form.get('scope') ?? '',
@@ -169,7 +204,13 @@ export class AuthEndpoints {
 }
 
 function unknownApp(res: ServerResponse, clientId: string, tenant: string): void {
-  sendAadError(res, 400, 'unauthorized_client', 700016, `Application with identifier '${clientId}' was not found in the directory '${tenant}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.`);
+  sendAadError(
+    res,
+    400,
+    'unauthorized_client',
+    700016,
+    `Application with identifier '${clientId}' was not found in the directory '${tenant}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant.`,
+  );
 }
 
 /** Checks a client secret or a client assertion (a JWT signed with the app's certificate key). */
@@ -177,11 +218,15 @@ function checkCredential(app: EmulatedApp, form: URLSearchParams, audience: stri
   const secret = form.get('client_secret');
   if (secret !== null) {
     if (app.secret !== undefined && secret === app.secret) return undefined;
-    return { code: 7000215, message: `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${app.clientId}'.` };
+    return {
+      code: 7000215,
+      message: `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${app.clientId}'.`,
+    };
   }
   const assertion = form.get('client_assertion');
   if (assertion === null) return { code: 7000218, message: "The request body must contain the following parameter: 'client_assertion' or 'client_secret'." };
-  if (form.get('client_assertion_type') !== 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer') return { code: 700024, message: 'Client assertion type is not valid.' };
+  if (form.get('client_assertion_type') !== 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer')
+    return { code: 700024, message: 'Client assertion type is not valid.' };
   return checkAssertion(app, assertion, audience);
 }
 
@@ -200,12 +245,14 @@ function checkAssertion(app: EmulatedApp, jwt: string, audience: string): { code
   const key = createPublicKey(cert.publicKey.export({ type: 'spki', format: 'pem' }));
   const data = Buffer.from(`${h}.${p}`);
   const sig = Buffer.from(s, 'base64url');
-  const ok = header.alg === 'PS256'
-    ? verify('sha256', data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, sig)
-    : header.alg === 'RS256' && verify('sha256', data, key, sig);
+  const ok =
+    header.alg === 'PS256'
+      ? verify('sha256', data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, sig)
+      : header.alg === 'RS256' && verify('sha256', data, key, sig);
   if (!ok) return bad(`signature (${header.alg}) does not verify`);
   if (payload.aud !== audience) return { code: 700021, message: `Client assertion audience claim does not match Realm issuer (aud ${String(payload.aud)}).` };
   if (payload.iss !== app.clientId || payload.sub !== app.clientId) return { code: 700021, message: 'Client assertion iss/sub must be the client id.' };
-  if (typeof payload.exp !== 'number' || payload.exp * 1000 < Date.now()) return { code: 700024, message: 'Client assertion is not within its valid time range.' };
+  if (typeof payload.exp !== 'number' || payload.exp * 1000 < Date.now())
+    return { code: 700024, message: 'Client assertion is not within its valid time range.' };
   return undefined;
 }

@@ -30,7 +30,19 @@ interface Tombstone {
 }
 
 /** Properties Graph returns for a user when the query has no `$select`. */
-export const DEFAULT_USER_PROPERTIES = ['businessPhones', 'displayName', 'givenName', 'jobTitle', 'mail', 'mobilePhone', 'officeLocation', 'preferredLanguage', 'surname', 'userPrincipalName', 'id'];
+export const DEFAULT_USER_PROPERTIES = [
+  'businessPhones',
+  'displayName',
+  'givenName',
+  'jobTitle',
+  'mail',
+  'mobilePhone',
+  'officeLocation',
+  'preferredLanguage',
+  'surname',
+  'userPrincipalName',
+  'id',
+];
 
 /** Every user property the emulator knows; `$select` of anything else is a 400. */
 export const USER_PROPERTIES = new Set([...DEFAULT_USER_PROPERTIES, 'accountEnabled', 'userType', 'department', 'createdDateTime', 'companyName']);
@@ -52,9 +64,21 @@ export class EmulatedDirectory {
 
   addUser(user: Partial<GraphUser> & { id: string; userPrincipalName: string }): void {
     const full: GraphUser = {
-      businessPhones: [], displayName: null, givenName: null, jobTitle: null, mail: null, mobilePhone: null,
-      officeLocation: null, preferredLanguage: null, surname: null, accountEnabled: true, userType: 'Member',
-      department: null, createdDateTime: '2024-01-01T00:00:00Z', companyName: null, ...user,
+      businessPhones: [],
+      displayName: null,
+      givenName: null,
+      jobTitle: null,
+      mail: null,
+      mobilePhone: null,
+      officeLocation: null,
+      preferredLanguage: null,
+      surname: null,
+      accountEnabled: true,
+      userType: 'Member',
+      department: null,
+      createdDateTime: '2024-01-01T00:00:00Z',
+      companyName: null,
+      ...user,
     };
     this.users.set(user.id, full);
     this.changedAt.set(user.id, ++this.version);

@@ -78,7 +78,10 @@ export class FaultInjector {
         active.hits++;
         const { retryAfter, status, code, contentType } = rule;
         // Only the fields the rule sets: the hit's type has no room for `undefined`.
-        hit = { kind: rule.kind, ...(Object.fromEntries(Object.entries({ retryAfter, status, code, contentType }).filter(([, v]) => v !== undefined)) as Omit<FaultHit, 'kind'>) };
+        hit = {
+          kind: rule.kind,
+          ...(Object.fromEntries(Object.entries({ retryAfter, status, code, contentType }).filter(([, v]) => v !== undefined)) as Omit<FaultHit, 'kind'>),
+        };
       }
     }
     return hit;

@@ -60,7 +60,8 @@ export class GraphEndpoints {
     this.beforeAnswer?.(path, query);
     if (path === '/users') return this.users(req, query);
     if (path === '/users/delta') return this.delta(req, path, query);
-    if (path === '/domains') return { '@odata.context': `${this.base()}/v1.0/$metadata#domains`, value: this.dir.domains.map((d) => ({ ...d, authenticationType: 'Managed' })) };
+    if (path === '/domains')
+      return { '@odata.context': `${this.base()}/v1.0/$metadata#domains`, value: this.dir.domains.map((d) => ({ ...d, authenticationType: 'Managed' })) };
     if (path === '/groups') return this.groups(query);
     const group = /^\/groups\/([^/]+)(\/transitiveMembers(\/microsoft\.graph\.user)?)?$/.exec(path);
     if (group) return this.group(req, path, query, group[1]!, group[2] !== undefined, group[3] !== undefined);
@@ -71,7 +72,8 @@ export class GraphEndpoints {
     const props = selectedProperties(query);
     const top = pageSize(query, this.options.defaultPageSize);
     const counted = checkCount(req.headers, query);
-    if (query.has('$filter') && !/^accountEnabled eq (true|false)$/.test(query.get('$filter')!)) requireAdvanced(req.headers, query, `$filter '${query.get('$filter')}'`);
+    if (query.has('$filter') && !/^accountEnabled eq (true|false)$/.test(query.get('$filter')!))
+      requireAdvanced(req.headers, query, `$filter '${query.get('$filter')}'`);
     let users = this.sortedUsers('users');
     const filter = /^accountEnabled eq (true|false)$/.exec(query.get('$filter') ?? '');
     if (filter) users = users.filter((u) => u.accountEnabled === (filter[1] === 'true'));
@@ -102,7 +104,14 @@ export class GraphEndpoints {
   }
 
   /** One page of `items` (only that page is passed through `map`), with a nextLink when more follow. */
-  private page<T>(path: string, query: URLSearchParams, items: readonly T[], top: number, extra: Record<string, unknown>, map: (item: T) => unknown = (item) => item): unknown {
+  private page<T>(
+    path: string,
+    query: URLSearchParams,
+    items: readonly T[],
+    top: number,
+    extra: Record<string, unknown>,
+    map: (item: T) => unknown = (item) => item,
+  ): unknown {
     const skip = readSkip(query);
     const size = Math.min(top, this.options.maxPageSize);
     const value = items.slice(skip.o, skip.o + size).map(map);
@@ -120,19 +129,27 @@ export class GraphEndpoints {
     const context = { '@odata.context': `${this.base()}/v1.0/$metadata#users(${props.join(',')})` };
     if (query.get('$deltatoken') === 'latest' && this.options.deltaLatest !== 'refused') {
       if (this.options.deltaLatest === 'ignored') query.delete('$deltatoken');
-      else return { ...context, '@odata.deltaLink': link(this.base(), `/v1.0${path}`, query, { $deltatoken: encodeToken({ v: this.dir.version }) }), value: [] };
+      else
+        return { ...context, '@odata.deltaLink': link(this.base(), `/v1.0${path}`, query, { $deltatoken: encodeToken({ v: this.dir.version }) }), value: [] };
     }
     const skip = readSkip(query);
     const since = this.deltaSince(query, skip);
     const at = skip.at ?? this.dir.version;
     const size = preferredPageSize(req.headers, this.options.maxPageSize) ?? this.options.deltaPageSize;
-    const entries: readonly ({ user: GraphUser } | { removed: { id: string; reason: string } })[] = since === undefined ? this.sortedUsers('delta').map((user) => ({ user })) : this.dir.changesSince(since);
+    const entries: readonly ({ user: GraphUser } | { removed: { id: string; reason: string } })[] =
+      since === undefined ? this.sortedUsers('delta').map((user) => ({ user })) : this.dir.changesSince(since);
     const value = entries
       .slice(skip.o, skip.o + size)
       .map((c) => ('user' in c ? project(c.user, props) : { id: c.removed.id, '@removed': { reason: c.removed.reason } }));
     const more = skip.o + size < entries.length;
     if (more) {
-      return { ...context, '@odata.nextLink': link(this.base(), `/v1.0${path}`, query, { $skiptoken: encodeToken({ o: skip.o + size, ...(since !== undefined ? { v: since } : {}), at }) }), value };
+      return {
+        ...context,
+        '@odata.nextLink': link(this.base(), `/v1.0${path}`, query, {
+          $skiptoken: encodeToken({ o: skip.o + size, ...(since !== undefined ? { v: since } : {}), at }),
+        }),
+        value,
+      };
     }
     return { ...context, '@odata.deltaLink': link(this.base(), `/v1.0${path}`, query, { $deltatoken: encodeToken({ v: at }) }), value };
   }
@@ -148,9 +165,16 @@ export class GraphEndpoints {
     if (deltaToken !== null && typeof since !== 'number') throw new ODataError(400, 'Request_BadRequest', 'Invalid $deltatoken.');
     if (since === undefined || since >= this.dir.oldestValidDelta) return since;
     const stale = this.options.staleDeltaAnswer;
-    if (stale) throw new ODataError(stale.status, stale.code, stale.status === 404 ? 'The delta link is not known.' : 'The delta link is not valid for this request.');
+    if (stale)
+      throw new ODataError(stale.status, stale.code, stale.status === 404 ? 'The delta link is not known.' : 'The delta link is not valid for this request.');
     const code = this.options.expiredDeltaCode;
-    throw new ODataError(410, code, code === 'resyncRequired' ? 'Resync required. Replace any local cached copies of the directory objects with the versions in the directory.' : 'The requested sync state was not found; the delta token has expired.');
+    throw new ODataError(
+      410,
+      code,
+      code === 'resyncRequired'
+        ? 'Resync required. Replace any local cached copies of the directory objects with the versions in the directory.'
+        : 'The requested sync state was not found; the delta token has expired.',
+    );
   }
 
   private groups(query: URLSearchParams): unknown {
@@ -167,13 +191,20 @@ export class GraphEndpoints {
 
   private group(req: IncomingMessage, path: string, query: URLSearchParams, id: string, members: boolean, cast: boolean): unknown {
     const group = this.dir.groups.get(id);
-    if (!group) throw new ODataError(404, 'Request_ResourceNotFound', `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`);
+    if (!group)
+      throw new ODataError(
+        404,
+        'Request_ResourceNotFound',
+        `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`,
+      );
     if (!members) return { id: group.id, displayName: group.displayName };
     if (cast) requireAdvanced(req.headers, query, 'OData cast on transitiveMembers');
     const counted = checkCount(req.headers, query);
     const found = this.dir.transitiveMembers(id);
     const props = selectedProperties(query, new Set([...selectedUserKeys(), 'displayName']), ['id', 'displayName']);
-    const users = found.users.sort((a, b) => a.id.localeCompare(b.id)).map((u: GraphUser) => ({ '@odata.type': '#microsoft.graph.user', ...project(u, props) }));
+    const users = found.users
+      .sort((a, b) => a.id.localeCompare(b.id))
+      .map((u: GraphUser) => ({ '@odata.type': '#microsoft.graph.user', ...project(u, props) }));
     const groups = cast ? [] : found.groups.map((g) => ({ '@odata.type': '#microsoft.graph.group', id: g.id, displayName: g.displayName }));
     const items = [...users, ...groups];
     return this.page(path, query, items, pageSize(query, this.options.defaultPageSize), counted ? { '@odata.count': items.length } : {});

@@ -9,29 +9,57 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 }
 
 /** Graph's error shape: `{ error: { code, message, innerError: { date, request-id, client-request-id } } }`. */
-export function sendGraphError(req: IncomingMessage, res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
+export function sendGraphError(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  code: string,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
   const requestId = randomUUID();
-  sendJson(res, status, {
-    error: {
-      code,
-      message,
-      innerError: { date: new Date().toISOString().replace(/\.\d+Z$/, ''), 'request-id': requestId, 'client-request-id': String(req.headers['client-request-id'] ?? requestId) },
+  sendJson(
+    res,
+    status,
+    {
+      error: {
+        code,
+        message,
+        innerError: {
+          date: new Date().toISOString().replace(/\.\d+Z$/, ''),
+          'request-id': requestId,
+          'client-request-id': String(req.headers['client-request-id'] ?? requestId),
+        },
+      },
     },
-  }, headers);
+    headers,
+  );
 }
 
 /** The authority's OAuth error shape, with the AADSTS code in the description. */
-export function sendAadError(res: ServerResponse, status: number, error: string, aadsts: number, description: string, headers: Record<string, string> = {}): void {
+export function sendAadError(
+  res: ServerResponse,
+  status: number,
+  error: string,
+  aadsts: number,
+  description: string,
+  headers: Record<string, string> = {},
+): void {
   const trace = randomUUID();
-  sendJson(res, status, {
-    error,
-    error_description: `AADSTS${aadsts}: ${description} Trace ID: ${trace} Correlation ID: ${randomUUID()} Timestamp: ${new Date().toISOString()}`,
-    error_codes: [aadsts],
-    timestamp: new Date().toISOString(),
-    trace_id: trace,
-    correlation_id: randomUUID(),
-    error_uri: `https://login.microsoftonline.com/error?code=${aadsts}`,
-  }, headers);
+  sendJson(
+    res,
+    status,
+    {
+      error,
+      error_description: `AADSTS${aadsts}: ${description} Trace ID: ${trace} Correlation ID: ${randomUUID()} Timestamp: ${new Date().toISOString()}`,
+      error_codes: [aadsts],
+      timestamp: new Date().toISOString(),
+      trace_id: trace,
+      correlation_id: randomUUID(),
+      error_uri: `https://login.microsoftonline.com/error?code=${aadsts}`,
+    },
+    headers,
+  );
 }
 
 export async function readBody(req: IncomingMessage): Promise<string> {

@@ -12,7 +12,11 @@ export class ODataError extends Error {
 }
 
 /** The properties to return: `$select` (checked against what the type has) or the default set. */
-export function selectedProperties(query: URLSearchParams, known: ReadonlySet<string> = USER_PROPERTIES, defaults: readonly string[] = DEFAULT_USER_PROPERTIES): string[] {
+export function selectedProperties(
+  query: URLSearchParams,
+  known: ReadonlySet<string> = USER_PROPERTIES,
+  defaults: readonly string[] = DEFAULT_USER_PROPERTIES,
+): string[] {
   const select = query.get('$select');
   if (select === null || select === '') return [...defaults];
   const props = select.split(',').map((p) => p.trim());
@@ -31,7 +35,8 @@ export function pageSize(query: URLSearchParams, fallback: number): number {
   const top = query.get('$top');
   if (top === null) return fallback;
   const n = Number(top);
-  if (!Number.isInteger(n) || n < 1 || n > 999) throw new ODataError(400, 'Request_BadRequest', `Invalid page size specified: '${top}'. Must be between 1 and 999 inclusive.`);
+  if (!Number.isInteger(n) || n < 1 || n > 999)
+    throw new ODataError(400, 'Request_BadRequest', `Invalid page size specified: '${top}'. Must be between 1 and 999 inclusive.`);
   return n;
 }
 
@@ -42,7 +47,11 @@ export function pageSize(query: URLSearchParams, fallback: number): number {
 export function requireAdvanced(headers: Record<string, string | string[] | undefined>, query: URLSearchParams, what: string): void {
   const eventual = String(headers['consistencylevel'] ?? '').toLowerCase() === 'eventual';
   if (!eventual || query.get('$count') !== 'true') {
-    throw new ODataError(400, 'Request_UnsupportedQuery', `${what} is only supported with the ConsistencyLevel:eventual header and $count=true (advanced query).`);
+    throw new ODataError(
+      400,
+      'Request_UnsupportedQuery',
+      `${what} is only supported with the ConsistencyLevel:eventual header and $count=true (advanced query).`,
+    );
   }
 }
 
@@ -56,7 +65,13 @@ export function checkCount(headers: Record<string, string | string[] | undefined
 }
 
 /** Rebuilds a link on this server with `extra` query parameters replacing the paging ones. */
-export function link(base: string, path: string, query: URLSearchParams, extra: Record<string, string>, drop: readonly string[] = ['$skiptoken', '$deltatoken']): string {
+export function link(
+  base: string,
+  path: string,
+  query: URLSearchParams,
+  extra: Record<string, string>,
+  drop: readonly string[] = ['$skiptoken', '$deltatoken'],
+): string {
   const q = new URLSearchParams();
   for (const [k, v] of query) if (!drop.includes(k) && !(k in extra)) q.append(k, v);
   for (const [k, v] of Object.entries(extra)) q.append(k, v);

@@ -59,7 +59,13 @@ export class GraphEmulator {
   ) {
     this.directory = new EmulatedDirectory(tenantId);
     this.auth = new AuthEndpoints(this.directory, () => this.url);
-    this.graph = new GraphEndpoints(this.directory, () => this.linkOrigin ?? this.url, { defaultPageSize: 100, maxPageSize: 999, deltaPageSize: 100, expiredDeltaCode: 'syncStateNotFound', ...options });
+    this.graph = new GraphEndpoints(this.directory, () => this.linkOrigin ?? this.url, {
+      defaultPageSize: 100,
+      maxPageSize: 999,
+      deltaPageSize: 100,
+      expiredDeltaCode: 'syncStateNotFound',
+      ...options,
+    });
   }
 
   static async start(tenantId: string, options: Partial<EmulatorOptions> = {}): Promise<GraphEmulator> {

@@ -27,7 +27,11 @@ const byId = (users: readonly DirectoryUser[]) => [...users].sort((a, b) => a.id
 const noWait: RetryClock = { sleep: async () => undefined, random: () => 0.5, now: Date.now };
 
 function memoryStore(): DeltaStore & { value: DeltaCache | undefined } {
-  const store = { value: undefined as DeltaCache | undefined, load: async () => store.value, save: async (v: unknown) => void (store.value = JSON.parse(JSON.stringify(v)) as DeltaCache) };
+  const store = {
+    value: undefined as DeltaCache | undefined,
+    load: async () => store.value,
+    save: async (v: unknown) => void (store.value = JSON.parse(JSON.stringify(v)) as DeltaCache),
+  };
   return store;
 }
 
@@ -51,12 +55,18 @@ type Sent = { status: number; path: string; query: string };
 async function requestsOf(run: () => Promise<unknown>): Promise<Sent[]> {
   const before = em.graphRequests().length;
   await run();
-  return em.graphRequests().slice(before).map((r) => ({ status: r.status, path: r.path, query: decodeURIComponent(r.query) }));
+  return em
+    .graphRequests()
+    .slice(before)
+    .map((r) => ({ status: r.status, path: r.path, query: decodeURIComponent(r.query) }));
 }
 
 /** A first read of the 39 users left: the delta link for now, then one page of /users. */
 function expectFullRead(sent: Sent[]): void {
-  expect(sent.map((r) => [r.status, r.path])).toEqual([[200, '/v1.0/users/delta'], [200, '/v1.0/users']]);
+  expect(sent.map((r) => [r.status, r.path])).toEqual([
+    [200, '/v1.0/users/delta'],
+    [200, '/v1.0/users'],
+  ]);
   expect(sent[0]!.query).toContain('$deltatoken=latest');
   expect(sent[1]!.query).toContain('$top=999');
 }
@@ -108,10 +118,22 @@ describe('a cached delta link Graph refuses', () => {
 
 describe('failures that are not about the link keep it and fail', () => {
   const cases: [string, () => void, RegExp][] = [
-    ['consent withdrawn (403)', () => void (em.directory.apps.get(CLIENT_ID)!.consent = 'missing-graph'), /^Microsoft Graph denied app .*\(Authorization_RequestDenied\)$/],
-    ['a token Graph does not accept (401)', () => void (em.auth.tokenLifetime = -60), /^Microsoft Graph refused the access token of app .*\(InvalidAuthenticationToken\)/],
+    [
+      'consent withdrawn (403)',
+      () => void (em.directory.apps.get(CLIENT_ID)!.consent = 'missing-graph'),
+      /^Microsoft Graph denied app .*\(Authorization_RequestDenied\)$/,
+    ],
+    [
+      'a token Graph does not accept (401)',
+      () => void (em.auth.tokenLifetime = -60),
+      /^Microsoft Graph refused the access token of app .*\(InvalidAuthenticationToken\)/,
+    ],
     ['a 500 from Graph', () => em.faults.add({ kind: 'error', status: 500, every: 1 }), /^Graph GET \/v1\.0\/users\/delta failed: 500 generalException/],
-    ['throttling past max_wait_seconds', () => em.faults.add({ kind: 'throttle', every: 1, retryAfter: '60' }), /^Microsoft Graph is still throttled \(429\) .*gave up/],
+    [
+      'throttling past max_wait_seconds',
+      () => em.faults.add({ kind: 'throttle', every: 1, retryAfter: '60' }),
+      /^Microsoft Graph is still throttled \(429\) .*gave up/,
+    ],
   ];
 
   it.each(cases)('%s', async (_what, breakIt, message) => {
@@ -121,7 +143,10 @@ describe('failures that are not about the link keep it and fail', () => {
     const before = em.graphRequests().length;
     breakIt();
     const log = notices();
-    const err: unknown = await read(store, log).then(() => undefined, (e: unknown) => e);
+    const err: unknown = await read(store, log).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(UserError);
     expect((err as Error).message).toMatch(message);
     expect(log.lines).toEqual([]);

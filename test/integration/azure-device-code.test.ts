@@ -29,7 +29,10 @@ async function signIn(outcome: DeviceSignIn['outcome'], pendingPolls = 0): Promi
   const log: Logger = { info: () => undefined, warn: (m) => prompts.push(m), progress: () => undefined };
   const source = new AzureSource(azureConfig(em, { credential: { kind: 'none' }, delta: false }), { log, deviceCode: true });
   try {
-    const err: unknown = await source.listUsers().then(() => undefined, (e: unknown) => e);
+    const err: unknown = await source.listUsers().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(UserError);
     return { err: err as UserError, prompts };
   } finally {
@@ -47,7 +50,9 @@ describe('device-code sign-in that ends without a token', () => {
     const { err, prompts } = await signIn(outcome);
     expect(prompts.join('\n')).toMatch(/devicelogin.*EMU12345/);
     expect(err.message).toBe(`the device-code sign-in was declined in the browser (${error}, AADSTS65004)`);
-    expect(err.hint).toBe('run again and accept the permissions in the browser; the account must be allowed to consent for the directory (e.g. a Global Administrator)');
+    expect(err.hint).toBe(
+      'run again and accept the permissions in the browser; the account must be allowed to consent for the directory (e.g. a Global Administrator)',
+    );
     expect(em.graphRequests()).toEqual([]);
     expect(`${err.message} ${err.hint}`).not.toMatch(new RegExp(`${TENANT_ID}|${CLIENT_ID}|${SECRET}`));
   });
@@ -104,7 +109,9 @@ describe('the device-code errors msal raises itself', () => {
   });
 
   it('leaves errors that are not about the device code to the other mappings', () => {
-    expect(deviceCodeError(new AuthError('post_request_failed', '', 'invalid_client'), 'invalid_client: AADSTS7000215: Invalid client secret provided.', 900)).toBeUndefined();
+    expect(
+      deviceCodeError(new AuthError('post_request_failed', '', 'invalid_client'), 'invalid_client: AADSTS7000215: Invalid client secret provided.', 900),
+    ).toBeUndefined();
     expect(deviceCodeError(new Error('socket hang up'), '', 900)).toBeUndefined();
   });
 });

@@ -28,7 +28,11 @@ function recordingClock(): RetryClock & { sleeps: number[] } {
   return { sleeps, sleep: async (ms) => void sleeps.push(ms), random: () => 0.5, now: Date.now };
 }
 
-async function read(config = azureConfig(em), clock: RetryClock = recordingClock(), extra: { deviceCode?: boolean; log?: typeof silentLogger } = {}): Promise<DirectoryUser[]> {
+async function read(
+  config = azureConfig(em),
+  clock: RetryClock = recordingClock(),
+  extra: { deviceCode?: boolean; log?: typeof silentLogger } = {},
+): Promise<DirectoryUser[]> {
   const source = new AzureSource(config, { log: silentLogger, clock, ...extra });
   try {
     return await source.listUsers();
@@ -38,7 +42,10 @@ async function read(config = azureConfig(em), clock: RetryClock = recordingClock
 }
 
 async function failure(promise: Promise<unknown>): Promise<UserError> {
-  const err = await promise.then(() => undefined, (e: unknown) => e);
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(UserError);
   return err as UserError;
 }
@@ -97,7 +104,9 @@ describe('throttling and transient faults', () => {
     em.faults.add({ kind: 'throttle', every: 1, retryAfter: '30', path: /^\/v1\.0\// });
     const clock = recordingClock();
     const err = await failure(read(azureConfig(em, { maxWaitMs: 100_000 }), clock));
-    expect(err.message).toMatch(/^Microsoft Graph is still throttled \(429\) after 4 attempts and 90\.0 s of waiting in this read \(limit 100 s\); gave up without a result, nothing was changed$/);
+    expect(err.message).toMatch(
+      /^Microsoft Graph is still throttled \(429\) after 4 attempts and 90\.0 s of waiting in this read \(limit 100 s\); gave up without a result, nothing was changed$/,
+    );
     expect(err.hint).toMatch(/max_wait_seconds/);
     expect(clock.sleeps).toEqual([30_000, 30_000, 30_000]);
   });
@@ -157,7 +166,9 @@ describe('authentication and consent', () => {
   it('msal is never sent to another host than authority_host', async () => {
     em.auth.endpointOrigin = 'https://login.elsewhere.example';
     const err = await failure(read());
-    expect(err.message).toMatch(/^the authority https:\/\/127\.0\.0\.1:\d+ sent msal to https:\/\/login\.elsewhere\.example; refusing to send credentials there$/);
+    expect(err.message).toMatch(
+      /^the authority https:\/\/127\.0\.0\.1:\d+ sent msal to https:\/\/login\.elsewhere\.example; refusing to send credentials there$/,
+    );
   });
 
   it('an unknown tenant is named', async () => {

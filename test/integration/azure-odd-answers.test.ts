@@ -25,7 +25,10 @@ const noWait = { sleep: async () => undefined, random: () => 0.5, now: Date.now 
 async function failure(config: AzureSourceConfig = azureConfig(em, { delta: false })): Promise<UserError> {
   const source = new AzureSource(config, { log: silentLogger, clock: noWait });
   try {
-    const err: unknown = await source.listUsers().then(() => undefined, (e: unknown) => e);
+    const err: unknown = await source.listUsers().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(UserError);
     const { message, hint } = err as UserError;
     expect(`${message} ${hint}`).not.toMatch(new RegExp(`${TENANT_ID}|${CLIENT_ID}|${SECRET}`));
@@ -81,7 +84,7 @@ describe('the authority', () => {
 
   it('a multi-tenant alias that got past validation (msal: missing_tenant_id_error)', async () => {
     const err = await failure(azureConfig(em, { tenantId: 'organizations', delta: false }));
-    expect(err.message).toBe('app-only sign-in needs the customer\'s own directory, and source.tenant_id is a multi-tenant alias (missing_tenant_id_error)');
+    expect(err.message).toBe("app-only sign-in needs the customer's own directory, and source.tenant_id is a multi-tenant alias (missing_tenant_id_error)");
     expect(err.hint).toMatch(/directory \(tenant\) id or one of its verified domains/);
   });
 });

@@ -91,7 +91,9 @@ describe('full read', () => {
   it('refuses a nextLink to another host: the token never leaves the configured endpoint', async () => {
     em.graph.options.maxPageSize = 10;
     em.linkOrigin = `https://graph.elsewhere.example`;
-    await expect(read()).rejects.toThrow(/^Graph sent a paging link to https:\/\/graph\.elsewhere\.example, outside https:\/\/127\.0\.0\.1:\d+; refusing to follow it$/);
+    await expect(read()).rejects.toThrow(
+      /^Graph sent a paging link to https:\/\/graph\.elsewhere\.example, outside https:\/\/127\.0\.0\.1:\d+; refusing to follow it$/,
+    );
   });
 
   it('reports the verified domains of the directory', async () => {
@@ -154,7 +156,8 @@ describe('delta re-sync', () => {
 
   it('the emulator serves delta pages of 100 without the preference, and caps it at its largest page', () => {
     addBulkUsers(1200);
-    const page = (prefer?: string) => em.graph.get({ headers: prefer ? { prefer } : {} } as IncomingMessage, '/users/delta', new URLSearchParams('$select=id')) as { value: unknown[] };
+    const page = (prefer?: string) =>
+      em.graph.get({ headers: prefer ? { prefer } : {} } as IncomingMessage, '/users/delta', new URLSearchParams('$select=id')) as { value: unknown[] };
     expect(page().value).toHaveLength(100);
     expect(page('odata.maxpagesize=250').value).toHaveLength(250);
     expect(page('return=minimal, odata.maxpagesize=5000').value).toHaveLength(999);
@@ -233,7 +236,13 @@ describe('delta re-sync', () => {
     em.directory.deleteUser(gone!.id, true);
     em.directory.deleteUser(hardGone!.id, false);
     em.directory.updateUser(renamed!.id, { displayName: 'Renamed Person', department: 'Ops' });
-    em.directory.addUser({ id: 'ffffffff-0000-4000-8000-000000000001', userPrincipalName: 'new.joiner@acme.com', displayName: 'New Joiner', accountEnabled: true, userType: 'Member' });
+    em.directory.addUser({
+      id: 'ffffffff-0000-4000-8000-000000000001',
+      userPrincipalName: 'new.joiner@acme.com',
+      displayName: 'New Joiner',
+      accountEnabled: true,
+      userType: 'Member',
+    });
     const second = await read({ deltaStore: store });
     const ids = new Set(second.map((u) => u.id));
     expect(ids.has(gone!.id)).toBe(false);
@@ -277,8 +286,16 @@ describe('groups', () => {
   beforeEach(async () => {
     const all = byId(await snapshotUsers());
     em.directory.addGroup({ id: 'aaaaaaaa-0000-4000-8000-000000000001', displayName: 'Phones', members: [all[0]!.id, 'aaaaaaaa-0000-4000-8000-000000000002'] });
-    em.directory.addGroup({ id: 'aaaaaaaa-0000-4000-8000-000000000002', displayName: 'Phones EU', members: [all[1]!.id, 'aaaaaaaa-0000-4000-8000-000000000003'] });
-    em.directory.addGroup({ id: 'aaaaaaaa-0000-4000-8000-000000000003', displayName: 'Phones Berlin', members: [all[2]!.id, 'aaaaaaaa-0000-4000-8000-000000000001'] }); // a cycle
+    em.directory.addGroup({
+      id: 'aaaaaaaa-0000-4000-8000-000000000002',
+      displayName: 'Phones EU',
+      members: [all[1]!.id, 'aaaaaaaa-0000-4000-8000-000000000003'],
+    });
+    em.directory.addGroup({
+      id: 'aaaaaaaa-0000-4000-8000-000000000003',
+      displayName: 'Phones Berlin',
+      members: [all[2]!.id, 'aaaaaaaa-0000-4000-8000-000000000001'],
+    }); // a cycle
     em.directory.addGroup({ id: 'aaaaaaaa-0000-4000-8000-000000000004', displayName: 'Other', members: [all[3]!.id] });
   });
 
@@ -306,7 +323,9 @@ describe('groups', () => {
 
   it('an unknown group (by name or id) is a clear error', async () => {
     await expect(read({}, azureConfig(em, { groups: ['Nope'] }))).rejects.toThrow("group 'Nope' (source.groups) does not exist in the directory");
-    await expect(read({}, azureConfig(em, { groups: ['aaaaaaaa-0000-4000-8000-00000000dead'] }))).rejects.toThrow(/group 'aaaaaaaa-0000-4000-8000-00000000dead' .*does not exist/);
+    await expect(read({}, azureConfig(em, { groups: ['aaaaaaaa-0000-4000-8000-00000000dead'] }))).rejects.toThrow(
+      /group 'aaaaaaaa-0000-4000-8000-00000000dead' .*does not exist/,
+    );
   });
 
   it('a display name shared by two groups is refused, naming both ids', async () => {

@@ -82,7 +82,7 @@ describe.skipIf(DNSMASQ_SKIP !== undefined)('SIP records check (dnsmasq)', () =>
     }
   });
 
-  it("a registrar lookup that fails does not hide that the domain has no SIP record", async () => {
+  it('a registrar lookup that fails does not hide that the domain has no SIP record', async () => {
     const bad = await startServfailDnsmasq('signed.test', ['--local=/nothing.test/']);
     try {
       const warnings = await checkSipRecords('nothing.test', ['sip.signed.test'], { servers: [bad.server], timeoutMs: 2000 });

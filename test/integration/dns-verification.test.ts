@@ -131,9 +131,15 @@ describe.skipIf(DNSMASQ_SKIP !== undefined)('domain verification lookups (dnsmas
 
   it('moves on to the next server after a failure, and names each failed one when all fail', async () => {
     const closed = `127.0.0.1:${await freeUdpPort()}`;
-    expect(await lookupVerification(record('ok.test'), { servers: [closed, dns.server], timeoutMs: 2000 })).toMatchObject({ state: 'verified', server: dns.server });
+    expect(await lookupVerification(record('ok.test'), { servers: [closed, dns.server], timeoutMs: 2000 })).toMatchObject({
+      state: 'verified',
+      server: dns.server,
+    });
     const r = await lookupVerification(record('acme.example'), { servers: [closed, dns.server], timeoutMs: 2000 });
-    expect(r.state === 'failure' && r.failures.map((f) => [f.server, f.code])).toEqual([[closed, 'ECONNREFUSED'], [dns.server, 'EREFUSED']]);
+    expect(r.state === 'failure' && r.failures.map((f) => [f.server, f.code])).toEqual([
+      [closed, 'ECONNREFUSED'],
+      [dns.server, 'EREFUSED'],
+    ]);
   });
 
   it('verifyDomain: the ISP namespace needs no lookup; otherwise the policy servers are asked', async () => {

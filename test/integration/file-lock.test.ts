@@ -57,7 +57,10 @@ describe('SQLite tenant lock (lock file)', () => {
   it('never takes over a lock held on another host', async () => {
     const db = dbPath();
     const path = lockFilePath(db, 'acme.com');
-    writeFileSync(path, JSON.stringify({ who: 'ops@elsewhere pid 4242', host: 'elsewhere', pid: deadPid(), since: '2020-01-01T00:00:00.000Z', tenant: 'acme' }));
+    writeFileSync(
+      path,
+      JSON.stringify({ who: 'ops@elsewhere pid 4242', host: 'elsewhere', pid: deadPid(), since: '2020-01-01T00:00:00.000Z', tenant: 'acme' }),
+    );
     const error = await lockFile(db, 'acme.com', { timeoutMs: 100 }).catch((e: unknown) => e);
     expect((error as Error).message).toContain('locked by ops@elsewhere pid 4242 since 2020-01-01T00:00:00.000Z');
   });
@@ -109,7 +112,9 @@ describe('lock files are private, and a symlink at their name is refused', () =>
   it('refuses a folder at the lock file name instead of waiting for it', async () => {
     const db = dbPath();
     mkdirSync(lockFilePath(db, 'acme.com'));
-    await expect(lockFile(db, 'acme.com', { timeoutMs: 10_000 })).rejects.toThrow(`${lockFilePath(db, 'acme.com')} is no regular file, not a pbxsync lock file; remove it`);
+    await expect(lockFile(db, 'acme.com', { timeoutMs: 10_000 })).rejects.toThrow(
+      `${lockFilePath(db, 'acme.com')} is no regular file, not a pbxsync lock file; remove it`,
+    );
     expect(lstatSync(lockFilePath(db, 'acme.com')).isDirectory()).toBe(true);
   });
 });

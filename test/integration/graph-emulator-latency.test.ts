@@ -26,7 +26,12 @@ describe('Graph emulator latency', () => {
   it('delays Graph answers but not token requests, side by side', async () => {
     em = await acmeEmulator({ latencyMs: 10 * 60_000 });
     http = httpsFetch(em.caFile, 20 * 60_000);
-    const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: CLIENT_ID, client_secret: SECRET, scope: 'https://graph.microsoft.com/.default' });
+    const form = new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: CLIENT_ID,
+      client_secret: SECRET,
+      scope: 'https://graph.microsoft.com/.default',
+    });
     const tokenAnswer = await http.fetch(`${em.url}/${TENANT_ID}/oauth2/v2.0/token`, { method: 'POST', body: form });
     expect(tokenAnswer.status).toBe(200);
     const { access_token: token } = (await tokenAnswer.json()) as { access_token: string };
@@ -34,7 +39,10 @@ describe('Graph emulator latency', () => {
     const settled: string[] = [];
     const get = (path: string) => {
       const answer = http!.fetch(`${em!.url}/v1.0${path}`, { method: 'GET', headers: { authorization: `Bearer ${token}` } });
-      answer.then(() => settled.push(path), () => settled.push(path));
+      answer.then(
+        () => settled.push(path),
+        () => settled.push(path),
+      );
       return answer;
     };
     const slow = [get('/users?$top=5'), get('/domains')];

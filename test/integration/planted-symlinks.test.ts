@@ -27,7 +27,8 @@ const WRITERS: readonly { readonly what: string; readonly name: string; readonly
   {
     what: 'credentials spreadsheet',
     name: 'acme-credentials.xlsx',
-    write: (path) => writeSpreadsheet(path, { tenant: 'acme', domain: 'acme.com', rows: [], phoneSetup: { registrar: 'sip.acme.com', transport: 'tls', port: 5061 } }),
+    write: (path) =>
+      writeSpreadsheet(path, { tenant: 'acme', domain: 'acme.com', rows: [], phoneSetup: { registrar: 'sip.acme.com', transport: 'tls', port: 5061 } }),
   },
   { what: 'directory snapshot', name: 'directory.json', write: (path) => saveSnapshot(path, [], ['acme.com']) },
   { what: 'any private file', name: 'data.bin', write: async (path) => writePrivateFileSync(path, 'data', { what: 'file' }) },
@@ -37,7 +38,14 @@ const WRITERS: readonly { readonly what: string; readonly name: string; readonly
 function plausibleTemporaryNames(path: string): string[] {
   const name = basename(path);
   const folder = dirname(path);
-  return [`${path}.${process.pid}.tmp`, `${path}.tmp`, join(folder, `.${name}.tmp`), join(folder, `.${name}.${process.pid}.tmp`), `${path}~`, `${path}.lock.tmp`];
+  return [
+    `${path}.${process.pid}.tmp`,
+    `${path}.tmp`,
+    join(folder, `.${name}.tmp`),
+    join(folder, `.${name}.${process.pid}.tmp`),
+    `${path}~`,
+    `${path}.lock.tmp`,
+  ];
 }
 
 /** A file outside the folder, world-readable, that a redirected write would change. */

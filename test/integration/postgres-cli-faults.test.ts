@@ -65,7 +65,7 @@ describe.skipIf(!PG_URL)(`pbxsync when PostgreSQL fails${PG_URL ? '' : ` (${PG_S
     const apply = startPbxsync(['apply', 'tenant.yaml', '--auto-approve'], { cwd: t.dir, env: { ...t.env, PBXSYNC_TEST_HOLD_TX_MS: '8000' } });
     running.push(apply);
     await apply.waitFor(new RegExp(HOLD_MARKER));
-    const held = await waitForBackend(url, 'pbxsync', 'the apply\'s open transaction', (b) => b.state === 'idle in transaction');
+    const held = await waitForBackend(url, 'pbxsync', "the apply's open transaction", (b) => b.state === 'idle in transaction');
     await terminateBackend(url, held.pid);
     const { code } = await exitWithin(apply, 30_000);
     expect(code).toBe(1);

@@ -141,7 +141,7 @@ describe.skipIf(!PG_URL)(`PostgreSQL connection faults${PG_URL ? '' : ` (${PG_SK
     expect(await backendsOf(url, 'pbxsync')).toHaveLength(1);
   });
 
-  it('a connection lost while the apply\'s transaction is open (idle in it): one line, nothing written, and the next call reconnects', async () => {
+  it("a connection lost while the apply's transaction is open (idle in it): one line, nothing written, and the next call reconnects", async () => {
     const { url, before } = await seeded();
     const pbx = provider(url);
     const marker = new Promise<void>((resolve) => {
@@ -158,7 +158,7 @@ describe.skipIf(!PG_URL)(`PostgreSQL connection faults${PG_URL ? '' : ` (${PG_SK
     try {
       const applying = pbx.apply(CHANGES).catch((e: unknown) => e);
       await Promise.race([marker, applying.then(() => Promise.reject(new Error('the apply ended before holding its transaction')))]);
-      const held = await waitForBackend(url, 'pbxsync', 'the apply\'s open transaction', (b) => b.state === 'idle in transaction');
+      const held = await waitForBackend(url, 'pbxsync', "the apply's open transaction", (b) => b.state === 'idle in transaction');
       await terminateBackend(url, held.pid);
       error = await applying;
     } finally {
@@ -171,7 +171,7 @@ describe.skipIf(!PG_URL)(`PostgreSQL connection faults${PG_URL ? '' : ` (${PG_SK
     expect((await pbx.read('a.example', 't')).subscribers).toHaveLength(3);
   });
 
-  it('a connection lost while an apply\'s statement runs: one line, nothing written', async () => {
+  it("a connection lost while an apply's statement runs: one line, nothing written", async () => {
     const { url, before } = await seeded();
     const blocker = await holder(url);
     await blocker.query('BEGIN; LOCK TABLE domain IN ACCESS EXCLUSIVE MODE');
@@ -198,7 +198,10 @@ describe.skipIf(!PG_URL)(`PostgreSQL connection faults${PG_URL ? '' : ` (${PG_SK
     const applying = pbx.apply(CHANGES).catch((e: unknown) => e);
     const committing = await waitForBackend(url, 'pbxsync', 'the COMMIT to wait', (b) => b.query === 'COMMIT' && b.wait_event_type === 'Lock');
     await terminateBackend(url, committing.pid);
-    const e = expectOneLine(await applying, /^the connection to the PBX database \S+ was lost while the apply was committing: whether it took effect is unknown$/);
+    const e = expectOneLine(
+      await applying,
+      /^the connection to the PBX database \S+ was lost while the apply was committing: whether it took effect is unknown$/,
+    );
     expect(e.hint).toMatch(/pbxsync plan/);
     expect(await dumpPg(url)).toEqual(before);
   });
@@ -227,17 +230,21 @@ describe.skipIf(!PG_URL)(`PostgreSQL connection faults${PG_URL ? '' : ` (${PG_SK
   it('a NUL character in a value: one line, nothing written', async () => {
     const { url, before } = await seeded();
     const pbx = provider(url);
-    const error = await pbx.apply(ops('a.example', { insertSubscribers: [{ username: 'bad\u0000name', password: '', ha1: 'h', ha1b: 'hb' }] })).catch((e: unknown) => e);
+    const error = await pbx
+      .apply(ops('a.example', { insertSubscribers: [{ username: 'bad\u0000name', password: '', ha1: 'h', ha1b: 'hb' }] }))
+      .catch((e: unknown) => e);
     expectOneLine(error, /^a value contains a character PostgreSQL cannot store \(NUL\).*; nothing was written$/);
     expect(await dumpPg(url)).toEqual(before);
   });
 
-  it('a character the database\'s encoding lacks: one line, nothing written', async () => {
+  it("a character the database's encoding lacks: one line, nothing written", async () => {
     const url = await createDatabase({ kamailio: true, encoding: 'LATIN1' });
     const pbx = provider(url);
     await pbx.apply(userOps('a.example', 1));
     const before = await dumpPg(url);
-    const error = await pbx.apply(ops('a.example', { insertSubscribers: [{ username: 'smile\u{1F600}', password: '', ha1: 'h', ha1b: 'hb' }] })).catch((e: unknown) => e);
+    const error = await pbx
+      .apply(ops('a.example', { insertSubscribers: [{ username: 'smile\u{1F600}', password: '', ha1: 'h', ha1b: 'hb' }] }))
+      .catch((e: unknown) => e);
     expectOneLine(error, /^a value contains a character the encoding of the PBX database \S+ cannot store; nothing was written$/);
     expect(await dumpPg(url)).toEqual(before);
   });
@@ -291,8 +298,14 @@ describe.skipIf(!PG_URL)(`PostgreSQL connection faults${PG_URL ? '' : ` (${PG_SK
       return all.length === 2 ? all : undefined;
     });
     // The waiter is the session that does not hold the advisory lock.
-    const holding = await withClient(url, async (c) =>
-      (await c.query<{ pid: number }>(`SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = ANY($1::int[])`, [sessions.map((s) => s.pid)])).rows[0],
+    const holding = await withClient(
+      url,
+      async (c) =>
+        (
+          await c.query<{ pid: number }>(`SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = ANY($1::int[])`, [
+            sessions.map((s) => s.pid),
+          ])
+        ).rows[0],
     );
     const waiter = sessions.find((s) => s.pid !== holding!.pid)!;
     await terminateBackend(url, waiter.pid);
@@ -303,7 +316,7 @@ describe.skipIf(!PG_URL)(`PostgreSQL connection faults${PG_URL ? '' : ` (${PG_SK
 });
 
 describe.skipIf(!PG_URL)(`PostgreSQL tenant lock lost, init scripts that fail, URLs pg cannot take${PG_URL ? '' : ` (${PG_SKIP_REASON})`}`, () => {
-  it('an apply refuses to commit once the tenant lock\'s session is gone (another pbxsync may hold it now)', async () => {
+  it("an apply refuses to commit once the tenant lock's session is gone (another pbxsync may hold it now)", async () => {
     const { url, before } = await seeded();
     const pbx = provider(url);
     const lock = await pbx.lock('t', { timeoutMs: 0, tenant: 'acme' });
@@ -330,7 +343,10 @@ describe.skipIf(!PG_URL)(`PostgreSQL tenant lock lost, init scripts that fail, U
     writeFileSync(join(dir, 'auth_db-create.sql'), 'CREATE TABLE subscriber (id INT(10) UNSIGNED AUTO_INCREMENT PRIMARY KEY NOT NULL) ENGINE=InnoDB;\n');
     const url = await createDatabase();
     const pbx = provider(url, { sqlDir: dir });
-    const e = expectOneLine(await pbx.init().catch((err: unknown) => err), /^Kamailio's PostgreSQL scripts in \S+ failed on the PBX database \S+: syntax error .*; nothing was created$/);
+    const e = expectOneLine(
+      await pbx.init().catch((err: unknown) => err),
+      /^Kamailio's PostgreSQL scripts in \S+ failed on the PBX database \S+: syntax error .*; nothing was created$/,
+    );
     expect(e.hint).toMatch(/--sql-dir/);
     const tables = await withClient(url, (c) => c.query(`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public'`));
     expect(tables.rows[0].n).toBe(0);
@@ -338,13 +354,16 @@ describe.skipIf(!PG_URL)(`PostgreSQL tenant lock lost, init scripts that fail, U
 
   it('a URL pg cannot decode is one line, not a URIError', () => {
     for (const url of ['postgres://us%zzer@localhost/db', 'postgres://localhost/d%zzb', 'postgres://u:pa%zzss@localhost/db']) {
-      expectOneLine((() => {
-        try {
-          return new PostgresPbxProvider(url);
-        } catch (err) {
-          return err;
-        }
-      })(), /^the PostgreSQL PBX URL/);
+      expectOneLine(
+        (() => {
+          try {
+            return new PostgresPbxProvider(url);
+          } catch (err) {
+            return err;
+          }
+        })(),
+        /^the PostgreSQL PBX URL/,
+      );
     }
   });
 });
@@ -373,7 +392,10 @@ describe.skipIf(!PG_URL)(`PostgreSQL connection to a server that does not answer
     const baseline = openSockets();
     const pbx = provider(url, { connectTimeoutMs: 300 });
     expectOneLine(await pbx.read('a.example', 't').catch((e: unknown) => e), /^cannot connect to the PBX database \S+: 127\.0\.0\.1 does not answer$/);
-    expectOneLine(await pbx.lock('a.example', { timeoutMs: 0 }).catch((e: unknown) => e), /^cannot connect to the PBX database \S+: 127\.0\.0\.1 does not answer$/);
+    expectOneLine(
+      await pbx.lock('a.example', { timeoutMs: 0 }).catch((e: unknown) => e),
+      /^cannot connect to the PBX database \S+: 127\.0\.0\.1 does not answer$/,
+    );
     await socketsBackTo(baseline);
   });
 

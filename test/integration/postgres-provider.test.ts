@@ -17,7 +17,6 @@ const FIXED_NOW = new Date('2024-05-06T07:08:09.123Z');
 
 afterAll(dropDatabases);
 
-
 async function ready(): Promise<{ url: string; pbx: PostgresPbxProvider }> {
   const url = await createDatabase({ kamailio: true });
   return { url, pbx: new PostgresPbxProvider(url, { now: () => FIXED_NOW, busyTimeoutMs: 2000 }) };
@@ -26,15 +25,17 @@ async function ready(): Promise<{ url: string; pbx: PostgresPbxProvider }> {
 /** Columns, defaults, indexes and version rows: what Kamailio sees of the schema. */
 async function schemaOf(url: string): Promise<unknown> {
   return withClient(url, async (c) => ({
-    columns: (await c.query(`SELECT table_name, column_name, data_type, character_maximum_length, is_nullable, column_default
-      FROM information_schema.columns WHERE table_schema = 'public' ORDER BY table_name, ordinal_position`)).rows,
+    columns: (
+      await c.query(`SELECT table_name, column_name, data_type, character_maximum_length, is_nullable, column_default
+      FROM information_schema.columns WHERE table_schema = 'public' ORDER BY table_name, ordinal_position`)
+    ).rows,
     indexes: (await c.query(`SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' ORDER BY indexname`)).rows,
     versions: (await c.query('SELECT table_name, table_version FROM version ORDER BY table_name')).rows,
   }));
 }
 
 describe.skipIf(!PG_URL)(`PostgresPbxProvider${PG_URL ? '' : ` (${PG_SKIP_REASON})`}`, () => {
-  it('init runs Kamailio\'s own scripts: the same schema as kamdbctl, and a silent no-op the second time', async () => {
+  it("init runs Kamailio's own scripts: the same schema as kamdbctl, and a silent no-op the second time", async () => {
     const { url: reference } = await ready();
     const url = await createDatabase();
     const pbx = new PostgresPbxProvider(url, { sqlDir: KAMAILIO_SQL_DIR });
@@ -46,7 +47,7 @@ describe.skipIf(!PG_URL)(`PostgresPbxProvider${PG_URL ? '' : ` (${PG_SKIP_REASON
     await pbx.close();
   });
 
-  it('init refuses a folder without Kamailio\'s scripts', async () => {
+  it("init refuses a folder without Kamailio's scripts", async () => {
     const url = await createDatabase();
     const pbx = new PostgresPbxProvider(url, { sqlDir: '/nonexistent' });
     await expect(pbx.init()).rejects.toThrow(/standard-create.sql is missing/);
@@ -75,7 +76,10 @@ describe.skipIf(!PG_URL)(`PostgresPbxProvider${PG_URL ? '' : ` (${PG_SKIP_REASON
       ops('a.example', {
         createDomain: { did: 'other', attrs: { x: 'y' } },
         deleteSubscribers: ['user1'],
-        deleteAliases: [{ aliasUsername: '1001', username: 'user1' }, { aliasUsername: '1002', username: 'nobody' }],
+        deleteAliases: [
+          { aliasUsername: '1001', username: 'user1' },
+          { aliasUsername: '1002', username: 'nobody' },
+        ],
         deletePreferencesOf: ['oid-1'],
         deletePreferences: [{ uuid: 'oid-2', attribute: 'attr_0', value: null }],
         insertSubscribers: [{ username: 'plain', password: 'secret', ha1: 'h', ha1b: 'hb' }],
@@ -92,7 +96,12 @@ describe.skipIf(!PG_URL)(`PostgresPbxProvider${PG_URL ? '' : ` (${PG_SKIP_REASON
 
   it('reads an empty tenant as such', async () => {
     const { pbx } = await ready();
-    expect(await pbx.read('nobody.example', 't')).toMatchObject({ domain: { did: null, exists: false, attrs: {} }, subscribers: [], aliases: [], preferences: [] });
+    expect(await pbx.read('nobody.example', 't')).toMatchObject({
+      domain: { did: null, exists: false, attrs: {} },
+      subscribers: [],
+      aliases: [],
+      preferences: [],
+    });
     await pbx.close();
   });
 
@@ -119,7 +128,9 @@ describe.skipIf(!PG_URL)(`PostgresPbxProvider${PG_URL ? '' : ` (${PG_SKIP_REASON
     );
     expect(await onlyB()).toEqual(before);
     expect((await pbx.read('a.example', 't')).subscribers).toHaveLength(4);
-    await withClient(url, (c) => c.query(`INSERT INTO dbaliases (alias_username, alias_domain, username, domain) VALUES ('2000', 'a.example', 'bob', 'b.example')`));
+    await withClient(url, (c) =>
+      c.query(`INSERT INTO dbaliases (alias_username, alias_domain, username, domain) VALUES ('2000', 'a.example', 'bob', 'b.example')`),
+    );
     expect((await pbx.read('a.example', 't')).aliases).toContainEqual({ aliasUsername: '2000', username: 'bob@b.example' });
     await pbx.apply(ops('a.example', { deleteAliases: [{ aliasUsername: '2000', username: 'bob@b.example' }] }));
     expect((await pbx.read('a.example', 't')).aliases.map((a) => a.aliasUsername)).not.toContain('2000');
@@ -175,7 +186,9 @@ describe.skipIf(!PG_URL)(`PostgresPbxProvider${PG_URL ? '' : ` (${PG_SKIP_REASON
     const error = await pbx.apply(userOps('a.example', 3)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PbxSchemaError);
     expect(await dumpPg(url)).toEqual(before);
-    await withClient(url, (c) => c.query(`UPDATE version SET table_version = 7 WHERE table_name = 'subscriber'; DROP TABLE dbaliases; DELETE FROM version WHERE table_name = 'dbaliases'`));
+    await withClient(url, (c) =>
+      c.query(`UPDATE version SET table_version = 7 WHERE table_name = 'subscriber'; DROP TABLE dbaliases; DELETE FROM version WHERE table_name = 'dbaliases'`),
+    );
     await expect(pbx.read('a.example', 't')).rejects.toThrow('table dbaliases is missing, pbxsync needs version 1 (Kamailio 5.6 schema)');
     await pbx.close();
   });
@@ -229,7 +242,7 @@ describe.skipIf(!PG_URL)(`PostgreSQL tenant lock${PG_URL ? '' : ` (${PG_SKIP_REA
     await Promise.all([one.close(), two.close()]);
   });
 
-  it('is released when the holder\'s connection dies', async () => {
+  it("is released when the holder's connection dies", async () => {
     const { url } = await ready();
     const pbx = new PostgresPbxProvider(url);
     await pbx.lock('a.example', { timeoutMs: 0 });

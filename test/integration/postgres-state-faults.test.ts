@@ -104,7 +104,12 @@ describe.skipIf(!PG_URL)(`PostgreSQL state store faults${PG_URL ? '' : ` (${PG_S
   it('a missing state database: one line, and no `pbx init` in the hint (the state table needs none)', async () => {
     const missing = new URL(PG_URL);
     missing.pathname = '/pbxsync_no_such_state_db';
-    const e = expectOneLine(await store(missing.toString()).load('acme').catch((err: unknown) => err), /^the state database \S+\/pbxsync_no_such_state_db does not exist$/);
+    const e = expectOneLine(
+      await store(missing.toString())
+        .load('acme')
+        .catch((err: unknown) => err),
+      /^the state database \S+\/pbxsync_no_such_state_db does not exist$/,
+    );
     expect(e.hint).toMatch(/createdb pbxsync_no_such_state_db/);
     expect(e.hint).not.toMatch(/pbx init/);
   });

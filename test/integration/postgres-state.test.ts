@@ -15,7 +15,7 @@ const state: StoredTenantState = {
 };
 
 describe.skipIf(!PG_URL)(`PostgreSQL state store${PG_URL ? '' : ` (${PG_SKIP_REASON})`}`, () => {
-  it('round-trips per tenant in its own table, next to (not inside) Kamailio\'s tables', async () => {
+  it("round-trips per tenant in its own table, next to (not inside) Kamailio's tables", async () => {
     const url = await createDatabase({ kamailio: true });
     const store = openStateStore(url);
     expect(await store.load('acme')).toEqual(EMPTY_STORED_STATE);

@@ -56,9 +56,21 @@ describe.each(backends)('$name provider', (backend) => {
   it.skipIf(backend.skip)(title("renames an account's preference and alias rows, and nothing else"), async () => {
     const pbx = await backend.open();
     try {
-      await pbx.apply({ ...userOps('a.example', 2, 2), insertPreferences: [...userOps('a.example', 2, 2).insertPreferences, { uuid: '@pbxsync', username: '@pbxsync', attribute: 'pbxsync_retired', type: 0, value: '1500' }] });
+      await pbx.apply({
+        ...userOps('a.example', 2, 2),
+        insertPreferences: [
+          ...userOps('a.example', 2, 2).insertPreferences,
+          { uuid: '@pbxsync', username: '@pbxsync', attribute: 'pbxsync_retired', type: 0, value: '1500' },
+        ],
+      });
       await pbx.apply(userOps('b.example', 1, 1));
-      await pbx.apply(ops('a.example', { renameAccounts: [{ uuid: 'oid-0', from: 'user0', to: 'ann' }], deleteSubscribers: ['user0'], insertSubscribers: [{ username: 'ann', password: '', ha1: 'h', ha1b: 'hb' }] }));
+      await pbx.apply(
+        ops('a.example', {
+          renameAccounts: [{ uuid: 'oid-0', from: 'user0', to: 'ann' }],
+          deleteSubscribers: ['user0'],
+          insertSubscribers: [{ username: 'ann', password: '', ha1: 'h', ha1b: 'hb' }],
+        }),
+      );
       const a = await pbx.read('a.example', 't');
       expect(a.subscribers.map((s) => s.username)).toEqual(['ann', 'user1']);
       expect(a.aliases).toEqual([
@@ -99,15 +111,36 @@ describe.each(backends)('$name provider', (backend) => {
       expect(await pbx.fingerprint('a.example', 'acme')).toBe(base);
       // Each edit below is undone before the next: only it makes the difference.
       const edits: [string, string][] = [
-        [`UPDATE subscriber SET ha1 = 'X' WHERE domain = 'a.example' AND username = 'user1'`, `UPDATE subscriber SET ha1 = 'ha1-1' WHERE domain = 'a.example' AND username = 'user1'`],
-        [`UPDATE subscriber SET ha1b = 'X' WHERE domain = 'a.example' AND username = 'user1'`, `UPDATE subscriber SET ha1b = 'ha1b-1' WHERE domain = 'a.example' AND username = 'user1'`],
-        [`UPDATE subscriber SET password = 'plain' WHERE domain = 'a.example' AND username = 'user1'`, `UPDATE subscriber SET password = '' WHERE domain = 'a.example' AND username = 'user1'`],
-        [`UPDATE dbaliases SET username = 'user2' WHERE alias_domain = 'a.example' AND alias_username = '1001'`, `UPDATE dbaliases SET username = 'user1' WHERE alias_domain = 'a.example' AND alias_username = '1001'`],
-        [`UPDATE usr_preferences SET type = 0 WHERE domain = 'a.example' AND uuid = 'oid-2' AND attribute = 'attr_1'`, `UPDATE usr_preferences SET type = 1 WHERE domain = 'a.example' AND uuid = 'oid-2' AND attribute = 'attr_1'`],
-        [`UPDATE usr_preferences SET value = 'x' WHERE domain = 'a.example' AND uuid = 'oid-2' AND attribute = 'attr_0'`, `UPDATE usr_preferences SET value = 'value 2/0' WHERE domain = 'a.example' AND uuid = 'oid-2' AND attribute = 'attr_0'`],
+        [
+          `UPDATE subscriber SET ha1 = 'X' WHERE domain = 'a.example' AND username = 'user1'`,
+          `UPDATE subscriber SET ha1 = 'ha1-1' WHERE domain = 'a.example' AND username = 'user1'`,
+        ],
+        [
+          `UPDATE subscriber SET ha1b = 'X' WHERE domain = 'a.example' AND username = 'user1'`,
+          `UPDATE subscriber SET ha1b = 'ha1b-1' WHERE domain = 'a.example' AND username = 'user1'`,
+        ],
+        [
+          `UPDATE subscriber SET password = 'plain' WHERE domain = 'a.example' AND username = 'user1'`,
+          `UPDATE subscriber SET password = '' WHERE domain = 'a.example' AND username = 'user1'`,
+        ],
+        [
+          `UPDATE dbaliases SET username = 'user2' WHERE alias_domain = 'a.example' AND alias_username = '1001'`,
+          `UPDATE dbaliases SET username = 'user1' WHERE alias_domain = 'a.example' AND alias_username = '1001'`,
+        ],
+        [
+          `UPDATE usr_preferences SET type = 0 WHERE domain = 'a.example' AND uuid = 'oid-2' AND attribute = 'attr_1'`,
+          `UPDATE usr_preferences SET type = 1 WHERE domain = 'a.example' AND uuid = 'oid-2' AND attribute = 'attr_1'`,
+        ],
+        [
+          `UPDATE usr_preferences SET value = 'x' WHERE domain = 'a.example' AND uuid = 'oid-2' AND attribute = 'attr_0'`,
+          `UPDATE usr_preferences SET value = 'value 2/0' WHERE domain = 'a.example' AND uuid = 'oid-2' AND attribute = 'attr_0'`,
+        ],
         [`UPDATE domain_attrs SET value = '2' WHERE did = 'acme'`, `UPDATE domain_attrs SET value = '1' WHERE did = 'acme'`],
         [`UPDATE domain SET did = 'other' WHERE domain = 'a.example'`, `UPDATE domain SET did = 'acme' WHERE domain = 'a.example'`],
-        [`DELETE FROM dbaliases WHERE alias_domain = 'a.example' AND alias_username = '1002'`, `INSERT INTO dbaliases (alias_username, alias_domain, username, domain) VALUES ('1002', 'a.example', 'user2', 'a.example')`],
+        [
+          `DELETE FROM dbaliases WHERE alias_domain = 'a.example' AND alias_username = '1002'`,
+          `INSERT INTO dbaliases (alias_username, alias_domain, username, domain) VALUES ('1002', 'a.example', 'user2', 'a.example')`,
+        ],
       ];
       for (const [edit, undo] of edits) {
         await sql(edit);

@@ -20,8 +20,24 @@ afterAll(async () => {
   await Promise.all([tls?.stop(), plain?.stop()]);
 });
 
-const config = (server: SmtpServer): SmtpConfig => ({ host: '127.0.0.1', port: server.port, security: 'starttls', user: server.user, passwordEnv: 'SMTP_PW', from: 'noreply@voice.example.net', caFile: server.caFile, timeoutMs: 10_000, passwordInBody: false });
-const mail: OutgoingMail = { to: 'alice@acme.com', subject: 'Welcome', text: 'Hello', attachment: { filename: 'alice-phone-card.pdf', content: minimalPdf(['card']) }, secrets: ['alice-sip-secret'] };
+const config = (server: SmtpServer): SmtpConfig => ({
+  host: '127.0.0.1',
+  port: server.port,
+  security: 'starttls',
+  user: server.user,
+  passwordEnv: 'SMTP_PW',
+  from: 'noreply@voice.example.net',
+  caFile: server.caFile,
+  timeoutMs: 10_000,
+  passwordInBody: false,
+});
+const mail: OutgoingMail = {
+  to: 'alice@acme.com',
+  subject: 'Welcome',
+  text: 'Hello',
+  attachment: { filename: 'alice-phone-card.pdf', content: minimalPdf(['card']) },
+  secrets: ['alice-sip-secret'],
+};
 
 describe('smtpSender', () => {
   it('delivers over STARTTLS with AUTH', async () => {

@@ -78,7 +78,9 @@ describe('pbx init on SQLite: a private file', () => {
 
   it('refuses an unknown group in one line, creating nothing', async () => {
     const path = dbPath();
-    const error = await provider(path, { fileMode: 0o640, fileGroup: 'pbxsync-no-such-group' }).pbx.init().catch((e: unknown) => e);
+    const error = await provider(path, { fileMode: 0o640, fileGroup: 'pbxsync-no-such-group' })
+      .pbx.init()
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UserError);
     expect((error as UserError).message).toBe(`unknown group "pbxsync-no-such-group" for the PBX database ${path}`);
     expect(existsSync(path)).toBe(false);
@@ -91,7 +93,8 @@ describe('pbx init on SQLite: a private file', () => {
   });
 
   it.skipIf(NO_NOBODY !== null)('leaves a 0600 database unreadable to other users; a 0640 one readable in its group only', async () => {
-    const read = (path: string, gid?: number) => nodeAsNobody(`try { require('fs').readFileSync(process.argv[1]); console.log('read') } catch (e) { console.log(e.code) }`, [path], gid).stdout.trim();
+    const read = (path: string, gid?: number) =>
+      nodeAsNobody(`try { require('fs').readFileSync(process.argv[1]); console.log('read') } catch (e) { console.log(e.code) }`, [path], gid).stdout.trim();
     const owner = await initialised();
     openFoldersTo(owner);
     expect(read(owner)).toBe('EACCES');
@@ -171,14 +174,18 @@ describe('SQLite PBX files readable beyond what was asked', () => {
     const pbx = new SqlitePbxProvider(path);
     const written: string[] = [];
     const write = process.stderr.write.bind(process.stderr);
-    process.stderr.write = ((chunk: string) => written.push(String(chunk)) > 0);
+    process.stderr.write = (chunk: string) => written.push(String(chunk)) > 0;
     try {
       await pbx.read('a.example', 't');
     } finally {
       process.stderr.write = write;
       await pbx.close();
     }
-    expect(written).toEqual([expect.stringMatching(new RegExp(`^warning: PBX database files readable beyond mode 0600: ${path} \\(0604\\), .*chmod 600 ${path} ${path}-wal ${path}-shm\\n$`))]);
+    expect(written).toEqual([
+      expect.stringMatching(
+        new RegExp(`^warning: PBX database files readable beyond mode 0600: ${path} \\(0604\\), .*chmod 600 ${path} ${path}-wal ${path}-shm\\n$`),
+      ),
+    ]);
   });
 });
 
@@ -193,7 +200,9 @@ describe('planted symlinks around the SQLite PBX database', () => {
     const target = victim();
     const path = dbPath();
     symlinkSync(target, path);
-    const error = await provider(path).pbx.init().catch((e: unknown) => e);
+    const error = await provider(path)
+      .pbx.init()
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UserError);
     expect((error as Error).message).toBe(`the PBX database ${path} is a symlink; pbxsync does not create files through symlinks`);
     expect(readFileSync(target, 'utf8')).toBe('precious\n');

@@ -107,27 +107,22 @@ function withDb<T>(path: string, fn: (db: Database.Database) => T): T {
 
 function schemaOf(path: string): unknown[] {
   return withDb(path, (db) =>
-    (db.prepare('SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name').all() as {
-      sql: string | null;
-    }[]).map((row) => ({ ...row, sql: row.sql?.replace(/\s+/g, ' ') ?? null })),
+    (
+      db.prepare('SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name').all() as {
+        sql: string | null;
+      }[]
+    ).map((row) => ({ ...row, sql: row.sql?.replace(/\s+/g, ' ') ?? null })),
   );
 }
 
 function versionsOf(path: string): unknown[] {
-  return withDb(path, (db) =>
-    db.prepare('SELECT table_name, table_version, typeof(table_version) AS t FROM version ORDER BY table_name').all(),
-  );
+  return withDb(path, (db) => db.prepare('SELECT table_name, table_version, typeof(table_version) AS t FROM version ORDER BY table_name').all());
 }
 
 /** Every row of every table, ids and timestamps included. */
 function dump(path: string, where: Record<string, string> = {}): Record<string, unknown[]> {
-  return withDb(path, (db) =>
-    Object.fromEntries(
-      TABLES.map((t) => [t, db.prepare(`SELECT * FROM ${t} ${where[t] ?? ''} ORDER BY id`).all()]),
-    ),
-  );
+  return withDb(path, (db) => Object.fromEntries(TABLES.map((t) => [t, db.prepare(`SELECT * FROM ${t} ${where[t] ?? ''} ORDER BY id`).all()])));
 }
-
 
 describe('SqlitePbxProvider.init', () => {
   it('creates exactly the tables, indexes and version rows of Kamailio 5.6', async () => {
@@ -138,9 +133,7 @@ describe('SqlitePbxProvider.init', () => {
 
     expect(schemaOf(path)).toEqual(schemaOf(reference));
     expect(versionsOf(path)).toEqual(versionsOf(reference));
-    const names = withDb(path, (db) =>
-      db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).pluck().all(),
-    );
+    const names = withDb(path, (db) => db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).pluck().all());
     expect(names).toEqual([...TABLES].sort());
     expect(versionsOf(path)).toEqual(
       Object.entries(EXPECTED_TABLE_VERSIONS)
@@ -282,7 +275,10 @@ describe('SqlitePbxProvider read and apply', () => {
       ops('a.example', {
         createDomain: { did: 'other', attrs: { x: 'y' } },
         deleteSubscribers: ['user1'],
-        deleteAliases: [{ aliasUsername: '1001', username: 'user1' }, { aliasUsername: '1002', username: 'nobody' }],
+        deleteAliases: [
+          { aliasUsername: '1001', username: 'user1' },
+          { aliasUsername: '1002', username: 'nobody' },
+        ],
         deletePreferencesOf: ['oid-1'],
         deletePreferences: [{ uuid: 'oid-2', attribute: 'attr_0', value: null }],
         insertSubscribers: [{ username: 'plain', password: 'secret', ha1: 'h', ha1b: 'hb' }],
@@ -376,7 +372,10 @@ describe('SqlitePbxProvider read and apply', () => {
     await expect(pbx.apply(broken)).rejects.toThrow(/NOT NULL/);
     expect(dump(path)).toEqual(before);
 
-    const duplicate = ops('a.example', { deleteAliases: [{ aliasUsername: '1001', username: 'user1' }], insertSubscribers: [{ username: 'user2', password: '', ha1: 'x', ha1b: 'y' }] });
+    const duplicate = ops('a.example', {
+      deleteAliases: [{ aliasUsername: '1001', username: 'user1' }],
+      insertSubscribers: [{ username: 'user2', password: '', ha1: 'x', ha1b: 'y' }],
+    });
     await expect(pbx.apply(duplicate)).rejects.toThrow(/UNIQUE/);
     expect(dump(path)).toEqual(before);
     await pbx.close();
@@ -437,9 +436,7 @@ describe('SqlitePbxProvider read and apply', () => {
       }),
       state.fingerprint,
     );
-    const counts = withDb(path, (db) =>
-      ['subscriber', 'dbaliases', 'usr_preferences'].map((t) => db.prepare(`SELECT count(*) FROM ${t}`).pluck().get()),
-    );
+    const counts = withDb(path, (db) => ['subscriber', 'dbaliases', 'usr_preferences'].map((t) => db.prepare(`SELECT count(*) FROM ${t}`).pluck().get()));
     expect(counts).toEqual([0, 0, 0]);
     await pbx.close();
   });

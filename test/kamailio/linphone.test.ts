@@ -46,7 +46,11 @@ function serve(folder: string): Promise<{ server: Server; port: number; hits: st
 
 /** The lines of liblinphone's log that tell what happened to the registration. */
 function logTail(log: string): string {
-  return log.split('\n').filter((l) => /REGISTER|SIP\/2\.0 \d|egistration|provision|remote|error/i.test(l)).slice(-40).join('\n');
+  return log
+    .split('\n')
+    .filter((l) => /REGISTER|SIP\/2\.0 \d|egistration|provision|remote|error/i.test(l))
+    .slice(-40)
+    .join('\n');
 }
 
 describe.skipIf(skip)(`Linphone provisioned from a setup card registers on Kamailio${skip ? ` (${why})` : ''}`, () => {
@@ -98,7 +102,9 @@ describe.skipIf(skip)(`Linphone provisioned from a setup card registers on Kamai
     mkdirSync(join(home, '.local', 'share', 'linphone'), { recursive: true });
     const rc = join(home, 'linphonerc');
     writeFileSync(rc, ['[misc]', `config-uri=${url}`, '', '[sip]', 'sip_port=-1', 'sip_tcp_port=0', 'sip_tls_port=0', ''].join('\n'));
-    const phone = track(spawn(LINPHONEC, ['-c', rc, '-d', '4'], { env: { PATH: process.env.PATH, HOME: home }, stdio: ['pipe', 'pipe', 'pipe'], detached: true }));
+    const phone = track(
+      spawn(LINPHONEC, ['-c', rc, '-d', '4'], { env: { PATH: process.env.PATH, HOME: home }, stdio: ['pipe', 'pipe', 'pipe'], detached: true }),
+    );
     let out = '';
     const registration = new Promise<void>((resolve, reject) => {
       const seen = (d: Buffer) => {
@@ -111,7 +117,10 @@ describe.skipIf(skip)(`Linphone provisioned from a setup card registers on Kamai
       phone.stderr.on('data', seen);
       phone.once('exit', (code) => reject(new Error(`linphonec exited with ${code}:\n${logTail(out)}`)));
       // Bounded: a phone that never registers fails with what it and Kamailio said.
-      const late = setTimeout(() => reject(new Error(`no registration within 40s:\n${logTail(out)}\n--- kamailio ---\n${kamailio!.log().slice(-3000)}`)), 40_000);
+      const late = setTimeout(
+        () => reject(new Error(`no registration within 40s:\n${logTail(out)}\n--- kamailio ---\n${kamailio!.log().slice(-3000)}`)),
+        40_000,
+      );
       phone.once('exit', () => clearTimeout(late));
     });
     try {

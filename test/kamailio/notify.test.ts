@@ -21,7 +21,21 @@ import { pbxsync, type CliResult } from '../support/cli.js';
 import { testIspYaml } from '../support/isp.js';
 import { createDatabase, dropDatabases, withClient } from '../support/postgres.js';
 import { tempDir } from '../support/tmp.js';
-import { ContactListener, KAMCMD, Phones, REASON, SIPSAK, SKIP, jsonRpc, otherTenant, sheetUsers, startKamailio, type RunningKamailio, type SheetUser, type Tenant } from './support.js';
+import {
+  ContactListener,
+  KAMCMD,
+  Phones,
+  REASON,
+  SIPSAK,
+  SKIP,
+  jsonRpc,
+  otherTenant,
+  sheetUsers,
+  startKamailio,
+  type RunningKamailio,
+  type SheetUser,
+  type Tenant,
+} from './support.js';
 
 if (SKIP) process.stderr.write(`note: ${REASON}\n`);
 
@@ -99,7 +113,10 @@ describe.skipIf(SKIP)(`an apply tells Kamailio what it changed${SKIP ? ` (${REAS
     const port = Number(new URL(kamailio.rpcUrl).port);
     const http = (method: string, path: string) =>
       new Promise<number>((resolve, reject) => {
-        const req = request({ host: '127.0.0.1', port, method, path, headers: { 'content-type': 'application/json' } }, (res) => (res.resume(), resolve(res.statusCode ?? 0)));
+        const req = request(
+          { host: '127.0.0.1', port, method, path, headers: { 'content-type': 'application/json' } },
+          (res) => (res.resume(), resolve(res.statusCode ?? 0)),
+        );
         req.on('error', reject);
         req.end(method === 'POST' ? '{"jsonrpc":"2.0","method":"core.version","id":1}' : undefined);
       });
@@ -237,7 +254,9 @@ describe.skipIf(SKIP)(`an apply tells Kamailio what it changed${SKIP ? ` (${REAS
     expect(r.status, r.stderr).toBe(3);
     expect(r.stdout).toContain('Apply complete: 33 created');
     expect(r.stderr).toContain('warning: the PBX was updated, but Kamailio was not told (1 of 1 command failed); run by hand:\n');
-    expect(r.stderr).toContain(`\n  kamcmd -s ${stopped.ctlSocket} domain.reload  # cannot connect to Kamailio's JSON-RPC at ${stopped.rpcUrl} (connection refused)\n`);
+    expect(r.stderr).toContain(
+      `\n  kamcmd -s ${stopped.ctlSocket} domain.reload  # cannot connect to Kamailio's JSON-RPC at ${stopped.rpcUrl} (connection refused)\n`,
+    );
     expect(r.stderr).not.toMatch(/error:|unexpected/);
     const domains = await withClient(dbUrl, (c) => c.query('SELECT did FROM domain WHERE domain = $1', [t.domain]));
     expect(domains.rows).toEqual([{ did: 'stark' }]);
@@ -252,8 +271,12 @@ describe.skipIf(SKIP)(`an apply tells Kamailio what it changed${SKIP ? ` (${REAS
     const viaKamcmd = apply(t, ispWith({ ctl_socket: stopped.ctlSocket, kamcmd: KAMCMD }));
     expect(viaKamcmd.status, viaKamcmd.stderr).toBe(3);
     const kamcmdLine = `${KAMCMD} -s ${stopped.ctlSocket}`;
-    expect(viaKamcmd.stderr).toContain(`\n  ${kamcmdLine} ul.rm location oliver.brown@stark.com  # ${kamcmdLine} failed (exit 255): ERROR: connect_unix_sock: connect(`);
-    const subscribers = await withClient(dbUrl, (c) => c.query('SELECT username FROM subscriber WHERE domain = $1 AND username = $2', [t.domain, 'oliver.brown']));
+    expect(viaKamcmd.stderr).toContain(
+      `\n  ${kamcmdLine} ul.rm location oliver.brown@stark.com  # ${kamcmdLine} failed (exit 255): ERROR: connect_unix_sock: connect(`,
+    );
+    const subscribers = await withClient(dbUrl, (c) =>
+      c.query('SELECT username FROM subscriber WHERE domain = $1 AND username = $2', [t.domain, 'oliver.brown']),
+    );
     expect(subscribers.rows).toEqual([]);
   });
 });

@@ -119,8 +119,13 @@ describe.skipIf(SKIP)(`Kamailio on what pbxsync writes${SKIP ? ` (${REASON})` : 
     const pages = JSON.parse(readFileSync(file, 'utf8')) as { value: Record<string, unknown>[] }[];
     pages[0]!.value = pages[0]!.value.filter((u) => u.userPrincipalName !== 'oliver.brown@acme.com');
     pages[0]!.value.push({
-      id: 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee', userPrincipalName: 'nora.new@acme.com', displayName: 'Nora New',
-      mail: 'nora.new@acme.com', accountEnabled: true, userType: 'Member', department: 'Sales',
+      id: 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee',
+      userPrincipalName: 'nora.new@acme.com',
+      displayName: 'Nora New',
+      mail: 'nora.new@acme.com',
+      accountEnabled: true,
+      userType: 'Member',
+      department: 'Sales',
     });
     writeFileSync(file, JSON.stringify(pages));
     applied(acme);

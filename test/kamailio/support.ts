@@ -107,11 +107,15 @@ async function untilAnswering(port: number, kamailio: ChildProcess): Promise<voi
 export function jsonRpc(url: string, method: string, params: unknown[] = []): Promise<{ status: number; body: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     const body = JSON.stringify({ jsonrpc: '2.0', method, params, id: 1 });
-    const req = request(url, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }, timeout: 5000 }, (res) => {
-      let text = '';
-      res.setEncoding('utf8').on('data', (c: string) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown> }));
-    });
+    const req = request(
+      url,
+      { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }, timeout: 5000 },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (c: string) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown> }));
+      },
+    );
     req.on('timeout', () => req.destroy(new Error(`no answer from ${url}`)));
     req.on('error', reject);
     req.end(body);
@@ -144,11 +148,32 @@ export async function startKamailio(dbUrl: string, options: { perTest?: boolean 
   const work = tempDir('kamailio-');
   const ctlSocket = `unix:${join(work, 'ctl.sock')}`;
   let log = '';
-  const kamailio = spawn(KAMAILIO, [
-    '-DD', '-E', '-m', '64', '-M', '8', '-w', work, '-P', join(work, 'kamailio.pid'),
-    '-f', join(ROOT, 'examples', 'kamailio', 'kamailio.cfg'),
-    '-A', `DBURL="${dbUrl}"`, '-A', `LISTEN=udp:127.0.0.1:${sipPort}`, '-A', `RPCLISTEN=tcp:127.0.0.1:${rpcPort}`, '-A', `CTLSOCK="${ctlSocket}"`,
-  ], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const kamailio = spawn(
+    KAMAILIO,
+    [
+      '-DD',
+      '-E',
+      '-m',
+      '64',
+      '-M',
+      '8',
+      '-w',
+      work,
+      '-P',
+      join(work, 'kamailio.pid'),
+      '-f',
+      join(ROOT, 'examples', 'kamailio', 'kamailio.cfg'),
+      '-A',
+      `DBURL="${dbUrl}"`,
+      '-A',
+      `LISTEN=udp:127.0.0.1:${sipPort}`,
+      '-A',
+      `RPCLISTEN=tcp:127.0.0.1:${rpcPort}`,
+      '-A',
+      `CTLSOCK="${ctlSocket}"`,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
+  );
   if (options.perTest !== false) track(kamailio);
   kamailio.stderr.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-20_000)));
   const exited = new Promise<void>((resolve) => kamailio.once('exit', () => resolve()));
@@ -192,7 +217,13 @@ async function untilRpcAnswering(url: string, kamailio: ChildProcess): Promise<v
   const gone = new Promise<never>((_, reject) => kamailio.once('exit', (code) => reject(new Error(`kamailio exited with ${code}`))));
   gone.catch(() => undefined);
   for (let attempt = 0; attempt < 100; attempt++) {
-    const answered = await Promise.race([jsonRpc(url, 'core.version').then(() => true, () => false), gone]);
+    const answered = await Promise.race([
+      jsonRpc(url, 'core.version').then(
+        () => true,
+        () => false,
+      ),
+      gone,
+    ]);
     if (answered) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -227,7 +258,10 @@ export class Phones {
   async sipsak(request: string[], auth?: { user: string; password: string }): Promise<{ ok: boolean; out: string }> {
     const n = ++this.sequence;
     const file = join(this.messages, `request-${n}.sip`);
-    writeFileSync(file, `${request.join('\r\n')}\r\nCall-ID: test-${n}-${process.pid}-${this.sipPort}@127.0.0.1\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n`);
+    writeFileSync(
+      file,
+      `${request.join('\r\n')}\r\nCall-ID: test-${n}-${process.pid}-${this.sipPort}@127.0.0.1\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n`,
+    );
     const args = ['-vv', '-f', file, '-s', `sip:127.0.0.1:${this.sipPort}`, ...(auth ? ['-u', auth.user, '-a', auth.password] : [])];
     try {
       const { stdout } = await run(SIPSAK, args, { timeout: 20_000 });
@@ -255,7 +289,12 @@ export class Phones {
 
   /** An OPTIONS from outside (example.org) to `target`; returns the final status line. */
   async options(target: string): Promise<string> {
-    const { out } = await this.sipsak([`OPTIONS sip:${target} SIP/2.0`, `From: <sip:tester@example.org>;tag=o${this.sequence}`, `To: <sip:${target}>`, 'CSeq: 1 OPTIONS']);
+    const { out } = await this.sipsak([
+      `OPTIONS sip:${target} SIP/2.0`,
+      `From: <sip:tester@example.org>;tag=o${this.sequence}`,
+      `To: <sip:${target}>`,
+      'CSeq: 1 OPTIONS',
+    ]);
     return /^\s*(SIP\/2\.0 \d{3}[^\r\n]*)\s*\n\s*final received/m.exec(out)?.[1]?.trim() ?? out;
   }
 }

@@ -86,7 +86,10 @@ function applyOps(state: PbxTenantState, ops: RowOps): PbxTenantState {
     return r ? { ...row, username: r.to } : row;
   };
   return {
-    domain: ops.createDomain && !state.domain.exists ? { did: ops.createDomain.did, exists: true, attrs: ops.createDomain.attrs, otherDomainsOfDid: state.domain.otherDomainsOfDid } : state.domain,
+    domain:
+      ops.createDomain && !state.domain.exists
+        ? { did: ops.createDomain.did, exists: true, attrs: ops.createDomain.attrs, otherDomainsOfDid: state.domain.otherDomainsOfDid }
+        : state.domain,
     subscribers: [
       ...state.subscribers.filter((s) => !delSubs.has(s.username)),
       ...ops.insertSubscribers.map((s) => ({ username: s.username, ha1: s.ha1, ha1b: s.ha1b, hasPlaintext: s.password !== '' })),
@@ -95,10 +98,7 @@ function applyOps(state: PbxTenantState, ops: RowOps): PbxTenantState {
       ...state.aliases.filter((a) => !delAliases.has(`${a.aliasUsername}\u0000${a.username}`)).map((a) => renamed(a, (r, from) => r.username === from)),
       ...ops.insertAliases,
     ],
-    preferences: [
-      ...state.preferences.filter((p) => !deleted(p)).map((p) => renamed(p, (r, from) => r.username === from)),
-      ...ops.insertPreferences,
-    ],
+    preferences: [...state.preferences.filter((p) => !deleted(p)).map((p) => renamed(p, (r, from) => r.username === from)), ...ops.insertPreferences],
     fingerprint: `after-${++counter}`,
   };
 }

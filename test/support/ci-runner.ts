@@ -60,8 +60,12 @@ function collect(workspace: string, paths: readonly string[], to: string): strin
     const star = pattern.indexOf('*');
     const files =
       star < 0
-        ? existsSync(join(workspace, pattern)) ? [pattern.replace(/\/$/, '')] : []
-        : walk(join(workspace, pattern.slice(0, pattern.indexOf('**')))).map((f) => relative(workspace, f)).filter((f) => f.endsWith(pattern.slice(pattern.lastIndexOf('*') + 1)));
+        ? existsSync(join(workspace, pattern))
+          ? [pattern.replace(/\/$/, '')]
+          : []
+        : walk(join(workspace, pattern.slice(0, pattern.indexOf('**'))))
+            .map((f) => relative(workspace, f))
+            .filter((f) => f.endsWith(pattern.slice(pattern.lastIndexOf('*') + 1)));
     for (const file of files) {
       mkdirSync(dirname(join(to, file)), { recursive: true });
       cpSync(join(workspace, file), join(to, file), { recursive: true });
@@ -73,7 +77,9 @@ function collect(workspace: string, paths: readonly string[], to: string): strin
 
 function walk(dir: string): string[] {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir, { recursive: true }).map((f) => join(dir, String(f))).filter((f) => statSync(f).isFile());
+  return readdirSync(dir, { recursive: true })
+    .map((f) => join(dir, String(f)))
+    .filter((f) => statSync(f).isFile());
 }
 
 /** Runs `script`; asynchronously, so that servers in the test's own process can answer it. */
@@ -92,7 +98,10 @@ function bash(script: string, cwd: string, env: NodeJS.ProcessEnv, flags: string
 function keyValues(file: string): Record<string, string> {
   if (!existsSync(file)) return {};
   return Object.fromEntries(
-    readFileSync(file, 'utf8').split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('='))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
   );
 }
 
@@ -141,7 +150,14 @@ export async function runGithubJob(file: string, jobId: string, options: GithubJ
     let result: StepResult;
     if (typeof step.uses === 'string' && step.uses.startsWith('actions/upload-artifact@')) {
       const to = join(options.artifacts, expand(step.with.name, contexts));
-      const copied = collect(workspace, String(step.with.path).split('\n').map((p) => p.trim()).filter(Boolean), to);
+      const copied = collect(
+        workspace,
+        String(step.with.path)
+          .split('\n')
+          .map((p) => p.trim())
+          .filter(Boolean),
+        to,
+      );
       result = { name, status: copied.length === 0 && step.with['if-no-files-found'] === 'error' ? 1 : 0, stdout: copied.join('\n'), stderr: '' };
     } else if (typeof step.uses === 'string' && step.uses.startsWith('actions/download-artifact@')) {
       const from = join(options.artifacts, expand(step.with.name, contexts));
@@ -149,7 +165,17 @@ export async function runGithubJob(file: string, jobId: string, options: GithubJ
       result = { name, status: existsSync(from) ? 0 : 1, stdout: '', stderr: existsSync(from) ? '' : `no artifact ${from}` };
     } else if (typeof step.run === 'string' && step.run.includes('examples/ci/scripts/')) {
       writeFileSync(files.GITHUB_OUTPUT, '');
-      const env = { ...options.env, CI: 'true', GITHUB_ACTIONS: 'true', RUNNER_TEMP: temp, ...files, ...githubVariables(contexts), ...jobEnv, ...options.override, ...evaluated(step.env, contexts) };
+      const env = {
+        ...options.env,
+        CI: 'true',
+        GITHUB_ACTIONS: 'true',
+        RUNNER_TEMP: temp,
+        ...files,
+        ...githubVariables(contexts),
+        ...jobEnv,
+        ...options.override,
+        ...evaluated(step.env, contexts),
+      };
       const r = await bash(step.run, workspace, env, ['-e']);
       result = { name, ...r };
       if (step.id) steps[step.id] = { outcome: r.status === 0 ? 'success' : 'failure', outputs: keyValues(files.GITHUB_OUTPUT) };
@@ -166,7 +192,13 @@ export async function runGithubJob(file: string, jobId: string, options: GithubJ
 
 function githubVariables(contexts: Contexts): Record<string, string> {
   const github = contexts.github as Record<string, string>;
-  return { GITHUB_EVENT_NAME: github.event_name ?? 'push', GITHUB_REPOSITORY: github.repository!, GITHUB_SHA: github.sha!, GITHUB_SERVER_URL: github.server_url!, GITHUB_RUN_ID: String(github.run_id) };
+  return {
+    GITHUB_EVENT_NAME: github.event_name ?? 'push',
+    GITHUB_REPOSITORY: github.repository!,
+    GITHUB_SHA: github.sha!,
+    GITHUB_SERVER_URL: github.server_url!,
+    GITHUB_RUN_ID: String(github.run_id),
+  };
 }
 
 export interface GitlabJobOptions {

@@ -106,7 +106,13 @@ function leftovers(before) {
   }
   if (now.fds > baseline.fds) added.push(`${now.fds - baseline.fds} open file descriptor(s)`);
   if (now.resources !== baseline.resources) added.push(`resources ${now.resources} (was ${baseline.resources})`);
-  if (now.globals !== baseline.globals) added.push(`new globals ${now.globals.split(',').filter((g) => !baseline.globals.split(',').includes(g)).join(',')}`);
+  if (now.globals !== baseline.globals)
+    added.push(
+      `new globals ${now.globals
+        .split(',')
+        .filter((g) => !baseline.globals.split(',').includes(g))
+        .join(',')}`,
+    );
   if (now.umask !== baseline.umask) added.push('umask');
   if (now.stackTraceLimit !== baseline.stackTraceLimit || now.prepareStackTrace !== baseline.prepareStackTrace) added.push('Error settings');
   return added.join('; ');

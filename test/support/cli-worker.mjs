@@ -77,7 +77,10 @@ async function run(request) {
     // Killed (killBusy: the test ended) or crashed: as spawnSync reports a killed process.
     return { status: null, stdout: '', stderr: `pbxsync test server ended during the run (${answer.died.signal ?? answer.died.code})\n` };
   }
-  if (DEBUG) process.stderr.write(`pbxsync test server ${server.child.pid}: ${request.args.join(' ')} -> ${answer.status}${answer.retire ? ` (ends: ${answer.retire})` : ''}${answer.spawn ? ` (spawn: ${answer.spawn})` : ''}\n`);
+  if (DEBUG)
+    process.stderr.write(
+      `pbxsync test server ${server.child.pid}: ${request.args.join(' ')} -> ${answer.status}${answer.retire ? ` (ends: ${answer.retire})` : ''}${answer.spawn ? ` (spawn: ${answer.spawn})` : ''}\n`,
+    );
   if (answer.retire) {
     keepOneWarm();
     await server.exited; // what it left (open files, locks) is gone before the test goes on

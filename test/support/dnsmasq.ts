@@ -54,11 +54,18 @@ export async function startDnsmasq(records: readonly string[], port?: number): P
 
 async function startOn(port: number, records: readonly string[]): Promise<Dnsmasq> {
   const args = [
-    `--port=${port}`, '--listen-address=127.0.0.1', '--bind-interfaces',
-    '--no-resolv', '--no-hosts', '--keep-in-foreground', '--conf-file=/dev/null',
+    `--port=${port}`,
+    '--listen-address=127.0.0.1',
+    '--bind-interfaces',
+    '--no-resolv',
+    '--no-hosts',
+    '--keep-in-foreground',
+    '--conf-file=/dev/null',
     // No PID file: the default (/run/dnsmasq.pid) would be overwritten by every instance.
-    '--pid-file', '--log-facility=-',
-    `--txt-record=${READY_NAME},ok`, ...records,
+    '--pid-file',
+    '--log-facility=-',
+    `--txt-record=${READY_NAME},ok`,
+    ...records,
   ];
   const child = track(spawn(DNSMASQ!, args, { stdio: ['ignore', 'ignore', 'pipe'] }));
   let log = '';
@@ -103,7 +110,13 @@ async function untilAnswering(port: number, child: ChildProcess, log: () => stri
 export async function startServfailDnsmasq(zone: string, extra: readonly string[] = []): Promise<{ server: string; stop(): Promise<void> }> {
   const upstream = await startDnsmasq([`--local=/${zone}/`, `--txt-record=_pbxsync.${zone},pbxsync-verification=0`]);
   const anchor = `12345,8,2,${'ab'.repeat(32)}`; // key tag, RSASHA256, SHA-256 digest of no key at all
-  const validator = await startDnsmasq(['--dnssec', `--trust-anchor=.,${anchor}`, `--trust-anchor=${zone},${anchor}`, `--server=/${zone}/127.0.0.1#${upstream.port}`, ...extra]);
+  const validator = await startDnsmasq([
+    '--dnssec',
+    `--trust-anchor=.,${anchor}`,
+    `--trust-anchor=${zone},${anchor}`,
+    `--server=/${zone}/127.0.0.1#${upstream.port}`,
+    ...extra,
+  ]);
   return { server: validator.server, stop: async () => void (await Promise.all([validator.stop(), upstream.stop()])) };
 }
 

@@ -51,7 +51,11 @@ if (args[0] === 'api') {
     print(state.pulls[m[1]] ?? []);
   } else fail(`fake gh: unexpected api call ${args.join(' ')}`);
 } else if (args[0] === 'run' && args[1] === 'list') {
-  print(state.runs.filter((r) => r.workflow === flag('--workflow') && r.headSha === flag('--commit') && r.status === flag('--status')).map((r) => ({ databaseId: r.databaseId })));
+  print(
+    state.runs
+      .filter((r) => r.workflow === flag('--workflow') && r.headSha === flag('--commit') && r.status === flag('--status'))
+      .map((r) => ({ databaseId: r.databaseId })),
+  );
 } else if (args[0] === 'run' && args[1] === 'download') {
   const run = state.runs.find((r) => r.databaseId === Number(args[2]));
   const from = join(state.artifacts, flag('--name') ?? '');

@@ -49,13 +49,15 @@ export const HOSTILE = {
 export const ALL_HOSTILE = Object.values(HOSTILE).join(' ');
 
 /** Raw characters that must never reach a terminal or a comment. */
-export const RAW_UNSAFE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u00ad\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\u{e0000}-\u{e007f}]|[\ud800-\udfff]/u;
+export const RAW_UNSAFE =
+  /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u00ad\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\u{e0000}-\u{e007f}]|[\ud800-\udfff]/u;
 
 /** The first raw unsafe character in `text` with some context, or null: for readable failures. */
 export function firstUnsafe(text: string, allowed: RegExp = /\n/): string | null {
   for (const [i, ch] of [...text].entries()) {
     if (allowed.test(ch)) continue;
-    if (RAW_UNSAFE.test(ch)) return `U+${ch.codePointAt(0)!.toString(16)} at ${i} in …${JSON.stringify([...text].slice(Math.max(0, i - 20), i + 20).join(''))}…`;
+    if (RAW_UNSAFE.test(ch))
+      return `U+${ch.codePointAt(0)!.toString(16)} at ${i} in …${JSON.stringify([...text].slice(Math.max(0, i - 20), i + 20).join(''))}…`;
   }
   return null;
 }
@@ -90,7 +92,13 @@ export function fullPlan(): Plan {
     recordFingerprint: 'rfp',
     changes: [
       { kind: 'create', entity: 'domain', domain: 'acme.com', did: 'acme' },
-      { kind: 'create', entity: 'subscriber', after: created, adopts: true, credentials: { newPasswords: true, writeSubscriber: true, writeSoftphoneHash: true, reasons: ['new-account'] } },
+      {
+        kind: 'create',
+        entity: 'subscriber',
+        after: created,
+        adopts: true,
+        credentials: { newPasswords: true, writeSubscriber: true, writeSoftphoneHash: true, reasons: ['new-account'] },
+      },
       {
         kind: 'update',
         entity: 'subscriber',
@@ -111,19 +119,47 @@ export function fullPlan(): Plan {
       {
         kind: 'update',
         entity: 'record',
-        add: [{ type: 'key', keyId: 'k1-new' }, { type: 'retired', extension: '1004' }, { type: 'deleted', objectId: gone.objectId, username: 'user4', generation: 1 }],
-        remove: [{ type: 'key', keyId: 'k1-old' }, { type: 'retired', extension: '1005' }, { type: 'deleted', objectId: 'x', username: 'back', generation: 2 }],
+        add: [
+          { type: 'key', keyId: 'k1-new' },
+          { type: 'retired', extension: '1004' },
+          { type: 'deleted', objectId: gone.objectId, username: 'user4', generation: 1 },
+        ],
+        remove: [
+          { type: 'key', keyId: 'k1-old' },
+          { type: 'retired', extension: '1005' },
+          { type: 'deleted', objectId: 'x', username: 'back', generation: 2 },
+        ],
       },
     ],
     accounts: [created, after, { ...leaver, status: 'disabled' }],
     warnings: [
-      { code: 'foreign-subscriber', message: 'subscriber someone@acme.com is not pbxsync-managed', hint: 'adopt it with users.X.adopt', location: { file: 'tenant.yaml', line: 7, col: 3 } },
+      {
+        code: 'foreign-subscriber',
+        message: 'subscriber someone@acme.com is not pbxsync-managed',
+        hint: 'adopt it with users.X.adopt',
+        location: { file: 'tenant.yaml', line: 7, col: 3 },
+      },
       { code: 'value-cleaned', message: 'directory user x: displayName held control characters' },
     ],
     summary: { create: 1, update: 1, disable: 1, delete: 1 },
-    safety: { ok: false, existing: 4, removing: 2, updating: 1, maxRemoveShare: 0.2, maxUpdateShare: 0.5, minExisting: 1, reasons: ['would disable or delete 2 of 4 subscribers (50% > max_remove_share 20%)'] },
+    safety: {
+      ok: false,
+      existing: 4,
+      removing: 2,
+      updating: 1,
+      maxRemoveShare: 0.2,
+      maxUpdateShare: 0.5,
+      minExisting: 1,
+      reasons: ['would disable or delete 2 of 4 subscribers (50% > max_remove_share 20%)'],
+    },
     nextState: EMPTY_STORED_STATE,
-    domainCheck: { domain: 'acme.com', reason: 'create', state: 'missing', record: { name: '_pbxsync.acme.com', type: 'TXT', value: 'pbxsync-verification=0123' }, detail: 'NXDOMAIN' },
+    domainCheck: {
+      domain: 'acme.com',
+      reason: 'create',
+      state: 'missing',
+      record: { name: '_pbxsync.acme.com', type: 'TXT', value: 'pbxsync-verification=0123' },
+      detail: 'NXDOMAIN',
+    },
     scope: { read: 10, inScope: 5, disabled: 1, guests: 1, otherDomains: { 'labs.acme.com': 2 }, excluded: 1 },
   };
 }

@@ -12,7 +12,10 @@ import { testTmp } from './tmp.js';
 const TEST_ENV_NAMES = ['PBX_URL', 'STATE_URL', 'PBX_DB_PASSWORD', 'STATE_DB_PASSWORD', 'ACME_GRAPH_SECRET', 'ACME_GRAPH_KEY_FILE', 'TEST_*'];
 
 /** `namespaces`: the ISP's own domains (no DNS record needed); by default the tests' tenants' domains. */
-export function testIspYaml(extra = '', namespaces = ['acme.com', 'globex.com', 'moved.example', 'hooli.com', 'hooli2.com', 'initech.com', 'stark.com', 'umbrella.com', 'wayne.com', 'wayne.example']): string {
+export function testIspYaml(
+  extra = '',
+  namespaces = ['acme.com', 'globex.com', 'moved.example', 'hooli.com', 'hooli2.com', 'initech.com', 'stark.com', 'umbrella.com', 'wayne.com', 'wayne.example'],
+): string {
   return [
     'allow:',
     `  env: [${TEST_ENV_NAMES.map((n) => JSON.stringify(n)).join(', ')}]`,

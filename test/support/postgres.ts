@@ -130,14 +130,16 @@ export interface Backend {
 
 /** The sessions connected to `url`'s database under `applicationName` (exact, or a LIKE pattern). */
 export async function backendsOf(url: string, applicationName: string): Promise<Backend[]> {
-  return withClient(url, async (c) =>
-    (
-      await c.query<Backend>(
-        `SELECT pid, state, query, wait_event_type FROM pg_stat_activity
+  return withClient(
+    url,
+    async (c) =>
+      (
+        await c.query<Backend>(
+          `SELECT pid, state, query, wait_event_type FROM pg_stat_activity
          WHERE datname = current_database() AND application_name LIKE $1 AND pid <> pg_backend_pid() ORDER BY pid`,
-        [applicationName],
-      )
-    ).rows,
+          [applicationName],
+        )
+      ).rows,
   );
 }
 

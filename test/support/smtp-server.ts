@@ -46,7 +46,17 @@ export async function startSmtpServer(options: { reject?: readonly string[]; noS
   const user = 'pbxsync-mailer';
   const password = 'smtp-Pa55-word-for-the-test';
   const script = join(import.meta.dirname, 'smtp-server.py');
-  const args = [script, String(port), cert, key, inbox, user, password, ...(options.reject ?? []).flatMap((a) => ['--reject', a]), ...(options.noStarttls ? ['--no-starttls'] : [])];
+  const args = [
+    script,
+    String(port),
+    cert,
+    key,
+    inbox,
+    user,
+    password,
+    ...(options.reject ?? []).flatMap((a) => ['--reject', a]),
+    ...(options.noStarttls ? ['--no-starttls'] : []),
+  ];
   // Shared by a file's tests (started in beforeAll, stopped in afterAll), so not `track`ed:
   // that stops children after each test. If the test process dies first, it goes with it.
   const child = spawn(DEBIAN_PYTHON, args, { stdio: ['ignore', 'ignore', 'pipe'] });

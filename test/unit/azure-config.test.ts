@@ -50,14 +50,16 @@ describe('azure source config', () => {
   });
 
   it('reads a certificate credential (paths relative to the file), national cloud hosts, CA file and limits', () => {
-    const { config, problems } = check(tenant(`certificate: {private_key_file: keys/app.pem, thumbprint: ABCDEF0123456789ABCDEF0123456789ABCDEF01}
+    const { config, problems } = check(
+      tenant(`certificate: {private_key_file: keys/app.pem, thumbprint: ABCDEF0123456789ABCDEF0123456789ABCDEF01}
 authority_host: https://login.microsoftonline.us/
 graph_endpoint: https://graph.microsoft.us
 ca_file: ca.pem
 delta: false
 max_wait_seconds: 30
 request_timeout_seconds: 5.5
-groups: [Phones]`));
+groups: [Phones]`),
+    );
     expect(problems).toEqual([]);
     expect(config!.source).toMatchObject({
       credential: { kind: 'certificate', privateKeyFile: '/srv/tenants/acme/keys/app.pem', thumbprint: 'abcdef0123456789abcdef0123456789abcdef01' },
@@ -87,11 +89,16 @@ groups: [Phones]`));
   it.each(['common', 'organizations', 'consumers', 'Common', 'ORGANIZATIONS'])('refuses the multi-tenant alias tenant_id: %s at source.tenant_id', (alias) => {
     const r = check(tenant('client_secret: ${S}').replace(/tenant_id: \S+/, `tenant_id: ${alias}`), { S: 'x' });
     expect(errors(r)).toEqual([`5:14 source.tenant_id '${alias.toLowerCase()}' is a multi-tenant alias; pbxsync signs in to one customer's directory`]);
-    expect(r.problems[0]!.hint).toBe("use the customer's directory (tenant) id or one of its verified domains; `common` is only for interactive multi-tenant sign-in");
+    expect(r.problems[0]!.hint).toBe(
+      "use the customer's directory (tenant) id or one of its verified domains; `common` is only for interactive multi-tenant sign-in",
+    );
   });
 
   it('refuses an alias that comes from the environment without echoing any other value', () => {
-    const r = check(tenant('client_secret: ${S}').replace(/tenant_id: \S+/, 'tenant_id: ${ACME_TENANT}'), { S: 'hunter2-from-env', ACME_TENANT: 'Organizations' });
+    const r = check(tenant('client_secret: ${S}').replace(/tenant_id: \S+/, 'tenant_id: ${ACME_TENANT}'), {
+      S: 'hunter2-from-env',
+      ACME_TENANT: 'Organizations',
+    });
     expect(errors(r)).toEqual(["5:14 source.tenant_id 'organizations' is a multi-tenant alias; pbxsync signs in to one customer's directory"]);
     expect(JSON.stringify(r.problems)).not.toMatch(/hunter2|Organizations/);
   });
@@ -103,8 +110,12 @@ groups: [Phones]`));
   });
 
   it('builds the admin consent URL the way Microsoft documents it', () => {
-    expect(adminConsentUrl({ authorityHost: 'https://login.microsoftonline.com', tenantId: 'acme.onmicrosoft.com', clientId: '0c8a5f3e-7d2b-4b1e-9f6a-51c3d2e4a7b9' })).toBe(
-      'https://login.microsoftonline.com/acme.onmicrosoft.com/adminconsent?client_id=0c8a5f3e-7d2b-4b1e-9f6a-51c3d2e4a7b9',
-    );
+    expect(
+      adminConsentUrl({
+        authorityHost: 'https://login.microsoftonline.com',
+        tenantId: 'acme.onmicrosoft.com',
+        clientId: '0c8a5f3e-7d2b-4b1e-9f6a-51c3d2e4a7b9',
+      }),
+    ).toBe('https://login.microsoftonline.com/acme.onmicrosoft.com/adminconsent?client_id=0c8a5f3e-7d2b-4b1e-9f6a-51c3d2e4a7b9');
   });
 });

@@ -8,7 +8,9 @@ import { loadIspPolicy } from '../../src/policy/load-isp-config.js';
 import { testIspConfig } from '../support/isp.js';
 
 const dir = fileURLToPath(new URL('../fixtures/bad-tenants/', import.meta.url));
-const files = readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.yaml'))
+  .sort();
 
 /** `# expect: LINE:COL SUBSTRING-OF-MESSAGE` on the file's first line. */
 function expectation(text: string): { line: number; col: number; substring: string } {
@@ -30,9 +32,7 @@ describe('bad tenant fixtures', () => {
     const errors = problems.filter((p) => p.severity === 'error');
     expect(config).toBeUndefined();
     const shown = errors.map(formatProblem).join('\n');
-    const hit = errors.find(
-      (p) => p.line === want.line && p.col === want.col && p.message.includes(want.substring),
-    );
+    const hit = errors.find((p) => p.line === want.line && p.col === want.col && p.message.includes(want.substring));
     expect(hit, `expected ${want.line}:${want.col} "${want.substring}" among:\n${shown}`).toBeDefined();
     // one mistake per fixture: nothing else may be reported as an error
     expect(errors, shown).toHaveLength(1);

@@ -37,7 +37,16 @@ describe('digestHashes', () => {
 });
 
 describe('CredentialDeriver', () => {
-  const view = { objectId: id, username: 'alice', extensions: ['1001'], displayName: 'A', upn: 'a@acme.com', status: 'active' as const, generation: 1, preferences: {} };
+  const view = {
+    objectId: id,
+    username: 'alice',
+    extensions: ['1001'],
+    displayName: 'A',
+    upn: 'a@acme.com',
+    status: 'active' as const,
+    generation: 1,
+    preferences: {},
+  };
   it('recognises the rows it would write, and not others', () => {
     const d = new CredentialDeriver(key, 'acme', 'acme.com');
     const { ha1, ha1b } = d.derive(view);

@@ -20,14 +20,24 @@ describe('pollUntil', () => {
   it('pauses 5 s, 10 s, 20 s, 40 s, then every 60 s, and stops at the deadline with the last result', async () => {
     const clock = fakeClock();
     let checks = 0;
-    const r = await pollUntil(async () => ++checks, () => false, { forMs: 300_000, clock });
+    const r = await pollUntil(
+      async () => ++checks,
+      () => false,
+      { forMs: 300_000, clock },
+    );
     expect(clock.sleeps).toEqual([5000, 10_000, 20_000, 40_000, 60_000, 60_000, 60_000, 45_000]);
     expect(r).toEqual({ result: 9, attempts: 9, done: false });
   });
 
   it('returns at once when the first check succeeds', async () => {
     const clock = fakeClock();
-    expect(await pollUntil(async () => 'ok', () => true, { forMs: 3_600_000, clock })).toEqual({ result: 'ok', attempts: 1, done: true });
+    expect(
+      await pollUntil(
+        async () => 'ok',
+        () => true,
+        { forMs: 3_600_000, clock },
+      ),
+    ).toEqual({ result: 'ok', attempts: 1, done: true });
     expect(clock.sleeps).toEqual([]);
   });
 
@@ -35,12 +45,16 @@ describe('pollUntil', () => {
     const clock = fakeClock();
     const seen: unknown[] = [];
     let checks = 0;
-    const r = await pollUntil(async () => ++checks, (n) => n === 3, {
-      forMs: 60_000,
-      clock,
-      schedule: { firstMs: 100, maxMs: 1200 },
-      onPending: (n, status) => seen.push([n, status]),
-    });
+    const r = await pollUntil(
+      async () => ++checks,
+      (n) => n === 3,
+      {
+        forMs: 60_000,
+        clock,
+        schedule: { firstMs: 100, maxMs: 1200 },
+        onPending: (n, status) => seen.push([n, status]),
+      },
+    );
     expect(r).toEqual({ result: 3, attempts: 3, done: true });
     expect(seen).toEqual([
       [1, { attempt: 1, nextInMs: 100, remainingMs: 60_000 }],
@@ -50,7 +64,11 @@ describe('pollUntil', () => {
 
   it('counts the time the checks take against the deadline', async () => {
     const clock = fakeClock();
-    const r = await pollUntil(async () => clock.sleep(4000), () => false, { forMs: 10_000, clock, schedule: { firstMs: 1000, maxMs: 1000 } });
+    const r = await pollUntil(
+      async () => clock.sleep(4000),
+      () => false,
+      { forMs: 10_000, clock, schedule: { firstMs: 1000, maxMs: 1000 } },
+    );
     // 4 s check, 1 s pause, 4 s check, 1 s pause (cut to what is left), 4 s check: then the time is up.
     expect(clock.sleeps).toEqual([4000, 1000, 4000, 1000, 4000]);
     expect(r.attempts).toBe(3);

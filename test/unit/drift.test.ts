@@ -65,9 +65,11 @@ describe('drift', () => {
     const next = plan(cfg, editPref(editPref(pbx, 'pbxsync_written', null), 'language', 'de-DE'), stored);
     const after = applyPlan(editPref(editPref(pbx, 'pbxsync_written', null), 'language', 'de-DE'), next);
     expect(after.preferences.filter((p) => p.uuid === alice.id && p.attribute === 'pbxsync_written')).toHaveLength(1);
-    expect(plan(cfg, editPref(after, 'language', 'it-IT'), next.nextState).changes.flatMap((c) => (c.entity === 'subscriber' && c.kind === 'update' ? [c.cause] : []))).toEqual([
-      { requested: [], drift: ['settings'] },
-    ]);
+    expect(
+      plan(cfg, editPref(after, 'language', 'it-IT'), next.nextState).changes.flatMap((c) =>
+        c.entity === 'subscriber' && c.kind === 'update' ? [c.cause] : [],
+      ),
+    ).toEqual([{ requested: [], drift: ['settings'] }]);
   });
 
   it('never lists or changes an attribute pbxsync does not manage', () => {
@@ -83,7 +85,10 @@ describe('drift', () => {
   it('counts updates that set back drift towards the safety brake, and says how many they are', () => {
     const cfg = config({ defaults: { language: 'en-US' }, safety: { maxRemoveShare: 0.3, maxUpdateShare: 0.5, minExisting: 1 } });
     const { pbx, stored } = applied(cfg);
-    const bobs = (p: PbxTenantState) => ({ ...p, preferences: p.preferences.map((r) => (r.uuid === bob.id && r.attribute === 'language' ? { ...r, value: 'de-DE' } : r)) });
+    const bobs = (p: PbxTenantState) => ({
+      ...p,
+      preferences: p.preferences.map((r) => (r.uuid === bob.id && r.attribute === 'language' ? { ...r, value: 'de-DE' } : r)),
+    });
     const verdict = plan(cfg, bobs(editPref(pbx, 'language', 'de-DE')), stored).safety;
     expect(verdict.ok).toBe(false);
     expect(verdict.reasons).toEqual(['would update 2 of 2 subscribers (100% > max_update_share 50%; 2 of them set back rows changed outside pbxsync)']);
@@ -94,7 +99,14 @@ describe('drift', () => {
     const drifted = editPref(withCaller.pbx, 'caller_id', '+1999');
     const made = makePlan({ ...base, config: withCaller.cfg, directory: [alice, bob], pbx: drifted, stored: withCaller.stored });
     expect(updates(made).map((c) => c.cause)).toEqual([{ requested: [], drift: ['settings'] }]);
-    const saved = { name: 'p.json', pbxFingerprint: made.pbxFingerprint, recordFingerprint: made.recordFingerprint, changes: made.changes, warnings: made.warnings, scope: made.scope };
+    const saved = {
+      name: 'p.json',
+      pbxFingerprint: made.pbxFingerprint,
+      recordFingerprint: made.recordFingerprint,
+      changes: made.changes,
+      warnings: made.warnings,
+      scope: made.scope,
+    };
     expect(replayPlan({ ...base, config: withCaller.cfg, pbx: drifted, stored: withCaller.stored }, saved)).toEqual(made);
   });
 });

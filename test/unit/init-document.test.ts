@@ -72,21 +72,37 @@ describe('initDocument', () => {
   it('an azure source: the secret as one ${VAR} reference, which the policy allows', () => {
     const settings: InitSettings = {
       ...SETTINGS,
-      source: { type: 'azure', tenantId: 'contoso.onmicrosoft.com', clientId: '0c8a5f3e-7d2b-4b1e-9f6a-51c3d2e4a7b9', credential: { kind: 'secret', env: 'ACME_GRAPH_SECRET' }, caFile: 'ca.pem' },
+      source: {
+        type: 'azure',
+        tenantId: 'contoso.onmicrosoft.com',
+        clientId: '0c8a5f3e-7d2b-4b1e-9f6a-51c3d2e4a7b9',
+        credential: { kind: 'secret', env: 'ACME_GRAPH_SECRET' },
+        caFile: 'ca.pem',
+      },
     };
     const text = initDocument(tenantSkeleton(settings), listing([user(1, 'Ada')]));
     expect(text).toContain('client_secret: ${ACME_GRAPH_SECRET}');
     expect(text).not.toContain('s3cret');
     const { config, problems } = load(text);
     expect(problems).toEqual([]);
-    expect(config!.source).toMatchObject({ type: 'azure', tenantId: 'contoso.onmicrosoft.com', credential: { kind: 'secret', secret: 's3cret' }, caFile: '/srv/tenants/ca.pem' });
+    expect(config!.source).toMatchObject({
+      type: 'azure',
+      tenantId: 'contoso.onmicrosoft.com',
+      credential: { kind: 'secret', secret: 's3cret' },
+      caFile: '/srv/tenants/ca.pem',
+    });
   });
 
   it('an azure source with a certificate: the key file as one ${VAR} reference', () => {
     const thumbprint = '3A'.repeat(20);
     const settings: InitSettings = {
       ...SETTINGS,
-      source: { type: 'azure', tenantId: 'contoso.onmicrosoft.com', clientId: '0c8a5f3e-7d2b-4b1e-9f6a-51c3d2e4a7b9', credential: { kind: 'certificate', keyFileEnv: 'ACME_GRAPH_KEY_FILE', thumbprint } },
+      source: {
+        type: 'azure',
+        tenantId: 'contoso.onmicrosoft.com',
+        clientId: '0c8a5f3e-7d2b-4b1e-9f6a-51c3d2e4a7b9',
+        credential: { kind: 'certificate', keyFileEnv: 'ACME_GRAPH_KEY_FILE', thumbprint },
+      },
     };
     const text = initDocument(tenantSkeleton(settings), listing([]));
     expect(text).toContain('    private_key_file: ${ACME_GRAPH_KEY_FILE}\n');

@@ -9,7 +9,13 @@ import { DEFAULT_POLICY, hostAllowed, parseHostRule } from '../../src/policy/isp
 import { IspConfigError, ispPolicyFromText } from '../../src/policy/load-isp-config.js';
 
 const FILE = '/srv/tenants/acme/acme.yaml';
-const SECRETS = { ACME_GRAPH_SECRET: 'gr4ph-s3cret-value', PBX_DB_PASSWORD: 'db-p4ssword-value', PBX_URL: 'postgres://sync:u4l-p4ss@db.example.net/pbx', ACME_TENANT: 'tenant-from-env.example', PBXSYNC_MASTER_KEY: 'bWFzdGVyLWtleS1zaG91bGQtbmV2ZXItbGVhaw==' };
+const SECRETS = {
+  ACME_GRAPH_SECRET: 'gr4ph-s3cret-value',
+  PBX_DB_PASSWORD: 'db-p4ssword-value',
+  PBX_URL: 'postgres://sync:u4l-p4ss@db.example.net/pbx',
+  ACME_TENANT: 'tenant-from-env.example',
+  PBXSYNC_MASTER_KEY: 'bWFzdGVyLWtleS1zaG91bGQtbmV2ZXItbGVhaw==',
+};
 
 const isp = (yaml: string) => ispPolicyFromText(yaml, 'isp.yaml', '/etc/pbxsync/isp.yaml', {});
 const ISP = isp(`
@@ -37,7 +43,9 @@ const shown = (r: LoadResult) => JSON.stringify(r.problems);
 describe('environment variables in tenant files', () => {
   it('are refused everywhere without an ISP configuration, with a hint where the policy lives', () => {
     const r = check(tenant('', azure('client_secret: ${ACME_GRAPH_SECRET}')), DEFAULT_POLICY);
-    expect(errors(r)).toEqual(['7:18 environment variable ACME_GRAPH_SECRET may not be used in a tenant file: no ISP configuration allows it (PBXSYNC_ISP_CONFIG is not set)']);
+    expect(errors(r)).toEqual([
+      '7:18 environment variable ACME_GRAPH_SECRET may not be used in a tenant file: no ISP configuration allows it (PBXSYNC_ISP_CONFIG is not set)',
+    ]);
     expect(r.problems[0]?.hint).toMatch(/allow\.env/);
   });
 
@@ -50,14 +58,18 @@ describe('environment variables in tenant files', () => {
   });
 
   it('are refused in every value that reaches the PBX or a plan, and for variables the ISP does not list', () => {
-    const r = check(tenant('defaults:\n  visual_plan: ${ACME_GRAPH_SECRET}\n  caller_id: "+1${ACME_X:-212}"\nusers:\n  bob@acme.com: {username: "${PBX_URL}"}'));
+    const r = check(
+      tenant('defaults:\n  visual_plan: ${ACME_GRAPH_SECRET}\n  caller_id: "+1${ACME_X:-212}"\nusers:\n  bob@acme.com: {username: "${PBX_URL}"}'),
+    );
     expect(errors(r)).toEqual([
       '7:16 defaults.visual_plan may not take its value from the environment',
       '8:14 defaults.caller_id may not take its value from the environment',
       '10:28 users.bob@acme.com.username may not take its value from the environment',
     ]);
     const other = check(tenant('', azure('client_secret: ${GITHUB_TOKEN}')));
-    expect(errors(other)).toEqual(["7:18 environment variable GITHUB_TOKEN may not be used in a tenant file: the ISP configuration /etc/pbxsync/isp.yaml does not allow it"]);
+    expect(errors(other)).toEqual([
+      '7:18 environment variable GITHUB_TOKEN may not be used in a tenant file: the ISP configuration /etc/pbxsync/isp.yaml does not allow it',
+    ]);
   });
 
   it("never expand pbxsync's own variables, even when the ISP lists them", () => {
@@ -70,26 +82,43 @@ describe('environment variables in tenant files', () => {
   });
 
   it('want a secret as exactly one reference without a literal default, and no password written in a URL', () => {
-    expect(errors(check(tenant('', azure('client_secret: ${ACME_UNSET:-literal}'))))).toEqual(['7:18 source.client_secret must be exactly one ${NAME}, without a default: a secret must come from the environment']);
-    expect(errors(check(tenant('', azure('client_secret: "x${ACME_GRAPH_SECRET}"'))))).toEqual(['7:18 source.client_secret must be exactly one ${NAME}, without a default: a secret must come from the environment']);
-    expect(errors(check(tenant('', azure('client_secret: literal-secret'))))).toEqual(['7:18 source.client_secret is written in the file; it must come from the environment']);
-    expect(errors(check(tenant('state: {url: "postgres://sync:hunter2@db.example.net/x"}')))).toEqual(['6:14 state.url holds a password written in the file; it must come from the environment']);
-    expect(errors(check(tenant('state: {url: "postgres://${ACME_USER}:${PBX_DB_PASSWORD}@db.example.net/x"}')))).toEqual(['6:14 state.url may take only its password from the environment']);
-    expect(errors(check(tenant('state: {url: "postgres://sync:${PBX_DB_PASSWORD:-pw}@db.example.net/x"}')))).toEqual(['6:14 state.url holds a password written in the file; it must come from the environment']);
+    expect(errors(check(tenant('', azure('client_secret: ${ACME_UNSET:-literal}'))))).toEqual([
+      '7:18 source.client_secret must be exactly one ${NAME}, without a default: a secret must come from the environment',
+    ]);
+    expect(errors(check(tenant('', azure('client_secret: "x${ACME_GRAPH_SECRET}"'))))).toEqual([
+      '7:18 source.client_secret must be exactly one ${NAME}, without a default: a secret must come from the environment',
+    ]);
+    expect(errors(check(tenant('', azure('client_secret: literal-secret'))))).toEqual([
+      '7:18 source.client_secret is written in the file; it must come from the environment',
+    ]);
+    expect(errors(check(tenant('state: {url: "postgres://sync:hunter2@db.example.net/x"}')))).toEqual([
+      '6:14 state.url holds a password written in the file; it must come from the environment',
+    ]);
+    expect(errors(check(tenant('state: {url: "postgres://${ACME_USER}:${PBX_DB_PASSWORD}@db.example.net/x"}')))).toEqual([
+      '6:14 state.url may take only its password from the environment',
+    ]);
+    expect(errors(check(tenant('state: {url: "postgres://sync:${PBX_DB_PASSWORD:-pw}@db.example.net/x"}')))).toEqual([
+      '6:14 state.url holds a password written in the file; it must come from the environment',
+    ]);
   });
 
   it('take a key the ISP allows (env_in) from the environment, and no message shows its value', () => {
     const r = check(tenant('', azure('tenant_id: ${ACME_TENANT}\nclient_secret: ${ACME_GRAPH_SECRET}').replace('  tenant_id: acme.onmicrosoft.com\n', '')));
     expect(errors(r)).toEqual([]);
     expect(r.config?.source).toMatchObject({ tenantId: 'tenant-from-env.example', labels: { tenantId: '${ACME_TENANT}' } });
-    const bad = check(tenant('', azure('tenant_id: ${ACME_TENANT}').replace('  tenant_id: acme.onmicrosoft.com\n', '')), ISP, { ...SECRETS, ACME_TENANT: 'common' });
+    const bad = check(tenant('', azure('tenant_id: ${ACME_TENANT}').replace('  tenant_id: acme.onmicrosoft.com\n', '')), ISP, {
+      ...SECRETS,
+      ACME_TENANT: 'common',
+    });
     expect(errors(bad)).toEqual(["6:14 source.tenant_id '${ACME_TENANT}' is a multi-tenant alias; pbxsync signs in to one customer's directory"]);
   });
 });
 
 describe('destinations', () => {
   it("allow only Microsoft's public clouds by default, and the ISP's hosts otherwise", () => {
-    expect(errors(check(tenant('', azure('authority_host: https://login.microsoftonline.us\ngraph_endpoint: https://graph.microsoft.us')), DEFAULT_POLICY, {}))).toEqual([]);
+    expect(
+      errors(check(tenant('', azure('authority_host: https://login.microsoftonline.us\ngraph_endpoint: https://graph.microsoft.us')), DEFAULT_POLICY, {})),
+    ).toEqual([]);
     const r = check(tenant('', azure('authority_host: https://attacker.example:8443\ngraph_endpoint: https://graph.attacker.example')), DEFAULT_POLICY, {});
     expect(errors(r)).toEqual([
       "7:19 source.authority_host attacker.example:8443 is not allowed by pbxsync's defaults (no ISP configuration: PBXSYNC_ISP_CONFIG is not set)",
@@ -99,7 +128,9 @@ describe('destinations', () => {
 
   it('allow a CA file, a database server and a folder only when the ISP lists them', () => {
     expect(errors(check(tenant('', azure('ca_file: /etc/pbxsync/ca/emulator.pem'))))).toEqual([]);
-    expect(errors(check(tenant('', azure('ca_file: /tmp/pr-ca.pem'))))).toEqual(['7:12 source.ca_file /tmp/pr-ca.pem is not a certificate authority the ISP configuration /etc/pbxsync/isp.yaml allows']);
+    expect(errors(check(tenant('', azure('ca_file: /tmp/pr-ca.pem'))))).toEqual([
+      '7:12 source.ca_file /tmp/pr-ca.pem is not a certificate authority the ISP configuration /etc/pbxsync/isp.yaml allows',
+    ]);
     expect(errors(check(tenant('state: {url: "postgres://sync:${PBX_DB_PASSWORD}@a.pg.example.net:6432/x"}')))).toEqual([]);
     expect(errors(check(tenant('state: {url: "postgres://sync:${PBX_DB_PASSWORD}@a.pg.example.net/x"}')))).toEqual([
       '6:14 state.url names the database server a.pg.example.net:5432, which the ISP configuration /etc/pbxsync/isp.yaml does not allow',
@@ -141,7 +172,7 @@ describe('the ISP configuration itself', () => {
     expect(error).toBeInstanceOf(IspConfigError);
     expect(error.problems.map((p) => `${p.line}:${p.col} ${p.message}`)).toEqual([
       "4:5 unknown property 'databse' in allow.hosts",
-      '6:13 files.pbx_mode must be one of 0600, 0640, 0660 (got \'0644\')',
+      "6:13 files.pbx_mode must be one of 0600, 0640, 0660 (got '0644')",
     ]);
   });
 

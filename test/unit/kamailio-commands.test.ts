@@ -44,7 +44,9 @@ describe('kamailioCommands: what an applied plan tells Kamailio', () => {
 
   it('ends the registration of a user whose passwords were rotated', () => {
     const first = converge(config(), [alice, bob]);
-    expect(sent(plan(config({ users: [override(bob.id, { generation: 2 })] }), [alice, bob], first.pbx, first.stored))).toEqual(['ul.rm location bob.brown@acme.com']);
+    expect(sent(plan(config({ users: [override(bob.id, { generation: 2 })] }), [alice, bob], first.pbx, first.stored))).toEqual([
+      'ul.rm location bob.brown@acme.com',
+    ]);
   });
 
   it('ends the registration under the old name of a renamed user, not the new one', () => {
@@ -55,7 +57,15 @@ describe('kamailioCommands: what an applied plan tells Kamailio', () => {
 
   it('reloads the domains and ends every registration under the old domain when the tenant moves', () => {
     const first = converge(config(), [alice, bob, carol]);
-    const moved = makePlan({ config: config({ domain: 'moved.example' }), directory: [alice, carol], pbx: first.pbx, stored: first.stored, credentials: fakeCredentials, keyId: KEY_ID, move: { from: 'acme.com' } });
+    const moved = makePlan({
+      config: config({ domain: 'moved.example' }),
+      directory: [alice, carol],
+      pbx: first.pbx,
+      stored: first.stored,
+      credentials: fakeCredentials,
+      keyId: KEY_ID,
+      move: { from: 'acme.com' },
+    });
     expect(moved.changes.some((c) => c.entity === 'domain' && c.kind === 'move')).toBe(true);
     expect(sent(moved)).toEqual([
       'domain.reload',
@@ -67,7 +77,10 @@ describe('kamailioCommands: what an applied plan tells Kamailio', () => {
 
   it('ends the registrations of a foreign subscriber it adopts (its password is replaced)', () => {
     const foreign: PbxTenantState = { ...emptyPbx(), subscribers: [{ username: 'alice.adams', ha1: 'x', ha1b: 'y', hasPlaintext: true }] };
-    expect(sent(plan(config({ users: [override(alice.id, { adopt: true })] }), [alice], foreign))).toEqual(['domain.reload', 'ul.rm location alice.adams@acme.com']);
+    expect(sent(plan(config({ users: [override(alice.id, { adopt: true })] }), [alice], foreign))).toEqual([
+      'domain.reload',
+      'ul.rm location alice.adams@acme.com',
+    ]);
   });
 
   it('ends the registration when it puts back hashes that were changed by hand', () => {
@@ -79,7 +92,15 @@ describe('kamailioCommands: what an applied plan tells Kamailio', () => {
   it('sends each address once, after the reload, however many changes name it', () => {
     const first = converge(config(), [alice]);
     const p = plan(config(), [alice], first.pbx, first.stored);
-    const twice: Plan = { ...p, changes: [...p.changes, { kind: 'delete', entity: 'subscriber', before: first.plan.accounts[0]! }, { kind: 'delete', entity: 'subscriber', before: first.plan.accounts[0]! }, { kind: 'create', entity: 'domain', domain: 'acme.com', did: 'acme' }] };
+    const twice: Plan = {
+      ...p,
+      changes: [
+        ...p.changes,
+        { kind: 'delete', entity: 'subscriber', before: first.plan.accounts[0]! },
+        { kind: 'delete', entity: 'subscriber', before: first.plan.accounts[0]! },
+        { kind: 'create', entity: 'domain', domain: 'acme.com', did: 'acme' },
+      ],
+    };
     expect(sent(twice)).toEqual(['domain.reload', 'ul.rm location alice.adams@acme.com']);
   });
 

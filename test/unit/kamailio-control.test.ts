@@ -66,7 +66,7 @@ describe('JSON-RPC over HTTP', () => {
     expect(seen.connections).toBe(1);
   });
 
-  it('reports an RPC error answer as that command\'s failure and goes on with the next', async () => {
+  it("reports an RPC error answer as that command's failure and goes on with the next", async () => {
     const { url } = await fakeJsonRpc((body, res) =>
       body.id === 2
         ? jsonrpcAnswer(res, { jsonrpc: '2.0', error: { code: 500, message: 'Domain table not found' }, id: 2 }, 500)
@@ -90,7 +90,11 @@ describe('JSON-RPC over HTTP', () => {
     const started = Date.now();
     const outcomes = await openKamailioControl({ jsonrpcUrl: url, kamcmd: 'kamcmd', timeoutMs: 300 }).runAll(batch);
     expect(Date.now() - started).toBeLessThan(2000);
-    expect(failures(outcomes)).toEqual([`no answer from Kamailio's JSON-RPC at ${url} within 0.3s`, expect.stringMatching(/^not sent: no answer/), expect.stringMatching(/^not sent: no answer/)]);
+    expect(failures(outcomes)).toEqual([
+      `no answer from Kamailio's JSON-RPC at ${url} within 0.3s`,
+      expect.stringMatching(/^not sent: no answer/),
+      expect.stringMatching(/^not sent: no answer/),
+    ]);
     expect(seen.bodies).toHaveLength(1);
   });
 
@@ -117,7 +121,9 @@ describe('JSON-RPC over HTTP', () => {
     ]);
     // An answer to another request (a JSON-RPC batch answer without id) is not taken for this one.
     const noId = await fakeJsonRpc((_b, res) => jsonrpcAnswer(res, { jsonrpc: '2.0', result: {} }));
-    expect(failures(await openKamailioControl({ jsonrpcUrl: noId.url, kamcmd: 'kamcmd', timeoutMs: 2000 }).runAll([domainReload()]))[0]).toMatch(/did not answer domain\.reload in JSON-RPC 2\.0/);
+    expect(failures(await openKamailioControl({ jsonrpcUrl: noId.url, kamcmd: 'kamcmd', timeoutMs: 2000 }).runAll([domainReload()]))[0]).toMatch(
+      /did not answer domain\.reload in JSON-RPC 2\.0/,
+    );
   });
 
   it('never shows a password of the URL', async () => {
@@ -126,7 +132,9 @@ describe('JSON-RPC over HTTP', () => {
     const withPassword = url.replace('http://', 'http://admin:s3cret@');
     const [outcome] = await openKamailioControl({ jsonrpcUrl: withPassword, kamcmd: 'kamcmd', timeoutMs: 2000 }).runAll([domainReload()]);
     expect(JSON.stringify(outcome)).not.toContain('s3cret');
-    await expect(call(openKamailioControl({ jsonrpcUrl: withPassword, kamcmd: 'kamcmd', timeoutMs: 2000 }), domainReload())).rejects.toThrow(/connection refused/);
+    await expect(call(openKamailioControl({ jsonrpcUrl: withPassword, kamcmd: 'kamcmd', timeoutMs: 2000 }), domainReload())).rejects.toThrow(
+      /connection refused/,
+    );
   });
 });
 
@@ -160,11 +168,15 @@ describe('kamcmd on the ctl socket', () => {
   it('takes nothing for done when kamcmd cannot connect (exit 255, the reason on stderr)', async () => {
     const kamcmd = fakeKamcmd(`echo 'ERROR: connect_unix_sock: connect(/run/k.sock): No such file or directory [2]' >&2\nexit 255`);
     const outcomes = await openKamailioControl({ ctlSocket: 'unix:/run/k.sock', kamcmd, timeoutMs: 2000 }).runAll(batch);
-    expect(new Set(failures(outcomes))).toEqual(new Set([`${kamcmd} -s unix:/run/k.sock failed (exit 255): ERROR: connect_unix_sock: connect(/run/k.sock): No such file or directory [2]`]));
+    expect(new Set(failures(outcomes))).toEqual(
+      new Set([`${kamcmd} -s unix:/run/k.sock failed (exit 255): ERROR: connect_unix_sock: connect(/run/k.sock): No such file or directory [2]`]),
+    );
   });
 
   it('takes nothing for done when the connection breaks half-way (kamcmd says so on stderr only, and exits 0)', async () => {
-    const kamcmd = fakeKamcmd(`cat >/dev/null\nprintf 'kamcmd 1.5\\nkamcmd> domain.reload\\nkamcmd> ul.rm location a@acme.com\\nkamcmd> ul.rm location b@acme.com\\nkamcmd> '\necho 'ERROR: send packet failed: Broken pipe (32)' >&2`);
+    const kamcmd = fakeKamcmd(
+      `cat >/dev/null\nprintf 'kamcmd 1.5\\nkamcmd> domain.reload\\nkamcmd> ul.rm location a@acme.com\\nkamcmd> ul.rm location b@acme.com\\nkamcmd> '\necho 'ERROR: send packet failed: Broken pipe (32)' >&2`,
+    );
     const outcomes = await openKamailioControl({ ctlSocket: 'unix:/run/k.sock', kamcmd, timeoutMs: 2000 }).runAll(batch);
     expect(outcomes.every((o) => !o.ok)).toBe(true);
     expect(failures(outcomes)[0]).toBe(`not sure it went through: ${kamcmd} -s unix:/run/k.sock reported: ERROR: send packet failed: Broken pipe (32)`);
@@ -186,15 +198,19 @@ describe('kamcmd on the ctl socket', () => {
 
   it('does not pass an argument with white space through the interactive mode', async () => {
     const kamcmd = fakeKamcmd(ECHOING);
-    const outcomes = await openKamailioControl({ ctlSocket: 'unix:/run/k.sock', kamcmd, timeoutMs: 2000 }).runAll([removeRegistrations('a b@acme.com'), removeRegistrations('c@acme.com')]);
+    const outcomes = await openKamailioControl({ ctlSocket: 'unix:/run/k.sock', kamcmd, timeoutMs: 2000 }).runAll([
+      removeRegistrations('a b@acme.com'),
+      removeRegistrations('c@acme.com'),
+    ]);
     expect(failures(outcomes)).toEqual(['ul.rm location a b@acme.com cannot be passed to kamcmd (white space or a control character)', 'ok']);
   });
 });
 
 describe('kamcmd transcript, arguments and hand commands', () => {
-  it('reads answers with and without readline\'s echo, and knows an unfinished one', () => {
+  it("reads answers with and without readline's echo, and knows an unfinished one", () => {
     const lines = ['ul.rm location a@x', 'ul.lookup location b@x', 'core.version'];
-    const echoed = 'kamcmd 1.5\nkamcmd> ul.rm location a@x\nkamcmd> ul.lookup location b@x\nerror: 500 - AOR not found in location table\nkamcmd> core.version\nkamailio 5.6.3\nkamcmd> ';
+    const echoed =
+      'kamcmd 1.5\nkamcmd> ul.rm location a@x\nkamcmd> ul.lookup location b@x\nerror: 500 - AOR not found in location table\nkamcmd> core.version\nkamailio 5.6.3\nkamcmd> ';
     expect(readTranscript(echoed, lines, true)).toEqual([
       { kind: 'done', output: '' },
       { kind: 'fault', code: 500, message: 'AOR not found in location table' },
@@ -202,18 +218,36 @@ describe('kamcmd transcript, arguments and hand commands', () => {
     ]);
     const plain = 'kamcmd 1.5\nkamcmd> kamcmd> error: 500 - AOR not found in location table\nkamcmd> kamailio 5.6.3\nkamcmd> ';
     expect(readTranscript(plain, lines, true)).toEqual(readTranscript(echoed, lines, true));
-    expect(readTranscript('kamcmd 1.5\nkamcmd> ul.rm location a@x\nkamcmd> ul.lookup', lines, false).map((a) => a.kind)).toEqual(['done', 'missing', 'missing']);
+    expect(readTranscript('kamcmd 1.5\nkamcmd> ul.rm location a@x\nkamcmd> ul.lookup', lines, false).map((a) => a.kind)).toEqual([
+      'done',
+      'missing',
+      'missing',
+    ]);
   });
 
   it('forces strings where kamcmd would read a number', () => {
     expect(['location', 'alice@acme.com', '1001', '-1', '.5', '1e3', 'inf', 'NaN', '', 's:x', 'nobody'].map(kamcmdArgument)).toEqual([
-      'location', 'alice@acme.com', 's:1001', 's:-1', 's:.5', 's:1e3', 's:inf', 's:NaN', 's:', 's:s:x', 'nobody',
+      'location',
+      'alice@acme.com',
+      's:1001',
+      's:-1',
+      's:.5',
+      's:1e3',
+      's:inf',
+      's:NaN',
+      's:',
+      's:s:x',
+      'nobody',
     ]);
   });
 
   it('writes the hand command so that a shell reads it back exactly', () => {
     expect(handCommand(removeRegistrations('alice@acme.com'))).toBe('kamcmd ul.rm location alice@acme.com');
-    expect(handCommand(domainReload(), { kamcmd: '/opt/kamailio/bin/kamcmd', ctlSocket: 'unix:/run/kamailio/kamailio_ctl' })).toBe('/opt/kamailio/bin/kamcmd -s unix:/run/kamailio/kamailio_ctl domain.reload');
-    expect(handCommand(removeRegistrations("o'brien@acme.com"), { ctlSocket: 'unix:/tmp/my dir/ctl' })).toBe(`kamcmd -s 'unix:/tmp/my dir/ctl' ul.rm location 'o'\\''brien@acme.com'`);
+    expect(handCommand(domainReload(), { kamcmd: '/opt/kamailio/bin/kamcmd', ctlSocket: 'unix:/run/kamailio/kamailio_ctl' })).toBe(
+      '/opt/kamailio/bin/kamcmd -s unix:/run/kamailio/kamailio_ctl domain.reload',
+    );
+    expect(handCommand(removeRegistrations("o'brien@acme.com"), { ctlSocket: 'unix:/tmp/my dir/ctl' })).toBe(
+      `kamcmd -s 'unix:/tmp/my dir/ctl' ul.rm location 'o'\\''brien@acme.com'`,
+    );
   });
 });

@@ -2,13 +2,7 @@ import { writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { describe, it, expect } from 'vitest';
-import {
-  checkTenantText,
-  loadTenant,
-  loadTenantOrThrow,
-  TenantFileError,
-  type LoadResult,
-} from '../../src/config/load-tenant.js';
+import { checkTenantText, loadTenant, loadTenantOrThrow, TenantFileError, type LoadResult } from '../../src/config/load-tenant.js';
 import { formatProblem, type Problem } from '../../src/config/problem.js';
 import { overridesMatchingNobody } from '../../src/config/semantic-rules.js';
 import { UserError } from '../../src/errors.js';
@@ -133,7 +127,10 @@ credentials: {store_plaintext: true}
       extensions: {
         start: 100,
         end: 199,
-        reserved: [{ from: 150, to: 150 }, { from: 190, to: 199 }],
+        reserved: [
+          { from: 150, to: 150 },
+          { from: 190, to: 199 },
+        ],
         reuse: 'after-delete',
       },
       defaults: {
@@ -179,8 +176,7 @@ credentials: {store_plaintext: true}
   });
 
   it('defaults the phone port from the transport', () => {
-    const port = (transport: string) =>
-      check(`${MINIMAL}spreadsheet: {phone_setup: {transport: ${transport}}}\n`).config?.spreadsheet.phoneSetup.port;
+    const port = (transport: string) => check(`${MINIMAL}spreadsheet: {phone_setup: {transport: ${transport}}}\n`).config?.spreadsheet.phoneSetup.port;
     expect([port('udp'), port('tcp'), port('tls'), port('wss')]).toEqual([5060, 5060, 5061, 443]);
   });
 
@@ -209,32 +205,80 @@ credentials: {store_plaintext: true}
 
 describe('loadTenant: one error of each kind, with its position', () => {
   const cases: [string, string, string][] = [
-    ['YAML syntax', MINIMAL.replace('pbx: {url: "sqlite:pbx.sqlite"}', 'pbx: {url: "sqlite:pbx.sqlite"'), '5:1 invalid YAML: Flow map in block collection must be sufficiently indented and end with a }'],
+    [
+      'YAML syntax',
+      MINIMAL.replace('pbx: {url: "sqlite:pbx.sqlite"}', 'pbx: {url: "sqlite:pbx.sqlite"'),
+      '5:1 invalid YAML: Flow map in block collection must be sufficiently indented and end with a }',
+    ],
     ['duplicate key', `${MINIMAL}tenant: other\n`, "6:1 duplicate key 'tenant'"],
-    ['duplicate user key', `${MINIMAL}users:\n  00000000-0000-4000-8000-000000000001: {}\n  a@acme.com: {}\n  00000000-0000-4000-8000-000000000001: { exclude: true }\n`, "9:3 duplicate key '00000000-0000-4000-8000-000000000001'"],
+    [
+      'duplicate user key',
+      `${MINIMAL}users:\n  00000000-0000-4000-8000-000000000001: {}\n  a@acme.com: {}\n  00000000-0000-4000-8000-000000000001: { exclude: true }\n`,
+      "9:3 duplicate key '00000000-0000-4000-8000-000000000001'",
+    ],
     ['duplicate key in a flow mapping', MINIMAL.replace('{start: 1000}', '{start: 1000, end: 1999, start: 1001}'), "5:38 duplicate key 'start'"],
     ['unknown top-level property', `${MINIMAL}leaver: keep\n`, "6:1 unknown property 'leaver'"],
     ['unknown user property', `${MINIMAL}users:\n  bob@acme.com:\n    extention: 1001\n`, "8:5 unknown property 'extention' in users.bob@acme.com"],
     ['wrong type', MINIMAL.replace('{start: 1000}', '{start: abc}'), "5:21 extensions.start must be a whole number (got 'abc')"],
     ['missing required at the root', MINIMAL.replace('domain: Acme.COM\n', ''), "1:1 missing required property 'domain'"],
-    ['missing required in a mapping', MINIMAL.replace('extensions: {start: 1000}', 'extensions:\n  end: 1999'), "6:3 missing required property 'start' in extensions"],
+    [
+      'missing required in a mapping',
+      MINIMAL.replace('extensions: {start: 1000}', 'extensions:\n  end: 1999'),
+      "6:3 missing required property 'start' in extensions",
+    ],
     ['bad enum', `${MINIMAL}leavers: remove\n`, "6:10 leavers must be one of disable, delete, keep (got 'remove')"],
     ['bad source type', MINIMAL.replace('type: snapshot', 'type: ldap'), "3:16 source.type must be one of snapshot, azure (got 'ldap')"],
     ['snapshot source without path', MINIMAL.replace(', path: directory.json', ''), "3:9 missing required property 'path' in source"],
-    ['tenant name pattern', MINIMAL.replace('tenant: acme', 'tenant: Acme Corp'), "1:9 tenant must be 1-63 lower-case letters, digits, \"-\" or \"_\", starting with a letter or digit (e.g. acme) (got 'Acme Corp')"],
-    ['username pattern', `${MINIMAL}users:\n  bob@acme.com: {username: Bob}\n`, "7:28 users.bob@acme.com.username may only contain a-z, 0-9, \".\", \"_\" and \"-\" (1-64 characters) (got 'Bob')"],
-    ['reserved item', MINIMAL.replace('{start: 1000}', '{start: 1000, reserved: [1900-1999, ten]}'), "5:49 extensions.reserved[1] must be a number or a range like 1900-1999 (got 'ten')"],
+    [
+      'tenant name pattern',
+      MINIMAL.replace('tenant: acme', 'tenant: Acme Corp'),
+      '1:9 tenant must be 1-63 lower-case letters, digits, "-" or "_", starting with a letter or digit (e.g. acme) (got \'Acme Corp\')',
+    ],
+    [
+      'username pattern',
+      `${MINIMAL}users:\n  bob@acme.com: {username: Bob}\n`,
+      '7:28 users.bob@acme.com.username may only contain a-z, 0-9, ".", "_" and "-" (1-64 characters) (got \'Bob\')',
+    ],
+    [
+      'reserved item',
+      MINIMAL.replace('{start: 1000}', '{start: 1000, reserved: [1900-1999, ten]}'),
+      "5:49 extensions.reserved[1] must be a number or a range like 1900-1999 (got 'ten')",
+    ],
     ['number out of bounds', `${MINIMAL}safety: {max_remove_share: 2}\n`, '6:28 safety.max_remove_share must be at most 1 (got 2)'],
-    ['pinned extension outside the range', `${MINIMAL.replace('{start: 1000}', '{start: 1000, end: 1099}')}users:\n  bob@acme.com: {extension: 2000}\n`, '7:29 extension 2000 of users.bob@acme.com is outside the range 1000-1099'],
-    ['pinned extension below an open range', `${MINIMAL}users:\n  bob@acme.com: {extension: 999}\n`, '7:29 extension 999 of users.bob@acme.com is outside the range 1000 and up'],
-    ['pinned extension on a reserved number', `${MINIMAL.replace('{start: 1000}', '{start: 1000, reserved: [1001]}')}users:\n  bob@acme.com: {extension: 1001}\n`, '7:29 extension 1001 of users.bob@acme.com is reserved (1001)'],
-    ['duplicate pinned extension', `${MINIMAL}users:\n  a@acme.com: {extension: 1001}\n  b@acme.com: {extension: 1001}\n`, '8:27 extension 1001 of users.b@acme.com is already pinned to users.a@acme.com'],
-    ['reserved range backwards', MINIMAL.replace('{start: 1000}', '{start: 1000, reserved: ["1999-1900"]}'), '5:38 reserved range 1999-1900 starts after it ends'],
+    [
+      'pinned extension outside the range',
+      `${MINIMAL.replace('{start: 1000}', '{start: 1000, end: 1099}')}users:\n  bob@acme.com: {extension: 2000}\n`,
+      '7:29 extension 2000 of users.bob@acme.com is outside the range 1000-1099',
+    ],
+    [
+      'pinned extension below an open range',
+      `${MINIMAL}users:\n  bob@acme.com: {extension: 999}\n`,
+      '7:29 extension 999 of users.bob@acme.com is outside the range 1000 and up',
+    ],
+    [
+      'pinned extension on a reserved number',
+      `${MINIMAL.replace('{start: 1000}', '{start: 1000, reserved: [1001]}')}users:\n  bob@acme.com: {extension: 1001}\n`,
+      '7:29 extension 1001 of users.bob@acme.com is reserved (1001)',
+    ],
+    [
+      'duplicate pinned extension',
+      `${MINIMAL}users:\n  a@acme.com: {extension: 1001}\n  b@acme.com: {extension: 1001}\n`,
+      '8:27 extension 1001 of users.b@acme.com is already pinned to users.a@acme.com',
+    ],
+    [
+      'reserved range backwards',
+      MINIMAL.replace('{start: 1000}', '{start: 1000, reserved: ["1999-1900"]}'),
+      '5:38 reserved range 1999-1900 starts after it ends',
+    ],
     ['single-label domain', MINIMAL.replace('Acme.COM', 'localhost'), "2:9 domain 'localhost' must have at least one dot (e.g. acme.com)"],
     ['domain with a trailing dot', MINIMAL.replace('Acme.COM', 'acme.com.'), "2:9 domain 'acme.com.' must not end with a dot"],
     ['unset variable', MINIMAL.replace('"sqlite:pbx.sqlite"', '"${PBX_DB_URL}"'), '4:12 environment variable PBX_DB_URL is not set'],
     ['users key neither UPN nor id', `${MINIMAL}users:\n  bob: {exclude: true}\n`, "7:3 users key 'bob' is neither a UPN nor an object id"],
-    ['same UPN twice', `${MINIMAL}users:\n  bob@acme.com: {exclude: true}\n  Bob@Acme.com: {adopt: true}\n`, '8:3 users.Bob@Acme.com names the same user as users.bob@acme.com'],
+    [
+      'same UPN twice',
+      `${MINIMAL}users:\n  bob@acme.com: {exclude: true}\n  Bob@Acme.com: {adopt: true}\n`,
+      '8:3 users.Bob@Acme.com names the same user as users.bob@acme.com',
+    ],
     ['end below start', MINIMAL.replace('{start: 1000}', '{start: 1000, end: 999}'), '5:32 extensions.end (999) is below extensions.start (1000)'],
   ];
   it.each(cases)('%s', (_name, text, expected) => {
@@ -250,10 +294,7 @@ describe('loadTenant: one error of each kind, with its position', () => {
 
   it('reports only the errors of the source branch named by source.type', () => {
     const text = MINIMAL.replace('{type: snapshot, path: directory.json}', '{type: azure, client_id: x, paht: y}');
-    expect(errors(check(text))).toEqual([
-      "3:9 missing required property 'tenant_id' in source",
-      "3:37 unknown property 'paht' in source",
-    ]);
+    expect(errors(check(text))).toEqual(["3:9 missing required property 'tenant_id' in source", "3:37 unknown property 'paht' in source"]);
   });
 
   it('points at the second of two equal list items', () => {
@@ -262,9 +303,7 @@ describe('loadTenant: one error of each kind, with its position', () => {
   });
 
   it('points at the key when a value is missing', () => {
-    expect(errors(check(MINIMAL.replace('pbx: {url: "sqlite:pbx.sqlite"}', 'pbx:')))).toEqual([
-      '4:1 pbx must be a mapping (got nothing)',
-    ]);
+    expect(errors(check(MINIMAL.replace('pbx: {url: "sqlite:pbx.sqlite"}', 'pbx:')))).toEqual(['4:1 pbx must be a mapping (got nothing)']);
   });
 
   it('warns about a reserved range outside the extension range, and still loads', () => {
@@ -288,7 +327,7 @@ users:
   bob@acme.com: {extention: 1, email: nope}
 `;
     expect(errors(check(text))).toEqual([
-      "1:9 tenant must be 1-63 lower-case letters, digits, \"-\" or \"_\", starting with a letter or digit (e.g. acme) (got 'Acme')",
+      '1:9 tenant must be 1-63 lower-case letters, digits, "-" or "_", starting with a letter or digit (e.g. acme) (got \'Acme\')',
       "3:70 source.scope.enabled_only must be true or false (got 'maybe')",
       "4:6 missing required property 'url' in pbx",
       '5:21 extensions.start must be at least 1 (got 0)',
@@ -316,16 +355,16 @@ users:
 
   it('reports an unset variable together with schema errors elsewhere, without noise from the variable', () => {
     const text = MINIMAL.replace('"sqlite:pbx.sqlite"', '"${PBX_DB_URL}"').replace('tenant: acme', 'tenant: ACME');
-    expect(errors(check(text)).map((e) => e.split(' ').slice(0, 3).join(' '))).toEqual([
-      '1:9 tenant must',
-      '4:12 environment variable',
-    ]);
+    expect(errors(check(text)).map((e) => e.split(' ').slice(0, 3).join(' '))).toEqual(['1:9 tenant must', '4:12 environment variable']);
   });
 });
 
 describe('environment variables', () => {
   const url = (value: string, env: Record<string, string>) =>
-    check(MINIMAL.replace('"sqlite:pbx.sqlite"', () => JSON.stringify(value)), env);
+    check(
+      MINIMAL.replace('"sqlite:pbx.sqlite"', () => JSON.stringify(value)),
+      env,
+    );
 
   it('expands ${VAR} anywhere in a string', () => {
     const r = url('postgres://pbx:${PW}@${HOST}/kamailio', { PW: 's3cret', HOST: 'db' });
@@ -345,8 +384,7 @@ describe('environment variables', () => {
   it('reports an unset variable at its scalar, with a hint', () => {
     const p = only(url('${PBX_DB_URL}', {}));
     expect(formatProblem(p)).toBe(
-      'acme.yaml:4:12: error: environment variable PBX_DB_URL is not set\n' +
-        '  hint: set PBX_DB_URL, or give a default with ${PBX_DB_URL:-value}',
+      'acme.yaml:4:12: error: environment variable PBX_DB_URL is not set\n' + '  hint: set PBX_DB_URL, or give a default with ${PBX_DB_URL:-value}',
     );
   });
 
@@ -374,7 +412,10 @@ describe('no exception escapes for user errors', () => {
     ['a list', '- a\n- b\n'],
     ['binary junk', '\u0000\u0001\u00ff{[}\n'],
     ['two documents', `${MINIMAL}---\n${MINIMAL}`],
-    ['an alias bomb', 'a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n'],
+    [
+      'an alias bomb',
+      'a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n',
+    ],
     ['a non-string key', `${MINIMAL}users:\n  [a, b]: {}\n`],
   ];
   it.each(inputs)('%s gives problems, not a throw', (_name, text) => {
@@ -428,14 +469,10 @@ describe('overridesMatchingNobody', () => {
   7c9e6679-7425-40de-944b-e07fc1f90ae7: {adopt: true}
 `;
     const { config } = check(text);
-    const warnings = overridesMatchingNobody(config!, [
-      user('0F8FAD5B-D9CB-469F-A165-70867728950E', 'someone@acme.com'),
-      user('1', 'bob@ACME.com'),
-    ]);
+    const warnings = overridesMatchingNobody(config!, [user('0F8FAD5B-D9CB-469F-A165-70867728950E', 'someone@acme.com'), user('1', 'bob@ACME.com')]);
     expect(warnings.map((w) => `${w.file}:${w.line}:${w.col}: ${w.severity}: ${w.message}`)).toEqual([
       'acme.yaml:8:3: warning: users.carol@acme.com matches no directory user',
       'acme.yaml:10:3: warning: users.7c9e6679-7425-40de-944b-e07fc1f90ae7 matches no directory user',
     ]);
   });
 });
-

@@ -9,7 +9,13 @@ import type { TenantConfig } from '../../src/model/tenant-config.js';
 import { buildRowOps } from '../../src/core/row-ops.js';
 import { KEY_ID, applyPlan, config, emptyPbx, fakeCredentials, fakeHashes, override, user } from '../support/builders.js';
 
-function plan(cfg: TenantConfig, directory: DirectoryUser[], pbx: PbxTenantState = emptyPbx(), stored: StoredTenantState = EMPTY_STORED_STATE, keyId = KEY_ID): Plan {
+function plan(
+  cfg: TenantConfig,
+  directory: DirectoryUser[],
+  pbx: PbxTenantState = emptyPbx(),
+  stored: StoredTenantState = EMPTY_STORED_STATE,
+  keyId = KEY_ID,
+): Plan {
   return makePlan({ config: cfg, directory, pbx, stored, credentials: fakeCredentials, keyId });
 }
 
@@ -22,7 +28,15 @@ function converge(cfg: TenantConfig, directory: DirectoryUser[], pbx = emptyPbx(
 const extOf = (p: Plan) => Object.fromEntries(p.accounts.map((a) => [a.upn, a.extensions.join(',')]));
 const subscriberChanges = (p: Plan) => p.changes.filter((c): c is SubscriberChange => c.entity === 'subscriber');
 const kinds = (p: Plan) =>
-  p.changes.map((c) => (c.entity === 'domain' ? (c.kind === 'create' ? `create:${c.domain}` : `move:${c.from}`) : c.entity === 'record' ? 'record' : `${c.kind}:${c.kind === 'delete' ? c.before.upn : c.after.upn}`));
+  p.changes.map((c) =>
+    c.entity === 'domain'
+      ? c.kind === 'create'
+        ? `create:${c.domain}`
+        : `move:${c.from}`
+      : c.entity === 'record'
+        ? 'record'
+        : `${c.kind}:${c.kind === 'delete' ? c.before.upn : c.after.upn}`,
+  );
 
 const alice = user('Alice Adams');
 const bob = user('Bob Brown');
@@ -63,7 +77,10 @@ describe('makePlan', () => {
   });
 
   it('skips reserved numbers and lets pins win', () => {
-    const cfg = config({ extensions: { start: 1001, end: 1999, reserved: [{ from: 1001, to: 1001 }], reuse: 'never' }, users: [override('bob.brown@acme.com', { extension: 1500 })] });
+    const cfg = config({
+      extensions: { start: 1001, end: 1999, reserved: [{ from: 1001, to: 1001 }], reuse: 'never' },
+      users: [override('bob.brown@acme.com', { extension: 1500 })],
+    });
     expect(extOf(plan(cfg, [alice, bob, carol]))).toEqual({ 'alice.adams@acme.com': '1002', 'carol.clark@acme.com': '1003', 'bob.brown@acme.com': '1500' });
   });
 
@@ -72,7 +89,12 @@ describe('makePlan', () => {
     const cfg = config({ users: [override(alice.id, { extension: 1100 })] });
     const moved = converge(cfg, [alice, bob], first.pbx, first.stored);
     expect(subscriberChanges(moved.plan)).toHaveLength(1);
-    expect(moved.plan.changes[0]).toMatchObject({ kind: 'update', extensions: { before: ['1001'], after: ['1100'] }, attributes: [], credentials: { writeSubscriber: false } });
+    expect(moved.plan.changes[0]).toMatchObject({
+      kind: 'update',
+      extensions: { before: ['1001'], after: ['1100'] },
+      attributes: [],
+      credentials: { writeSubscriber: false },
+    });
     expect(moved.stored.retired).toContain('1001');
     expect(moved.plan.changes.at(-1)).toMatchObject({ entity: 'record', add: [{ type: 'retired', extension: '1001' }] });
     const dave = user('Dave Dunn');
@@ -90,7 +112,9 @@ describe('makePlan', () => {
     expect(() => plan(cfg, [alice, bob, carol])).toThrow(PlanError);
     expect(() => plan(cfg, [alice, bob, carol])).toThrow(/^no free extension left for carol.clark@acme.com: the range 1001–1002 is exhausted$/);
     const many = Array.from({ length: 500 }, (_, i) => user(`Many ${String(i).padStart(3, '0')}`));
-    expect(() => plan(cfg, many)).toThrow(/^no free extension left for 498 users \(many\.002@acme\.com, many\.003@acme\.com, many\.004@acme\.com, …\): the range 1001–1002 is exhausted$/);
+    expect(() => plan(cfg, many)).toThrow(
+      /^no free extension left for 498 users \(many\.002@acme\.com, many\.003@acme\.com, many\.004@acme\.com, …\): the range 1001–1002 is exhausted$/,
+    );
   });
 
   it('disables a leaver (row gone, extension and settings kept) and brings them back with the same passwords', () => {
@@ -136,7 +160,11 @@ describe('makePlan', () => {
   it('renames a username given in the file by moving its rows, with the same passwords', () => {
     const first = converge(config(), [alice]);
     const p = converge(config({ users: [override(alice.id, { username: 'ada' })] }), [alice], first.pbx, first.stored);
-    expect(p.plan.changes[0]).toMatchObject({ kind: 'update', username: { before: 'alice.adams', after: 'ada' }, credentials: { newPasswords: false, writeSubscriber: true, writeSoftphoneHash: false, reasons: ['username'] } });
+    expect(p.plan.changes[0]).toMatchObject({
+      kind: 'update',
+      username: { before: 'alice.adams', after: 'ada' },
+      credentials: { newPasswords: false, writeSubscriber: true, writeSoftphoneHash: false, reasons: ['username'] },
+    });
     expect(p.pbx.subscribers.map((s) => s.username)).toEqual(['ada']);
     expect(new Set(p.pbx.preferences.filter((r) => r.uuid === alice.id).map((r) => r.username))).toEqual(new Set(['ada']));
     expect(p.pbx.preferences.some((r) => r.uuid === alice.id && r.attribute === 'softphone_password')).toBe(true);
@@ -184,7 +212,10 @@ describe('makePlan', () => {
     ]);
     const rot = plan(config({ defaults: { language: 'en-US' }, users: [override(bob.id, { generation: 2 })] }), [alice, bob], first.pbx, first.stored);
     expect(rot.changes).toHaveLength(1);
-    expect(rot.changes[0]).toMatchObject({ kind: 'update', credentials: { newPasswords: true, writeSubscriber: true, writeSoftphoneHash: true, reasons: ['generation'] } });
+    expect(rot.changes[0]).toMatchObject({
+      kind: 'update',
+      credentials: { newPasswords: true, writeSubscriber: true, writeSoftphoneHash: true, reasons: ['generation'] },
+    });
   });
 
   it('rebuilds a wiped PBX from the stored state: same usernames, extensions and passwords, disabled leavers included', () => {
@@ -202,7 +233,10 @@ describe('makePlan', () => {
       ['carol.clark', 'active', false],
     ]);
     expect(rebuilt.pbx.aliases.map((a) => a.aliasUsername).sort()).toEqual(['1001', '1002', '1003', '1500']);
-    expect(rebuilt.stored).toEqual({ ...left.stored, accounts: { ...left.stored.accounts, [aaron.id]: { username: 'aaron.aardvark', extensions: ['1003'], generation: 1, status: 'active' } } });
+    expect(rebuilt.stored).toEqual({
+      ...left.stored,
+      accounts: { ...left.stored.accounts, [aaron.id]: { username: 'aaron.aardvark', extensions: ['1003'], generation: 1, status: 'active' } },
+    });
   });
 
   it('with the state lost and the PBX intact, plans exactly as with the state: retired numbers stay retired', () => {
@@ -223,7 +257,11 @@ describe('makePlan', () => {
 
   it('says which copy of the record won when the state store and the PBX disagree', () => {
     const first = converge(config(), [alice, bob]);
-    const old: StoredTenantState = { ...first.stored, accounts: { ...first.stored.accounts, [bob.id]: { username: 'bob.brown', extensions: ['1009'], generation: 1, status: 'active' } }, retired: ['1099'] };
+    const old: StoredTenantState = {
+      ...first.stored,
+      accounts: { ...first.stored.accounts, [bob.id]: { username: 'bob.brown', extensions: ['1009'], generation: 1, status: 'active' } },
+      retired: ['1099'],
+    };
     const p = plan(config(), [alice, bob], first.pbx, old);
     expect(p.warnings.filter((w) => w.code === 'record-disagrees').map((w) => w.message)).toEqual([
       expect.stringMatching(/disagree about 1 account .*the PBX rows won/),
@@ -252,16 +290,18 @@ describe('makePlan', () => {
     expect(p.changes.at(-1)).toMatchObject({ entity: 'record', add: [{ type: 'key', keyId: next }], remove: [{ type: 'key', keyId: KEY_ID }] });
     expect(p.safety.ok).toBe(false);
     expect(p.safety.reasons).toEqual([expect.stringMatching(/re-keys the tenant from master key k1-0123456789abcdef to k1-ffffffffffffffff/)]);
-    expect(() => plan(config({ credentials: { storePlaintext: false, keyId: next } }), [alice, bob], first.pbx, first.stored)).toThrow(/names master key k1-ffffffffffffffff \(credentials.key_id\), but this run has key k1-0123456789abcdef/);
+    expect(() => plan(config({ credentials: { storePlaintext: false, keyId: next } }), [alice, bob], first.pbx, first.stored)).toThrow(
+      /names master key k1-ffffffffffffffff \(credentials.key_id\), but this run has key k1-0123456789abcdef/,
+    );
   });
 
   it('refuses a key whose passwords match no subscriber row of a tenant that has no key id yet', () => {
     const first = converge(config(), [alice, bob]);
     const legacy = { ...first.pbx, preferences: first.pbx.preferences.filter((r) => r.attribute !== 'pbxsync_key_id') };
     const otherKey = { matches: () => false };
-    expect(() => makePlan({ config: config(), directory: [alice, bob], pbx: legacy, stored: EMPTY_STORED_STATE, credentials: otherKey, keyId: 'k1-ffffffffffffffff' })).toThrow(
-      /none of the 2 subscriber rows of tenant acme holds a password derived from this run's master key k1-ffffffffffffffff/,
-    );
+    expect(() =>
+      makePlan({ config: config(), directory: [alice, bob], pbx: legacy, stored: EMPTY_STORED_STATE, credentials: otherKey, keyId: 'k1-ffffffffffffffff' }),
+    ).toThrow(/none of the 2 subscriber rows of tenant acme holds a password derived from this run's master key k1-ffffffffffffffff/);
     const ok = plan(config(), [alice, bob], legacy, EMPTY_STORED_STATE);
     expect(ok.changes).toEqual([{ kind: 'update', entity: 'record', add: [{ type: 'key', keyId: KEY_ID }], remove: [] }]);
   });
@@ -300,11 +340,14 @@ describe('makePlan', () => {
     expect(p.warnings).toEqual([
       expect.objectContaining({
         code: 'override-stale-upn',
-        message: 'users.alice.adams@acme.com matches no directory user: it named alice.adams (1001), whose UPN is now alice.zed@acme.com; its overrides no longer apply to that account',
+        message:
+          'users.alice.adams@acme.com matches no directory user: it named alice.adams (1001), whose UPN is now alice.zed@acme.com; its overrides no longer apply to that account',
         hint: `key the entry by object id, which survives renames: ${alice.id}`,
       }),
     ]);
-    expect(plan(config({ users: [override('nobody@acme.com')] }), [alice], first.pbx, first.stored).warnings.map((w) => w.code)).toEqual(['override-matches-nobody']);
+    expect(plan(config({ users: [override('nobody@acme.com')] }), [alice], first.pbx, first.stored).warnings.map((w) => w.code)).toEqual([
+      'override-matches-nobody',
+    ]);
   });
 
   it('cuts long values on code-point boundaries, says so, and converges', () => {
@@ -334,14 +377,33 @@ describe('makePlan', () => {
   it('moves a tenant to another domain as one change: rows re-homed, ha1 rewritten, same usernames, extensions and passwords', () => {
     const first = converge(config(), [alice, bob, carol]);
     const left = converge(config(), [alice, bob], first.pbx, first.stored); // carol disabled: moves too, without a subscriber row
-    const moved = makePlan({ config: config({ domain: 'acme.net', source: { type: 'snapshot', path: 'x', scope: { enabledOnly: true, membersOnly: true, domains: ['acme.com'] } } }), directory: [alice, bob], pbx: left.pbx, stored: left.stored, credentials: { matches: () => false }, keyId: KEY_ID, move: { from: 'acme.com' } });
+    const moved = makePlan({
+      config: config({ domain: 'acme.net', source: { type: 'snapshot', path: 'x', scope: { enabledOnly: true, membersOnly: true, domains: ['acme.com'] } } }),
+      directory: [alice, bob],
+      pbx: left.pbx,
+      stored: left.stored,
+      credentials: { matches: () => false },
+      keyId: KEY_ID,
+      move: { from: 'acme.com' },
+    });
     expect(moved.changes).toEqual([
-      { kind: 'move', entity: 'domain', from: 'acme.com', to: 'acme.net', did: 'acme', accounts: 3, rehash: [alice, bob].map((u) => ({ objectId: u.id, username: u.userPrincipalName.split('@')[0], generation: 1 })) },
+      {
+        kind: 'move',
+        entity: 'domain',
+        from: 'acme.com',
+        to: 'acme.net',
+        did: 'acme',
+        accounts: 3,
+        rehash: [alice, bob].map((u) => ({ objectId: u.id, username: u.userPrincipalName.split('@')[0], generation: 1 })),
+      },
     ]);
     expect(moved.summary).toEqual({ create: 0, update: 0, disable: 0, delete: 0 });
     expect(moved.safety.ok).toBe(true);
     expect(moved.nextState).toEqual(left.stored);
-    expect(moved.accounts.map((a) => [a.username, a.extensions[0]])).toEqual([['alice.adams', '1001'], ['bob.brown', '1002']]);
+    expect(moved.accounts.map((a) => [a.username, a.extensions[0]])).toEqual([
+      ['alice.adams', '1001'],
+      ['bob.brown', '1002'],
+    ]);
     const ops = buildRowOps(moved, { subscriber: (a) => ({ username: a.username, password: '', ...fakeHashes(a) }), softphoneHash: () => 'x' });
     expect(ops.moveDomain).toEqual({ from: 'acme.com' });
     expect(ops.insertSubscribers.map((r) => r.username)).toEqual(['alice.adams', 'bob.brown']);
@@ -350,8 +412,16 @@ describe('makePlan', () => {
   it('refuses a move while the old domain holds rows pbxsync did not create', () => {
     const first = converge(config(), [alice]);
     const withFax = { ...first.pbx, subscribers: [...first.pbx.subscribers, { username: 'fax', ha1: 'x', ha1b: 'y', hasPlaintext: true }] };
-    expect(() => makePlan({ config: config({ domain: 'acme.net' }), directory: [alice], pbx: withFax, stored: first.stored, credentials: fakeCredentials, keyId: KEY_ID, move: { from: 'acme.com' } })).toThrow(
-      /^domain acme\.com holds 1 row pbxsync did not create \(fax\); a move would take them along; nothing was changed$/,
-    );
+    expect(() =>
+      makePlan({
+        config: config({ domain: 'acme.net' }),
+        directory: [alice],
+        pbx: withFax,
+        stored: first.stored,
+        credentials: fakeCredentials,
+        keyId: KEY_ID,
+        move: { from: 'acme.com' },
+      }),
+    ).toThrow(/^domain acme\.com holds 1 row pbxsync did not create \(fax\); a move would take them along; nothing was changed$/);
   });
 });

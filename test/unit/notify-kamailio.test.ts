@@ -21,7 +21,12 @@ const afterFirst = applyPlan(emptyPbx(), first);
 const leaver = makePlan({ config: config(), directory: [alice], pbx: afterFirst, stored: first.nextState, credentials: fakeCredentials, keyId: KEY_ID });
 const nothing = makePlan({ config: config(), directory: [alice, bob], pbx: afterFirst, stored: first.nextState, credentials: fakeCredentials, keyId: KEY_ID });
 
-const CONFIG: KamailioControlConfig = { jsonrpcUrl: 'http://127.0.0.1:5071/RPC', ctlSocket: 'unix:/run/kamailio/kamailio_ctl', kamcmd: 'kamcmd', timeoutMs: 5000 };
+const CONFIG: KamailioControlConfig = {
+  jsonrpcUrl: 'http://127.0.0.1:5071/RPC',
+  ctlSocket: 'unix:/run/kamailio/kamailio_ctl',
+  kamcmd: 'kamcmd',
+  timeoutMs: 5000,
+};
 
 describe('notifyKamailio', () => {
   it('without a kamailio section: sends nothing, and prints once what to run by hand', async () => {
@@ -37,7 +42,11 @@ describe('notifyKamailio', () => {
   it('prints nothing at all when there is nothing to tell', async () => {
     const log = recorder();
     expect(await notifyKamailio(nothing, null, log)).toEqual({ commands: 0, failed: 0 });
-    expect(await notifyKamailio(nothing, CONFIG, log, () => { throw new Error('must not connect'); })).toEqual({ commands: 0, failed: 0 });
+    expect(
+      await notifyKamailio(nothing, CONFIG, log, () => {
+        throw new Error('must not connect');
+      }),
+    ).toEqual({ commands: 0, failed: 0 });
     expect(log.lines).toEqual([]);
   });
 
@@ -65,6 +74,8 @@ describe('notifyKamailio', () => {
   it('reports a control that cannot even be opened (a bad URL) as every command failed', async () => {
     const log = recorder();
     expect(await notifyKamailio(leaver, { ...CONFIG, jsonrpcUrl: 'http://[bad' }, log)).toEqual({ commands: 1, failed: 1 });
-    expect(log.lines[0]).toMatch(/^warn warning: the PBX was updated, but Kamailio was not told \(1 of 1 command failed\); run by hand:\n {2}kamcmd -s unix:\/run\/kamailio\/kamailio_ctl ul\.rm location bob\.brown@acme\.com {2}# kamailio\.jsonrpc_url is not an http\(s\) URL: http:\/\/\[bad\n {2}hint: e\.g\. /);
+    expect(log.lines[0]).toMatch(
+      /^warn warning: the PBX was updated, but Kamailio was not told \(1 of 1 command failed\); run by hand:\n {2}kamcmd -s unix:\/run\/kamailio\/kamailio_ctl ul\.rm location bob\.brown@acme\.com {2}# kamailio\.jsonrpc_url is not an http\(s\) URL: http:\/\/\[bad\n {2}hint: e\.g\. /,
+    );
   });
 });

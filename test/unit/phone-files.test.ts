@@ -15,7 +15,13 @@ import type { PhoneSetup } from '../../src/model/tenant-config.js';
 import { writePhoneFiles } from '../../src/phones/write-phone-files.js';
 import { tempDir } from '../support/tmp.js';
 
-const account: PhoneAccount = { displayName: 'Zoë <"R&D"> O\'Brien', extension: '1007', username: 'zoe.obrien', domain: 'acme.com', sipPassword: 'S3cret-p4ss_word' };
+const account: PhoneAccount = {
+  displayName: 'Zoë <"R&D"> O\'Brien',
+  extension: '1007',
+  username: 'zoe.obrien',
+  domain: 'acme.com',
+  sipPassword: 'S3cret-p4ss_word',
+};
 const tls: PhoneSetup = { registrar: 'sip.acme.com', transport: 'tls', port: 5061 };
 
 /** Yealink's format: the header line, then `key = value` lines (and `#` comments). */
@@ -106,7 +112,8 @@ describe('provisioning file formats', () => {
 
 describe('MAC addresses', () => {
   it('normalise to 12 lower-case hex digits, whatever the separators', () => {
-    for (const t of ['00:15:65:AA:BB:CC', '00-15-65-aa-bb-cc', '0015.65aa.bbcc', '001565AABBCC', ' 001565aabbcc ']) expect(normaliseMac(t)).toBe('001565aabbcc');
+    for (const t of ['00:15:65:AA:BB:CC', '00-15-65-aa-bb-cc', '0015.65aa.bbcc', '001565AABBCC', ' 001565aabbcc '])
+      expect(normaliseMac(t)).toBe('001565aabbcc');
     for (const t of ['00:15:65:AA:BB', '00:15-65:AA:BB:CC', '001565aabbcg', '00155:65:AA:BB:CC', '']) expect(normaliseMac(t)).toBeNull();
   });
 

@@ -112,7 +112,12 @@ describe('writeSpreadsheet on a disk that fills up in the middle of the workbook
       status: 'new' as const,
     }));
     disk.bytesLeft = 50_000; // the whole file is several times that
-    const error = await writeSpreadsheet(path, { tenant: 'acme', domain: 'acme.com', rows, phoneSetup: { registrar: 'sip.acme.com', transport: 'tls', port: 5061 } }).catch((e: unknown) => e);
+    const error = await writeSpreadsheet(path, {
+      tenant: 'acme',
+      domain: 'acme.com',
+      rows,
+      phoneSetup: { registrar: 'sip.acme.com', transport: 'tls', port: 5061 },
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UserError);
     expect((error as Error).message).toBe(`cannot write the credentials spreadsheet ${path} (ENOSPC); the previous file, if any, is unchanged`);
     expect(disk.bytesLeft).toBeLessThan(50_000); // it failed after writing, not before

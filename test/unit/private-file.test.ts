@@ -32,7 +32,9 @@ describe('a file planted at the temporary name', () => {
         error = e;
       }
       expect(error).toBeInstanceOf(UserError);
-      expect((error as Error).message).toBe(`cannot write the ${name === 'writePrivateFileSync' ? 'state file' : 'lock file'} ${path} (EEXIST); the previous file, if any, is unchanged`);
+      expect((error as Error).message).toBe(
+        `cannot write the ${name === 'writePrivateFileSync' ? 'state file' : 'lock file'} ${path} (EEXIST); the previous file, if any, is unchanged`,
+      );
       expect(readFileSync(planted, 'utf8')).toBe('theirs');
       expect(existsSync(path)).toBe(false);
     });

@@ -23,9 +23,14 @@ describe('readDirectory', () => {
   });
 
   it('refuses a SIP domain the directory lists as unverified, naming what is verified', async () => {
-    const config = snapshotTenant([{ id: 'acme.com', isVerified: false }, { id: 'acme.onmicrosoft.com', isVerified: true }]);
+    const config = snapshotTenant([
+      { id: 'acme.com', isVerified: false },
+      { id: 'acme.onmicrosoft.com', isVerified: true },
+    ]);
     const err = await readDirectory(config, { log: silentLogger }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UserError);
-    expect((err as UserError).message).toMatch(/^the tenant's SIP domain acme\.com is not a verified domain of the directory snapshot .* \(verified there: acme\.onmicrosoft\.com\)$/);
+    expect((err as UserError).message).toMatch(
+      /^the tenant's SIP domain acme\.com is not a verified domain of the directory snapshot .* \(verified there: acme\.onmicrosoft\.com\)$/,
+    );
   });
 });

@@ -34,7 +34,7 @@ describe('terminal renderers', () => {
     expect(text.split('\n')).toHaveLength(renderPlanText(clean).split('\n').length);
   });
 
-  it.each(CASES)('plan text on a TTY, %s in every field: the only escape sequences are pbxsync\'s colours', (_name, h) => {
+  it.each(CASES)("plan text on a TTY, %s in every field: the only escape sequences are pbxsync's colours", (_name, h) => {
     const text = renderPlanText(poisoned(clean, h), ansiStyle);
     expect(text).toMatch(OWN_SGR);
     expect(firstUnsafe(text.replace(OWN_SGR, ''))).toBeNull();
@@ -112,7 +112,10 @@ describe('errors and notices on stderr', () => {
 
   it.each(CASES)('a tenant file problem quoting %s: file:line:col, message and hint escaped', (_name, h) => {
     captureStderr();
-    reportError(new TenantFileError([{ severity: 'error', file: `tenant${h}.yaml`, line: 3, col: 5, message: `unknown key ${h}`, hint: `did you mean ${h}?` }]), plainStyle);
+    reportError(
+      new TenantFileError([{ severity: 'error', file: `tenant${h}.yaml`, line: 3, col: 5, message: `unknown key ${h}`, hint: `did you mean ${h}?` }]),
+      plainStyle,
+    );
     expect(firstUnsafe(written)).toBeNull();
     expect(written.trimEnd().split('\n')).toHaveLength(3);
   });
@@ -141,7 +144,7 @@ describe('errors and notices on stderr', () => {
 /** The line with its code spans (by CommonMark's rule: a run of N backticks to the next run of exactly N) replaced by `CODE`. */
 function outsideCode(line: string): string {
   let out = '';
-  for (let i = 0; i < line.length; ) {
+  for (let i = 0; i < line.length;) {
     if (line[i] === '\\') {
       out += line.slice(i, i + 2);
       i += 2;

@@ -11,14 +11,27 @@ import { COMMENT_LIMIT, renderPlanMarkdown, renderPlansMarkdown, type MarkdownTe
 import { KEY_ID, applyPlan, config, emptyPbx, fakeCredentials, user } from '../support/builders.js';
 
 function onboarding(count: number, tenant = 'acme', domain = 'acme.com', applied = false): Plan {
-  const directory = Array.from({ length: count }, (_, i) => user(`User ${String(i).padStart(5, '0')} of the ${tenant} department of long names`, `user${i}@${domain}`));
-  const cfg = config({ name: tenant, domain, extensions: { start: 1001, end: 99999, reserved: [], reuse: 'never' }, defaults: { language: 'en-US', area_code: '212', caller_id: '+12125550100', pickup_group: `${tenant}-all` } });
+  const directory = Array.from({ length: count }, (_, i) =>
+    user(`User ${String(i).padStart(5, '0')} of the ${tenant} department of long names`, `user${i}@${domain}`),
+  );
+  const cfg = config({
+    name: tenant,
+    domain,
+    extensions: { start: 1001, end: 99999, reserved: [], reuse: 'never' },
+    defaults: { language: 'en-US', area_code: '212', caller_id: '+12125550100', pickup_group: `${tenant}-all` },
+  });
   const first = makePlan({ config: cfg, directory, pbx: emptyPbx(), stored: EMPTY_STORED_STATE, credentials: fakeCredentials, keyId: KEY_ID });
   if (!applied) return first;
   return makePlan({ config: cfg, directory, pbx: applyPlan(emptyPbx(), first), stored: first.nextState, credentials: fakeCredentials, keyId: KEY_ID });
 }
 
-const entry = (plan: Plan, file = `tenants/${plan.tenant}.yaml`): MarkdownTenant => ({ file, tenant: plan.tenant, domain: plan.domain, result: plan.changes.length > 0 ? 'changes' : 'no-changes', plan });
+const entry = (plan: Plan, file = `tenants/${plan.tenant}.yaml`): MarkdownTenant => ({
+  file,
+  tenant: plan.tenant,
+  domain: plan.domain,
+  result: plan.changes.length > 0 ? 'changes' : 'no-changes',
+  plan,
+});
 const size = (s: string) => Buffer.byteLength(s, 'utf8');
 
 describe('a comment that fits', () => {
@@ -29,7 +42,9 @@ describe('a comment that fits', () => {
     expect(md.length).toBeLessThan(COMMENT_LIMIT);
     expect(size(md)).toBeGreaterThan(COMMENT_LIMIT * 0.8); // it uses the room it has
     expect(md).toContain('| 1222 | 0 | 0 | 0 |');
-    expect(md).toMatch(/^> ✂️ \*\*Cut to fit GitHub's comment limit\*\* \(65,536 characters\): not shown are `acme` \(\d+ of 1222 changes, 0 of 0 warnings\)\. The counts above are complete\. The full plan is the saved plan in `acme\.plan\.json`/m);
+    expect(md).toMatch(
+      /^> ✂️ \*\*Cut to fit GitHub's comment limit\*\* \(65,536 characters\): not shown are `acme` \(\d+ of 1222 changes, 0 of 0 warnings\)\. The counts above are complete\. The full plan is the saved plan in `acme\.plan\.json`/m,
+    );
     const cut = /✂️ (\d+) of 1222 subscriber changes not shown here/.exec(md);
     expect(cut).not.toBeNull();
     expect(md.split('\n').filter((l) => l.startsWith('@@ create'))).toHaveLength(1222 - Number(cut![1]));
@@ -43,8 +58,13 @@ describe('a comment that fits', () => {
   });
 
   it('30 tenants, two of them big: the room is shared, unchanged tenants take one line, the rest have their section', () => {
-    const plans = Array.from({ length: 30 }, (_, i) => onboarding(i < 2 ? 800 : 5, `t${String(i).padStart(2, '0')}`, `t${String(i).padStart(2, '0')}.example`, i >= 10));
-    const md = renderPlansMarkdown([...plans.map((p) => entry(p)), { file: 'tenants/broken.yaml', tenant: null, domain: null, result: 'failed', error: 'tenants/broken.yaml:3:9: error: <b>bad</b> @octocat' }]);
+    const plans = Array.from({ length: 30 }, (_, i) =>
+      onboarding(i < 2 ? 800 : 5, `t${String(i).padStart(2, '0')}`, `t${String(i).padStart(2, '0')}.example`, i >= 10),
+    );
+    const md = renderPlansMarkdown([
+      ...plans.map((p) => entry(p)),
+      { file: 'tenants/broken.yaml', tenant: null, domain: null, result: 'failed', error: 'tenants/broken.yaml:3:9: error: <b>bad</b> @octocat' },
+    ]);
     expect(size(md)).toBeLessThan(COMMENT_LIMIT);
     expect(md).toContain('**10 with changes, 20 unchanged, 1 failed.**');
     expect(md.split('\n').filter((l) => l.startsWith('| `t'))).toHaveLength(30);

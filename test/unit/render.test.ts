@@ -38,6 +38,8 @@ describe('renderers', () => {
     expect(md).toContain('- master key id k1\\-0123456789abcdef recorded');
     const second = renderPlanMarkdown(plans().second);
     expect(second).toMatch(/^- ⚠️ `tenant\.yaml:7:3` users\\\.gone\\@acme\\\.com matches no directory user/m);
-    expect(second).toMatch(/^@@ update 1002 ann\.able {2}Ann Able <ann\.able@acme\.com> @@\n- {2}pbxsync_generation: 1\n\+ {2}language: de-DE\n\+ {2}pbxsync_generation: 2\n\+ {2}sip_password: \(sensitive\)/m);
+    expect(second).toMatch(
+      /^@@ update 1002 ann\.able {2}Ann Able <ann\.able@acme\.com> @@\n- {2}pbxsync_generation: 1\n\+ {2}language: de-DE\n\+ {2}pbxsync_generation: 2\n\+ {2}sip_password: \(sensitive\)/m,
+    );
   });
 });

@@ -18,7 +18,14 @@ function made() {
   return { cfg, pbx, stored: first.nextState, plan };
 }
 
-const saved = (p: ReturnType<typeof made>['plan'], changes: readonly Change[] = p.changes) => ({ name: 'acme.plan.json', pbxFingerprint: p.pbxFingerprint, recordFingerprint: p.recordFingerprint, changes, warnings: p.warnings, scope: p.scope });
+const saved = (p: ReturnType<typeof made>['plan'], changes: readonly Change[] = p.changes) => ({
+  name: 'acme.plan.json',
+  pbxFingerprint: p.pbxFingerprint,
+  recordFingerprint: p.recordFingerprint,
+  changes,
+  warnings: p.warnings,
+  scope: p.scope,
+});
 
 describe('replayPlan', () => {
   it('recomputes everything from the saved changes and gets the plan that was saved', () => {
@@ -31,7 +38,9 @@ describe('replayPlan', () => {
     const { cfg, pbx, stored, plan } = made();
     const edited = plan.changes.map((c) => (c.entity === 'subscriber' && c.kind === 'update' ? { ...c, after: { ...c.after, extensions: ['1999'] } } : c));
     expect(() => replayPlan({ ...base, config: cfg, pbx, stored }, saved(plan, edited))).toThrow(PlanError);
-    expect(() => replayPlan({ ...base, config: cfg, pbx, stored }, saved(plan, edited))).toThrow(/the changes in acme\.plan\.json do not follow from the PBX rows and the record it was made from \(change \d of \d differs\)/);
+    expect(() => replayPlan({ ...base, config: cfg, pbx, stored }, saved(plan, edited))).toThrow(
+      /the changes in acme\.plan\.json do not follow from the PBX rows and the record it was made from \(change \d of \d differs\)/,
+    );
     const fewer = plan.changes.filter((c) => c.entity !== 'record');
     expect(() => replayPlan({ ...base, config: cfg, pbx, stored }, saved(plan, fewer))).toThrow(/2 changes saved, 3 follow/);
   });
@@ -40,6 +49,8 @@ describe('replayPlan', () => {
     const { cfg, pbx, stored, plan } = made();
     expect(() => replayPlan({ ...base, config: cfg, pbx: { ...pbx, fingerprint: 'fp-2' }, stored }, saved(plan))).toThrow(StalePlanError);
     const moved = { ...stored, retired: ['1777'] };
-    expect(() => replayPlan({ ...base, config: cfg, pbx, stored: moved }, saved(plan))).toThrow(/the record of tenant acme \(state store and PBX\) changed since acme\.plan\.json was made/);
+    expect(() => replayPlan({ ...base, config: cfg, pbx, stored: moved }, saved(plan))).toThrow(
+      /the record of tenant acme \(state store and PBX\) changed since acme\.plan\.json was made/,
+    );
   });
 });

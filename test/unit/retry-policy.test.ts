@@ -54,11 +54,14 @@ describe('sendWithRetry', () => {
   it('retries 429/503/504 and resets, then returns the first real answer', async () => {
     const answers: (RetryableResponse | Error)[] = [response(429, '1'), response(503), reset(), response(504), response(200)];
     const c = clock();
-    const res = await sendWithRetry(async () => {
-      const next = answers.shift()!;
-      if (next instanceof Error) throw next;
-      return next;
-    }, { budget: new RetryBudget(retryPolicy(120_000)), clock: c, what: 'Microsoft Graph' });
+    const res = await sendWithRetry(
+      async () => {
+        const next = answers.shift()!;
+        if (next instanceof Error) throw next;
+        return next;
+      },
+      { budget: new RetryBudget(retryPolicy(120_000)), clock: c, what: 'Microsoft Graph' },
+    );
     expect(res.status).toBe(200);
     expect(c.sleeps).toEqual([1000, 500, 1000, 2000]);
   });
@@ -75,7 +78,11 @@ describe('sendWithRetry', () => {
   it('stops after the attempt limit even when Retry-After is 0', async () => {
     const c = clock();
     let sent = 0;
-    const err = await sendWithRetry(async () => (sent++, response(429, '0')), { budget: new RetryBudget(retryPolicy(120_000)), clock: c, what: 'Microsoft Graph' }).catch((e: unknown) => e);
+    const err = await sendWithRetry(async () => (sent++, response(429, '0')), {
+      budget: new RetryBudget(retryPolicy(120_000)),
+      clock: c,
+      what: 'Microsoft Graph',
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UserError);
     expect(sent).toBe(12);
   });

@@ -21,7 +21,9 @@ describe('terminalText: the one rule for dynamic text on a terminal', () => {
     expect(terminalText(HOSTILE.separators)).toBe('line\\u{2028}para\\u{2029}end');
     expect(terminalText(HOSTILE.loneSurrogate)).toBe('half\\u{d800}pair');
     expect(terminalText(HOSTILE.tab)).toBe('tab\\u{9}here');
-    expect(terminalText('\u0000\u007f\u0085\u061c\u200e\u200f\u2066\u2069\u00ad\u{e0041}')).toBe('\\u{0}\\u{7f}\\u{85}\\u{61c}\\u{200e}\\u{200f}\\u{2066}\\u{2069}\\u{ad}\\u{e0041}');
+    expect(terminalText('\u0000\u007f\u0085\u061c\u200e\u200f\u2066\u2069\u00ad\u{e0041}')).toBe(
+      '\\u{0}\\u{7f}\\u{85}\\u{61c}\\u{200e}\\u{200f}\\u{2066}\\u{2069}\\u{ad}\\u{e0041}',
+    );
   });
 
   it('leaves printable text of any script alone', () => {
@@ -53,7 +55,10 @@ function unescapedPunctuation(s: string): string | null {
 
 /** What GitHub would read as text once Markdown is rendered (escapes, our entity and span resolved). */
 function rendered(s: string): string {
-  return s.replace(/&#8203;/g, '\u200b').replace(/<span>\$<\/span>/g, '$').replace(/\\([!-/:-@[-`{-~])/g, '$1');
+  return s
+    .replace(/&#8203;/g, '\u200b')
+    .replace(/<span>\$<\/span>/g, '$')
+    .replace(/\\([!-/:-@[-`{-~])/g, '$1');
 }
 
 describe('markdownText: dynamic text is inert in a comment', () => {

@@ -100,10 +100,7 @@ describe('SnapshotSource', () => {
       { id: 'pending.example', isVerified: false },
       { id: 'acme.onmicrosoft.com', isVerified: true },
     ];
-    const pages = [
-      { value: [graphUser(1)], domains, '@odata.nextLink': 'https://graph.microsoft.com/v1.0/users?$skiptoken=x' },
-      { value: [graphUser(2)] },
-    ];
+    const pages = [{ value: [graphUser(1)], domains, '@odata.nextLink': 'https://graph.microsoft.com/v1.0/users?$skiptoken=x' }, { value: [graphUser(2)] }];
     expect(await new SnapshotSource(file(pages)).verifiedDomains()).toEqual(['acme.com', 'acme.onmicrosoft.com']);
   });
 
@@ -152,7 +149,10 @@ describe('SnapshotSource errors', () => {
 
   it.each([
     [{ value: [{ userPrincipalName: 'a@acme.com' }] }, /user 1 has no "id"/],
-    [{ value: [graphUser(1), { id: '00000000-0000-4000-8000-0000000000ff', displayName: 'No UPN' }] }, /user 2 \(id 00000000-0000-4000-8000-0000000000ff\) has no "userPrincipalName"/],
+    [
+      { value: [graphUser(1), { id: '00000000-0000-4000-8000-0000000000ff', displayName: 'No UPN' }] },
+      /user 2 \(id 00000000-0000-4000-8000-0000000000ff\) has no "userPrincipalName"/,
+    ],
     [{ value: [graphUser(1, { id: '__proto__' })] }, /user 1 \(id __proto__\) has an "id" that is not a directory object id \(a GUID\)/],
     [{ value: [graphUser(1, { userPrincipalName: 'no-at-sign' })] }, /is not name@domain/],
     [{ value: [graphUser(1, { accountEnabled: 'yes' })] }, /"accountEnabled" is "yes", not true or false/],
@@ -194,8 +194,28 @@ describe('SnapshotSource errors', () => {
 
 describe('saveSnapshot', () => {
   const users: DirectoryUser[] = [
-    { id: '00000000-0000-4000-8000-0000000000a1', userPrincipalName: 'zoe@acme.com', displayName: 'Zoë Ångström', mail: null, accountEnabled: false, userType: 'Member', department: null, givenName: 'Zoë', surname: 'Ångström' },
-    { id: '00000000-0000-4000-8000-0000000000a2', userPrincipalName: 'g_x.com#EXT#@acme.onmicrosoft.com', displayName: '=1+2', mail: 'g@x.com', accountEnabled: true, userType: 'Guest', department: 'Sales', givenName: null, surname: null },
+    {
+      id: '00000000-0000-4000-8000-0000000000a1',
+      userPrincipalName: 'zoe@acme.com',
+      displayName: 'Zoë Ångström',
+      mail: null,
+      accountEnabled: false,
+      userType: 'Member',
+      department: null,
+      givenName: 'Zoë',
+      surname: 'Ångström',
+    },
+    {
+      id: '00000000-0000-4000-8000-0000000000a2',
+      userPrincipalName: 'g_x.com#EXT#@acme.onmicrosoft.com',
+      displayName: '=1+2',
+      mail: 'g@x.com',
+      accountEnabled: true,
+      userType: 'Guest',
+      department: 'Sales',
+      givenName: null,
+      surname: null,
+    },
   ];
 
   it('writes a Graph page that reads back to the same users and domains', async () => {

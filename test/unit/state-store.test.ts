@@ -31,12 +31,22 @@ describe('file state store', () => {
 
   it('reads a version 1 record and upgrades it', async () => {
     const file = join(folder(), 'acme.pbxsync-state.json');
-    const v1 = { version: 1, accounts: { 'ID-2': { username: 'bob', extension: '1003', generation: 2, status: 'disabled' }, 'id-3': { username: 'eve', extension: '1004', generation: 1, status: 'deleted' } }, retired: ['1004'] };
+    const v1 = {
+      version: 1,
+      accounts: {
+        'ID-2': { username: 'bob', extension: '1003', generation: 2, status: 'disabled' },
+        'id-3': { username: 'eve', extension: '1004', generation: 1, status: 'deleted' },
+      },
+      retired: ['1004'],
+    };
     writeFileSync(file, JSON.stringify({ 'pbxsync:tenant:acme': { value: v1, expires: null } }));
     expect(await openStateStore(`file:${file}`).load('acme')).toEqual({
       version: 2,
       keyId: null,
-      accounts: { 'id-2': { username: 'bob', extensions: ['1003'], generation: 2, status: 'disabled' }, 'id-3': { username: 'eve', extensions: [], generation: 1, status: 'deleted' } },
+      accounts: {
+        'id-2': { username: 'bob', extensions: ['1003'], generation: 2, status: 'disabled' },
+        'id-3': { username: 'eve', extensions: [], generation: 1, status: 'deleted' },
+      },
       retired: ['1004'],
     });
   });
@@ -44,12 +54,18 @@ describe('file state store', () => {
   it.each([
     ['is not JSON', '{ not json', /is not valid JSON/],
     ['holds null', 'null', /does not hold a JSON object/],
-    ['holds a broken record', JSON.stringify({ 'pbxsync:tenant:acme': { value: { version: 2, keyId: null, accounts: { x: { username: 'a' } }, retired: [] } } }), /^the state of tenant acme in .* is not a pbxsync tenant record: \/accounts\/x must have required property/],
+    [
+      'holds a broken record',
+      JSON.stringify({ 'pbxsync:tenant:acme': { value: { version: 2, keyId: null, accounts: { x: { username: 'a' } }, retired: [] } } }),
+      /^the state of tenant acme in .* is not a pbxsync tenant record: \/accounts\/x must have required property/,
+    ],
     ['holds an unknown version', JSON.stringify({ 'pbxsync:tenant:acme': { value: { version: 7 } } }), /is not a pbxsync tenant record/],
   ])('refuses a state file that %s with one clear line instead of starting afresh', async (_what, content, message) => {
     const file = join(folder(), 's.json');
     writeFileSync(file, content);
-    const error = await openStateStore(`file:${file}`).load('acme').catch((e: unknown) => e);
+    const error = await openStateStore(`file:${file}`)
+      .load('acme')
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UserError);
     expect((error as Error).message).toMatch(message);
     expect((error as UserError).hint).toMatch(/PBX rows hold the same record/);

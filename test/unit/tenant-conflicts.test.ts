@@ -63,12 +63,17 @@ describe('combining tenant runs', () => {
       const promise = new Promise<void>((r) => (resolve = r));
       return { promise, resolve };
     });
-    const done = runPool([0, 1, 2, 3, 4, 5], 2, async (i) => {
-      peak = Math.max(peak, ++running);
-      await gates[i]!.promise;
-      running--;
-      return i * 10;
-    }, (r) => order.push(r));
+    const done = runPool(
+      [0, 1, 2, 3, 4, 5],
+      2,
+      async (i) => {
+        peak = Math.max(peak, ++running);
+        await gates[i]!.promise;
+        running--;
+        return i * 10;
+      },
+      (r) => order.push(r),
+    );
     for (const i of [1, 0, 3, 2, 5, 4]) {
       gates[i]!.resolve();
       await new Promise((r) => setImmediate(r));

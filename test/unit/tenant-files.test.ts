@@ -9,7 +9,8 @@ import { tempDir } from '../support/tmp.js';
 describe('which files a folder stands for', () => {
   it('every *.yaml and *.yml directly inside, in name order: no subfolder, dot-file, saved plan or state file', () => {
     const dir = tempDir();
-    for (const f of ['b.yaml', 'a.yml', '.hidden.yaml', 'a.plan.json', 'acme.pbxsync-state.json', 'directory.json', 'acme-credentials.xlsx', 'notes.md']) writeFileSync(join(dir, f), '');
+    for (const f of ['b.yaml', 'a.yml', '.hidden.yaml', 'a.plan.json', 'acme.pbxsync-state.json', 'directory.json', 'acme-credentials.xlsx', 'notes.md'])
+      writeFileSync(join(dir, f), '');
     mkdirSync(join(dir, 'sub'));
     writeFileSync(join(dir, 'sub', 'c.yaml'), '');
     expect(expandTenantArgs([dir])).toEqual({ files: [join(dir, 'a.yml'), join(dir, 'b.yaml')], single: false });

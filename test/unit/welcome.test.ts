@@ -74,7 +74,18 @@ describe('welcome mails', () => {
     const p = plan(config(), [alice]);
     const a = p.accounts[0]!;
     const { sipPassword, softphonePassword } = credentials.derive(a);
-    const row = { displayName: 'Alice\nAdams', upn: a.upn, email: '', extension: '1001', username: a.username, domain: 'acme.com', sipPassword, softphonePassword, department: '', status: 'new' as const };
+    const row = {
+      displayName: 'Alice\nAdams',
+      upn: a.upn,
+      email: '',
+      extension: '1001',
+      username: a.username,
+      domain: 'acme.com',
+      sipPassword,
+      softphonePassword,
+      department: '',
+      status: 'new' as const,
+    };
     const plain = welcomeText(row, 'joiner', { tenant: 'acme', subject: 'Hi', setup, passwordInBody: false });
     expect(plain.text).toContain('Hello Alice Adams,');
     expect(plain.text).toContain('Registrar:     sip.acme.com, port 5061, TLS');
@@ -125,8 +136,19 @@ describe('welcome mails', () => {
 describe('the ISP smtp section', () => {
   const isp = (yaml: string) => ispPolicyFromText(yaml, 'isp.yaml', '/etc/pbxsync/isp.yaml', {});
   it('defaults to STARTTLS on 587, 465 for tls; no password in the body', () => {
-    expect(isp('smtp: { host: smtp.example.net, from: a@example.net }').smtp).toEqual({ host: 'smtp.example.net', port: 587, security: 'starttls', from: 'a@example.net', timeoutMs: 30000, passwordInBody: false });
-    expect(isp('smtp: { host: smtp.example.net, from: a@example.net, security: tls, user: u, password_env: SMTP_PW }').smtp).toMatchObject({ port: 465, user: 'u', passwordEnv: 'SMTP_PW' });
+    expect(isp('smtp: { host: smtp.example.net, from: a@example.net }').smtp).toEqual({
+      host: 'smtp.example.net',
+      port: 587,
+      security: 'starttls',
+      from: 'a@example.net',
+      timeoutMs: 30000,
+      passwordInBody: false,
+    });
+    expect(isp('smtp: { host: smtp.example.net, from: a@example.net, security: tls, user: u, password_env: SMTP_PW }').smtp).toMatchObject({
+      port: 465,
+      user: 'u',
+      passwordEnv: 'SMTP_PW',
+    });
     expect(() => isp('smtp: { host: smtp.example.net, from: a@example.net, password: hunter2 }')).toThrow(/isp\.yaml:1:\d+/);
     expect(() => isp('smtp: { host: smtp.example.net, from: a@example.net, security: none }')).toThrow(/security/);
   });

@@ -11,7 +11,7 @@ import { cellString, rowStrings } from '../support/sheet-cells.js';
 import { tempDir } from '../support/tmp.js';
 
 const HEADERS = ['Display name', 'UPN', 'Email', 'Extension', 'SIP username', 'SIP domain', 'SIP password', 'Softphone password', 'Department', 'Status'];
-const PROBES = ['=1+2', '@SUM(A1)', '+1', '-1', '\tx', '=HYPERLINK("http://evil.example/","x")', '=cmd|\' /C calc\'!A0'];
+const PROBES = ['=1+2', '@SUM(A1)', '+1', '-1', '\tx', '=HYPERLINK("http://evil.example/","x")', "=cmd|' /C calc'!A0"];
 
 let dir: string;
 beforeEach(() => {
@@ -105,7 +105,10 @@ describe('writeSpreadsheet', () => {
 
   it('writes the Phone setup sheet as key/value rows with a note', async () => {
     const path = join(dir, 'setup.xlsx');
-    await writeSpreadsheet(path, { ...input([row(1)]), phoneSetup: { registrar: 'sip.acme.com', outboundProxy: 'edge.isp.net:5061', transport: 'tls', port: 5061 } });
+    await writeSpreadsheet(path, {
+      ...input([row(1)]),
+      phoneSetup: { registrar: 'sip.acme.com', outboundProxy: 'edge.isp.net:5061', transport: 'tls', port: 5061 },
+    });
     const ws = sheet(await load(path), PHONE_SETUP_SHEET);
     const pairs = new Map<unknown, unknown>();
     ws.eachRow((r) => pairs.set(...(rowStrings(r) as [string, string])));

@@ -13,7 +13,10 @@ const PLANS = process.env.PLANS || 'plans/';
 
 function files(path, match) {
   if (!statSync(path).isDirectory()) return [path];
-  return readdirSync(path, { recursive: true }).map(String).filter((f) => match.test(f)).map((f) => join(path, f));
+  return readdirSync(path, { recursive: true })
+    .map(String)
+    .filter((f) => match.test(f))
+    .map((f) => join(path, f));
 }
 
 const tenantFiles = new Map();

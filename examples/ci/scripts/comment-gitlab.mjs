@@ -24,7 +24,7 @@ async function call(method, url, payload) {
 
 const me = (await call('GET', `${env('CI_API_V4_URL')}/user`)).json.id;
 let previous;
-for (let page = '1'; page && previous === undefined; ) {
+for (let page = '1'; page && previous === undefined;) {
   const { json, next } = await call('GET', `${notes}?per_page=100&sort=asc&order_by=created_at&page=${page}`);
   previous = json.find((note) => note.author?.id === me && typeof note.body === 'string' && note.body.startsWith(MARKER));
   page = next;

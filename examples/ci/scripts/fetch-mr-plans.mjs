@@ -44,7 +44,9 @@ if (!job) stop(`pipeline ${pipeline.id} has no successful ${PLAN_JOB} job`);
 
 const folder = !PLANS.endsWith('.json');
 const tenantFiles = statSync(TENANTS).isDirectory()
-  ? readdirSync(TENANTS).filter((f) => /\.ya?ml$/.test(f)).map((f) => join(TENANTS, f))
+  ? readdirSync(TENANTS)
+      .filter((f) => /\.ya?ml$/.test(f))
+      .map((f) => join(TENANTS, f))
   : [TENANTS];
 const wanted = tenantFiles.map((file) => {
   const tenant = /^tenant:\s*["']?([a-z0-9][a-z0-9_-]*)/m.exec(readFileSync(file, 'utf8'))?.[1];
@@ -52,7 +54,10 @@ const wanted = tenantFiles.map((file) => {
   return folder ? join(PLANS, `${tenant}.plan.json`) : PLANS;
 });
 for (const path of [...wanted, COMMENT]) {
-  const response = await fetch(`${api}/jobs/${job.id}/artifacts/${path.split('/').map(encodeURIComponent).join('/')}`, { headers, signal: AbortSignal.timeout(30_000) });
+  const response = await fetch(`${api}/jobs/${job.id}/artifacts/${path.split('/').map(encodeURIComponent).join('/')}`, {
+    headers,
+    signal: AbortSignal.timeout(30_000),
+  });
   if (!response.ok) stop(`job ${job.id} of !${mr.iid} has no ${path} (HTTP ${response.status})`);
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, Buffer.from(await response.arrayBuffer()), { mode: 0o600 });

@@ -56,10 +56,15 @@ async function applySet(files: readonly string[], options: ApplyOptions, color: 
   const { loaded, conflicts } = await loadTenantSet(files, process.env);
   if (conflicts.length > 0) return reportConflicts(conflicts);
   if (options.plan !== undefined) {
-    const mismatch = planSetMismatch(options.plan, loaded.map((t) => ({ file: t.file, tenant: t.config.name })));
+    const mismatch = planSetMismatch(
+      options.plan,
+      loaded.map((t) => ({ file: t.file, tenant: t.config.name })),
+    );
     if (mismatch.length > 0) {
       for (const m of mismatch) process.stderr.write(`error: ${terminalText(m)}\n`);
-      process.stderr.write(`  hint: the saved plans and the tenant files must match one to one: make them again with pbxsync plan ... --out ${terminalText(options.plan)}\nnothing was changed.\n`);
+      process.stderr.write(
+        `  hint: the saved plans and the tenant files must match one to one: make them again with pbxsync plan ... --out ${terminalText(options.plan)}\nnothing was changed.\n`,
+      );
       return EXIT_ERROR;
     }
   }
@@ -69,8 +74,17 @@ async function applySet(files: readonly string[], options: ApplyOptions, color: 
     const plan = options.plan !== undefined && config ? savedPlanPath(options.plan, config.name) : undefined;
     const { exit, prepared } = await applyTenant(file, { ...options, ...(plan !== undefined ? { plan } : {}) }, io, false);
     const p = prepared.plan;
-    const result: TenantResult = exit === EXIT_ERROR ? 'failed' : exit === EXIT_KAMAILIO_NOT_TOLD ? 'kamailio-not-told' : p.changes.length > 0 ? 'applied' : 'no-changes';
-    return { tenant: p.tenant, domain: p.domain, result, summary: p.summary, plan: p, warnings: p.warnings.length, ...(result === 'failed' ? { error: 'applied to the PBX, but a step after the commit failed (see above)' } : {}) };
+    const result: TenantResult =
+      exit === EXIT_ERROR ? 'failed' : exit === EXIT_KAMAILIO_NOT_TOLD ? 'kamailio-not-told' : p.changes.length > 0 ? 'applied' : 'no-changes';
+    return {
+      tenant: p.tenant,
+      domain: p.domain,
+      result,
+      summary: p.summary,
+      plan: p,
+      warnings: p.warnings.length,
+      ...(result === 'failed' ? { error: 'applied to the PBX, but a step after the commit failed (see above)' } : {}),
+    };
   });
   out(`\n${terminalLines(summaryLines(outcomes).join('\n'))}\n`);
   return combinedExit(outcomes, false);
@@ -127,7 +141,11 @@ async function applyPrepared(prepared: PreparedPlan, file: string, options: Appl
 /** True when a mail failed (each failure is in the report; the others were sent). */
 async function mailWelcome(prepared: PreparedPlan, isp: Awaited<ReturnType<typeof loadIspPolicy>>, io: TenantIo): Promise<boolean> {
   const targets = changedTargets(prepared.plan);
-  const lines = await sendWelcomeMails({ ...prepared, smtp: isp.smtp, env: process.env, ...(isp.acrobitsCloudId !== undefined ? { acrobitsCloudId: isp.acrobitsCloudId } : {}) }, targets, { dryRun: false });
+  const lines = await sendWelcomeMails(
+    { ...prepared, smtp: isp.smtp, env: process.env, ...(isp.acrobitsCloudId !== undefined ? { acrobitsCloudId: isp.acrobitsCloudId } : {}) },
+    targets,
+    { dryRun: false },
+  );
   io.out(welcomeReport(lines, false));
   return lines.some((l) => l.outcome === 'failed');
 }

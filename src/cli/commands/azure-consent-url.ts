@@ -34,7 +34,8 @@ async function loadWithoutSecrets(file: string): Promise<TenantConfig> {
   try {
     return await loadConfig(file, process.env, stderrLogger());
   } catch (err) {
-    const onlyUnset = err instanceof TenantFileError && err.problems.every((p) => p.severity !== 'error' || /^environment variable \S+ is not set$/.test(p.message));
+    const onlyUnset =
+      err instanceof TenantFileError && err.problems.every((p) => p.severity !== 'error' || /^environment variable \S+ is not set$/.test(p.message));
     if (!onlyUnset) throw err;
     const env = new Proxy(process.env, { get: (target, name: string) => target[name] ?? `\${${name}}` });
     return loadConfig(file, env, silentLogger);

@@ -12,7 +12,9 @@ export default async function cards(file: string): Promise<number> {
   const entries = await cardsFromPbx(config, process.env, log);
   const kit = await writeSetupKit(config, entries);
   logKit(kit, config.cards.folder, log);
-  const where = config.provisioning ? ` and ${entries.length} provisioning file${entries.length === 1 ? '' : 's'} in ${terminalText(config.provisioning.folder)}` : '';
+  const where = config.provisioning
+    ? ` and ${entries.length} provisioning file${entries.length === 1 ? '' : 's'} in ${terminalText(config.provisioning.folder)}`
+    : '';
   out(`Setup cards for ${entries.length} user${entries.length === 1 ? '' : 's'} in ${terminalText(config.cards.folder)}${where}.\n`);
   return EXIT_OK;
 }

@@ -57,7 +57,8 @@ export default async function domainVerify(file: string, options: DomainVerifyOp
   const domain = config.domain;
   if (namespaceOf(policy, domain) === undefined) printRecord(verificationRecord(key.key, domain), domain, style);
   const check = () => verifyDomain(key.key, domain, policy, servers);
-  const { result, waited } = options.wait === undefined ? { result: await check(), waited: undefined } : await waitFor(check, options.wait, scheduleOf(options), log);
+  const { result, waited } =
+    options.wait === undefined ? { result: await check(), waited: undefined } : await waitFor(check, options.wait, scheduleOf(options), log);
   printOutcome(result, file, waited, style);
   if (!isVerified(result)) return EXIT_ERROR;
   for (const w of await checkSipRecords(domain, policy.registrarHosts, { servers, timeoutMs: policy.dns.timeoutMs })) log.warn(`warning: ${w}`);
@@ -79,7 +80,10 @@ function printOutcome(v: DomainVerification, file: string, waited: Waited | unde
   const ok = isVerified(v);
   const after = waited !== undefined && !ok ? ` after waiting ${spanText(waited.forMs)} (${waited.attempts} check${waited.attempts === 1 ? '' : 's'})` : '';
   out(`${(ok ? style.add : style.remove)(LABEL[v.state])}${after}: ${terminalText(v.detail)}.\n`);
-  const again = (v.state === 'missing' || v.state === 'wrong-value') && waited === undefined ? `; to wait for it: pbxsync domain verify ${terminalText(file)} --wait 1h` : '';
+  const again =
+    (v.state === 'missing' || v.state === 'wrong-value') && waited === undefined
+      ? `; to wait for it: pbxsync domain verify ${terminalText(file)} --wait 1h`
+      : '';
   out(`Next: ${terminalText(nextStep(v))}${again}.\n`);
 }
 
@@ -92,11 +96,21 @@ function scheduleOf(options: DomainVerifyOptions): PollSchedule {
  * Checks until verified or `forMs` is up. One notice on stderr when the first check fails (so a
  * CI log says why the job is waiting), then a status line only on a terminal (progress.ts).
  */
-async function waitFor(check: () => Promise<DomainVerification>, forMs: number, schedule: PollSchedule, log: Logger): Promise<{ result: DomainVerification; waited: Waited }> {
+async function waitFor(
+  check: () => Promise<DomainVerification>,
+  forMs: number,
+  schedule: PollSchedule,
+  log: Logger,
+): Promise<{ result: DomainVerification; waited: Waited }> {
   const line = progressDisplay().task('domain verification');
   const onPending = (v: DomainVerification, status: PollStatus): void => {
-    if (status.attempt === 1) log.info(`Not verified yet (${LABEL[v.state].toLowerCase()}); checking again for up to ${spanText(forMs)}, every ${spanText(schedule.firstMs)} at first, then less often (up to every ${spanText(schedule.maxMs)}).`);
-    line.status(`${v.record.name}: ${LABEL[v.state].toLowerCase()} (check ${status.attempt}; next in ${spanText(status.nextInMs)}, ${spanText(status.remainingMs)} left)`);
+    if (status.attempt === 1)
+      log.info(
+        `Not verified yet (${LABEL[v.state].toLowerCase()}); checking again for up to ${spanText(forMs)}, every ${spanText(schedule.firstMs)} at first, then less often (up to every ${spanText(schedule.maxMs)}).`,
+      );
+    line.status(
+      `${v.record.name}: ${LABEL[v.state].toLowerCase()} (check ${status.attempt}; next in ${spanText(status.nextInMs)}, ${spanText(status.remainingMs)} left)`,
+    );
   };
   const polled = await pollUntil(check, isVerified, { forMs, schedule, onPending }).finally(() => line.finish());
   return { result: polled.result, waited: { forMs, attempts: polled.attempts } };
@@ -111,7 +125,8 @@ async function loadWithoutSecrets(file: string, log: Logger): Promise<TenantConf
   try {
     return await loadConfig(file, process.env, log);
   } catch (err) {
-    const onlyUnset = err instanceof TenantFileError && err.problems.every((p) => p.severity !== 'error' || /^environment variable \S+ is not set$/.test(p.message));
+    const onlyUnset =
+      err instanceof TenantFileError && err.problems.every((p) => p.severity !== 'error' || /^environment variable \S+ is not set$/.test(p.message));
     if (!onlyUnset) throw err;
     const env = new Proxy(process.env, { get: (target, name: string) => target[name] ?? `\${${name}}` });
     return loadConfig(file, env, silentLogger);

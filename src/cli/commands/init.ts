@@ -59,7 +59,11 @@ export default async function init(file: string, options: InitOptions): Promise<
   process.stderr.write(
     [
       `Wrote ${file}: ${inScope} users in scope of ${read} read from the directory, each listed under users: by object id.`,
-      ...(inScope === 0 && elsewhere.length > 0 ? [`note: no UPN is in the scope's domains; the directory's users are in ${elsewhere.slice(0, 5).map(terminalText).join(', ')}: choose with --scope-domain (or edit source.scope.domains)`] : []),
+      ...(inScope === 0 && elsewhere.length > 0
+        ? [
+            `note: no UPN is in the scope's domains; the directory's users are in ${elsewhere.slice(0, 5).map(terminalText).join(', ')}: choose with --scope-domain (or edit source.scope.domains)`,
+          ]
+        : []),
       `Next: edit it (defaults, { exclude: true } for users without a phone), then pbxsync validate ${file} and pbxsync plan ${file}.`,
       '',
     ].join('\n'),
@@ -74,11 +78,19 @@ function wholeNumber(option: string, text: string): number {
 
 function sourceOf(o: InitOptions, folder: string): InitSource {
   const azure = [o.tenantId, o.clientId, o.clientSecretEnv, o.certificateKeyEnv, o.certificateThumbprint].some((v) => v !== undefined);
-  if (o.snapshot !== undefined && azure) throw new UserError('give --snapshot or the Entra ID options (--tenant-id, --client-id, --client-secret-env), not both');
+  if (o.snapshot !== undefined && azure)
+    throw new UserError('give --snapshot or the Entra ID options (--tenant-id, --client-id, --client-secret-env), not both');
   if (o.snapshot !== undefined) return { type: 'snapshot', path: fromFile(folder, o.snapshot) };
-  if (!azure) throw new UserError('init needs a directory to read: --snapshot PATH, or --tenant-id, --client-id and --client-secret-env for Entra ID', 'e.g. --snapshot acme-directory.json (from pbxsync discover --save)');
+  if (!azure)
+    throw new UserError(
+      'init needs a directory to read: --snapshot PATH, or --tenant-id, --client-id and --client-secret-env for Entra ID',
+      'e.g. --snapshot acme-directory.json (from pbxsync discover --save)',
+    );
   if (o.tenantId === undefined || o.clientId === undefined || (o.clientSecretEnv === undefined && o.certificateKeyEnv === undefined)) {
-    throw new UserError('an Entra ID source needs --tenant-id, --client-id and --client-secret-env', 'e.g. --tenant-id contoso.onmicrosoft.com --client-id 0c8a5f3e-… --client-secret-env ACME_GRAPH_SECRET (or --certificate-key-env with --certificate-thumbprint)');
+    throw new UserError(
+      'an Entra ID source needs --tenant-id, --client-id and --client-secret-env',
+      'e.g. --tenant-id contoso.onmicrosoft.com --client-id 0c8a5f3e-… --client-secret-env ACME_GRAPH_SECRET (or --certificate-key-env with --certificate-thumbprint)',
+    );
   }
   return {
     type: 'azure',
@@ -94,13 +106,17 @@ function sourceOf(o: InitOptions, folder: string): InitSource {
 function credentialOf(o: InitOptions): Extract<InitSource, { type: 'azure' }>['credential'] {
   if (o.clientSecretEnv !== undefined && o.certificateKeyEnv !== undefined) throw new UserError('give --client-secret-env or --certificate-key-env, not both');
   if (o.clientSecretEnv !== undefined) return { kind: 'secret', env: variableName('--client-secret-env', o.clientSecretEnv) };
-  if (o.certificateThumbprint === undefined) throw new UserError('--certificate-key-env needs --certificate-thumbprint', 'the thumbprint as the Entra admin center shows it (SHA-1 or SHA-256 hex)');
+  if (o.certificateThumbprint === undefined)
+    throw new UserError('--certificate-key-env needs --certificate-thumbprint', 'the thumbprint as the Entra admin center shows it (SHA-1 or SHA-256 hex)');
   return { kind: 'certificate', keyFileEnv: variableName('--certificate-key-env', o.certificateKeyEnv!), thumbprint: o.certificateThumbprint };
 }
 
 function variableName(option: string, name: string): string {
   if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) return name;
-  throw new UserError(`${option} takes the name of an environment variable, not ${JSON.stringify(name)}`, `e.g. ${option} ACME_GRAPH_SECRET (the file then says \${ACME_GRAPH_SECRET})`);
+  throw new UserError(
+    `${option} takes the name of an environment variable, not ${JSON.stringify(name)}`,
+    `e.g. ${option} ACME_GRAPH_SECRET (the file then says \${ACME_GRAPH_SECRET})`,
+  );
 }
 
 /** A path given on the command line, as the tenant file in `folder` names it. */

@@ -12,7 +12,9 @@ export default async function keyGenerate(options: { out?: string }): Promise<nu
   if (options.out === '-') {
     const text = newKeyText();
     out(text);
-    process.stderr.write(`Key id ${keyIdOf(parseKey(text, 'the new key'))}. Store the key in your CI secret store as PBXSYNC_MASTER_KEY, and keep a backup: every password derives from it.\n`);
+    process.stderr.write(
+      `Key id ${keyIdOf(parseKey(text, 'the new key'))}. Store the key in your CI secret store as PBXSYNC_MASTER_KEY, and keep a backup: every password derives from it.\n`,
+    );
     return EXIT_OK;
   }
   const file = resolve(options.out ?? (process.env.PBXSYNC_MASTER_KEY_FILE || defaultKeyFile(process.env)));

@@ -37,7 +37,12 @@ export default async function plan(args: string[], options: PlanOptions, command
     const file = list.files[0]!;
     const io = processIo(globals.color, options.json === true || options.markdown === true);
     const { plan: p } = await planTenant(file, { ...options, ...(options.out ? { savePath: options.out } : {}), inSet: false }, io);
-    if (options.markdown) out(renderPlansMarkdown([{ file, tenant: p.tenant, domain: p.domain, result: p.changes.length > 0 ? 'changes' : 'no-changes', plan: p }], { savedPlans: options.out ?? null }));
+    if (options.markdown)
+      out(
+        renderPlansMarkdown([{ file, tenant: p.tenant, domain: p.domain, result: p.changes.length > 0 ? 'changes' : 'no-changes', plan: p }], {
+          savedPlans: options.out ?? null,
+        }),
+      );
     return options.detailedExitcode && p.changes.length > 0 ? EXIT_CHANGES : EXIT_OK;
   }
   return planSet(args, list.files, options, globals.color);
@@ -49,15 +54,28 @@ async function planSet(args: readonly string[], files: readonly string[], option
   if (options.out) makePlanFolder(options.out);
   const machine = options.json === true || options.markdown === true;
   const documents = new Map<string, string>();
-  const outcomes = await runTenantSet(files, loaded, { ...(options.parallel ? { parallel: options.parallel } : {}), color, quiet: machine }, async (file, io) => {
-    const config = loaded.find((t) => t.file === file)?.config;
-    const savePath = options.out && config ? savedPlanPath(options.out, config.name) : undefined;
-    const { plan: p, document } = await planTenant(file, { ...options, ...(savePath ? { savePath } : {}), inSet: true }, io);
-    if (options.json) documents.set(file, document);
-    return { tenant: p.tenant, domain: p.domain, result: p.changes.length > 0 ? 'changes' : 'no-changes', summary: p.summary, plan: p, warnings: p.warnings.length };
-  });
+  const outcomes = await runTenantSet(
+    files,
+    loaded,
+    { ...(options.parallel ? { parallel: options.parallel } : {}), color, quiet: machine },
+    async (file, io) => {
+      const config = loaded.find((t) => t.file === file)?.config;
+      const savePath = options.out && config ? savedPlanPath(options.out, config.name) : undefined;
+      const { plan: p, document } = await planTenant(file, { ...options, ...(savePath ? { savePath } : {}), inSet: true }, io);
+      if (options.json) documents.set(file, document);
+      return {
+        tenant: p.tenant,
+        domain: p.domain,
+        result: p.changes.length > 0 ? 'changes' : 'no-changes',
+        summary: p.summary,
+        plan: p,
+        warnings: p.warnings.length,
+      };
+    },
+  );
   if (options.out) finishPlanFolder(options.out, outcomes, args);
-  if (options.json) out(`${JSON.stringify({ format: 'pbxsync-plan-set', format_version: 1, tenants: outcomes.map((o) => jsonOutcome(o, documents.get(o.file))) }, null, 2)}\n`);
+  if (options.json)
+    out(`${JSON.stringify({ format: 'pbxsync-plan-set', format_version: 1, tenants: outcomes.map((o) => jsonOutcome(o, documents.get(o.file))) }, null, 2)}\n`);
   else if (options.markdown) out(renderPlansMarkdown(outcomes, { savedPlans: options.out ?? null }));
   const summary = `${terminalLines(summaryLines(outcomes).join('\n'))}\n`;
   if (machine) process.stderr.write(summary);
@@ -69,20 +87,35 @@ async function planSet(args: readonly string[], files: readonly string[], option
 function finishPlanFolder(folder: string, outcomes: readonly TenantOutcome[], args: readonly string[]): void {
   const written = new Set(outcomes.flatMap((o) => (o.result !== 'failed' && o.tenant ? [o.tenant] : [])));
   const removed = removeOtherPlans(folder, written);
-  if (removed.length > 0) process.stderr.write(`Removed ${removed.length} older saved plan${removed.length === 1 ? '' : 's'} from ${terminalLines(folder)} (${removed.join(', ')}): the folder holds this run's plans only.\n`);
+  if (removed.length > 0)
+    process.stderr.write(
+      `Removed ${removed.length} older saved plan${removed.length === 1 ? '' : 's'} from ${terminalLines(folder)} (${removed.join(', ')}): the folder holds this run's plans only.\n`,
+    );
   const target = args.join(' ');
-  process.stderr.write(`Saved ${written.size} plan${written.size === 1 ? '' : 's'} to ${terminalLines(folder)}; apply exactly them with: pbxsync apply ${terminalLines(target)} --plan ${terminalLines(folder)}\n`);
+  process.stderr.write(
+    `Saved ${written.size} plan${written.size === 1 ? '' : 's'} to ${terminalLines(folder)}; apply exactly them with: pbxsync apply ${terminalLines(target)} --plan ${terminalLines(folder)}\n`,
+  );
 }
 
 /** A tenant of `plan DIR --json`: its result, and its plan document (as `plan FILE --json` prints it). */
 function jsonOutcome(o: TenantOutcome, document: string | undefined): unknown {
-  return { file: o.file, tenant: o.tenant, domain: o.domain, result: o.result, ...(o.error !== undefined ? { error: o.error } : {}), ...(document ? { plan: JSON.parse(document) as unknown } : {}) };
+  return {
+    file: o.file,
+    tenant: o.tenant,
+    domain: o.domain,
+    result: o.result,
+    ...(o.error !== undefined ? { error: o.error } : {}),
+    ...(document ? { plan: JSON.parse(document) as unknown } : {}),
+  };
 }
 
 /** Plans one tenant; prints its plan (text, or JSON), unless Markdown gathers the plans. */
 async function planTenant(file: string, options: TenantPlanOptions, io: TenantIo): Promise<{ plan: Plan; document: string }> {
   const machine = options.json === true || options.markdown === true;
-  const prepared = await preparePlan(file, process.env, io.log, { unchangedCheck: { spreadsheet: false }, ...(options.dnsServer ? { dnsServers: options.dnsServer } : {}) });
+  const prepared = await preparePlan(file, process.env, io.log, {
+    unchangedCheck: { spreadsheet: false },
+    ...(options.dnsServer ? { dnsServers: options.dnsServer } : {}),
+  });
   try {
     const p = prepared.plan;
     const document = options.json || options.savePath ? planDocumentText(p, prepared.config, prepared.key.key) : '';

@@ -32,12 +32,23 @@ export default async function welcome(file: string, options: WelcomeOptions): Pr
       );
     }
     if (asked === null && !dryRun) {
-      throw new UserError('nobody to mail: nothing is pending, so there are no joiners or rotations', 'name users with --user UPN (repeatable), or mail everyone with --all; --dry-run shows who would get what');
+      throw new UserError(
+        'nobody to mail: nothing is pending, so there are no joiners or rotations',
+        'name users with --user UPN (repeatable), or mail everyone with --all; --dry-run shows who would get what',
+      );
     }
     const { targets, unknown } = asked === null ? { targets: changedTargets(plan), unknown: [] } : askedTargets(plan, asked);
-    if (unknown.length > 0) throw new UserError(`no active account for ${unknown.join(', ')}; nothing was sent`, 'name users by UPN or directory object id, as the spreadsheet lists them');
+    if (unknown.length > 0)
+      throw new UserError(
+        `no active account for ${unknown.join(', ')}; nothing was sent`,
+        'name users by UPN or directory object id, as the spreadsheet lists them',
+      );
     const isp = await loadIspPolicy(process.env);
-    const lines = await sendWelcomeMails({ ...prepared, smtp: isp.smtp, env: process.env, ...(isp.acrobitsCloudId !== undefined ? { acrobitsCloudId: isp.acrobitsCloudId } : {}) }, targets, { dryRun });
+    const lines = await sendWelcomeMails(
+      { ...prepared, smtp: isp.smtp, env: process.env, ...(isp.acrobitsCloudId !== undefined ? { acrobitsCloudId: isp.acrobitsCloudId } : {}) },
+      targets,
+      { dryRun },
+    );
     out(welcomeReport(lines, dryRun));
     return lines.some((l) => l.outcome === 'failed') ? EXIT_ERROR : EXIT_OK;
   } finally {

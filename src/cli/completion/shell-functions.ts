@@ -47,7 +47,8 @@ export function shellFunctions(specs: CommandSpec[]): string {
   // Program options other than --help/--version count after a subcommand too (commander reads them anywhere).
   const globals = root.options.filter((o) => !isHelpOrVersion(o));
   const key = (s: CommandSpec) => quote(s.path.join(' '));
-  const optionsOf = (s: CommandSpec) => (s.path.length === 0 ? s.options : [...s.options, ...globals.filter((g) => !s.options.some((o) => o.names.some((n) => g.names.includes(n))))]);
+  const optionsOf = (s: CommandSpec) =>
+    s.path.length === 0 ? s.options : [...s.options, ...globals.filter((g) => !s.options.some((o) => o.names.some((n) => g.names.includes(n))))];
 
   const subcommands = caseFunction(
     '_pbxsync_subcommands',
@@ -60,7 +61,8 @@ export function shellFunctions(specs: CommandSpec[]): string {
     specs.map((s) => [key(s), table(optionsOf(s).map((o) => ({ name: longest(o.names), description: o.description })))]),
   );
   const valueArms: [string, string][] = [];
-  for (const s of specs) for (const o of s.options) for (const n of o.names) valueArms.push([quote(`${s.path.join(' ')}|${n}`), `echo ${quote(valueWord(o.value))}`]);
+  for (const s of specs)
+    for (const o of s.options) for (const n of o.names) valueArms.push([quote(`${s.path.join(' ')}|${n}`), `echo ${quote(valueWord(o.value))}`]);
   for (const o of globals) for (const n of o.names) valueArms.push([`*${quote(`|${n}`)}`, `echo ${quote(valueWord(o.value))}`]);
   const values = caseFunction('_pbxsync_option_value', 'what follows an option ("command|option"): none, file, word or choices ...', valueArms);
   const args = caseFunction(

@@ -46,10 +46,16 @@ function fromAadsts(err: AuthError, source: AzureSourceConfig, lastDescription: 
     return new UserError(`${app} has no admin consent for Microsoft Graph${tag}`, `a directory admin of the tenant must grant it: ${consentHint(source)}`);
   }
   if (code === '90002' || code === '90023' || code === '900023') {
-    return new UserError(`tenant ${source.labels.tenantId} was not found at ${source.authorityHost}${tag}`, 'check source.tenant_id (directory id or verified domain) and, for a national cloud, source.authority_host');
+    return new UserError(
+      `tenant ${source.labels.tenantId} was not found at ${source.authorityHost}${tag}`,
+      'check source.tenant_id (directory id or verified domain) and, for a national cloud, source.authority_host',
+    );
   }
   if (err.errorCode === 'invalid_client' || err.errorCode === 'unauthorized_client' || err.errorCode === 'invalid_request') {
-    return new UserError(`Entra ID refused a token to ${app}${tag}: ${firstSentence(err.errorMessage)}`, 'check source.tenant_id, source.client_id and the credential');
+    return new UserError(
+      `Entra ID refused a token to ${app}${tag}: ${firstSentence(err.errorMessage)}`,
+      'check source.tenant_id, source.client_id and the credential',
+    );
   }
   return undefined;
 }

@@ -49,5 +49,8 @@ export function deviceCodeTokenSource(source: AzureSourceConfig, network: MsalNe
 function refusedRequest(lastDescription: string): Error {
   const error = /^([a-z_]+):/.exec(lastDescription)?.[1];
   if (error) return new AuthError('post_request_failed', '', error);
-  return new UserError('the authority answered the device-code request without a code', "check source.authority_host (https://login.microsoftonline.com, or the national cloud's login host)");
+  return new UserError(
+    'the authority answered the device-code request without a code',
+    "check source.authority_host (https://login.microsoftonline.com, or the national cloud's login host)",
+  );
 }

@@ -81,11 +81,17 @@ async function resolveGroup(api: GraphApi, group: string): Promise<string> {
   }
   if (found.length === 0) throw unknownGroup(group);
   if (found.length > 1) {
-    throw new UserError(`${found.length} groups in the directory are named '${group}' (source.groups)`, `name the group by its object id instead: one of ${found.join(', ')}`);
+    throw new UserError(
+      `${found.length} groups in the directory are named '${group}' (source.groups)`,
+      `name the group by its object id instead: one of ${found.join(', ')}`,
+    );
   }
   return found[0]!;
 }
 
 function unknownGroup(group: string): UserError {
-  return new UserError(`group '${group}' (source.groups) does not exist in the directory`, 'check the spelling, or name the group by its object id (Entra admin center → Groups)');
+  return new UserError(
+    `group '${group}' (source.groups) does not exist in the directory`,
+    'check the spelling, or name the group by its object id (Entra admin center → Groups)',
+  );
 }

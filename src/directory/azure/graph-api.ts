@@ -66,11 +66,17 @@ export class GraphApi {
   async get(pathOrUrl: string, headers: Readonly<Record<string, string>> = {}): Promise<GraphPage> {
     if (/^https?:/i.test(pathOrUrl) && !isSameService(pathOrUrl, this.origin)) {
       // Following it would hand the bearer token to another host.
-      throw new UserError(`Graph sent a paging link to ${new URL(pathOrUrl).origin}, outside ${this.origin}; refusing to follow it`, 'source.graph_endpoint must be the host Graph itself names in its links');
+      throw new UserError(
+        `Graph sent a paging link to ${new URL(pathOrUrl).origin}, outside ${this.origin}; refusing to follow it`,
+        'source.graph_endpoint must be the host Graph itself names in its links',
+      );
     }
     this.transport.lastFailure = undefined;
     try {
-      const body: unknown = await this.client.api(pathOrUrl).headers({ ...headers }).get();
+      const body: unknown = await this.client
+        .api(pathOrUrl)
+        .headers({ ...headers })
+        .get();
       if (!isJsonObject(body)) throw notGraph('JSON that is not an object');
       return body;
     } catch (err) {
@@ -104,10 +110,16 @@ export class GraphApi {
     const code = err.code ?? '';
     const app = `app ${this.source.labels.clientId} in tenant ${this.source.labels.tenantId}`;
     if (err.statusCode === 403) {
-      return new UserError(`Microsoft Graph denied ${app} access to ${pathOf(what)} (${code || 403})`, `grant the application permissions User.Read.All, GroupMember.Read.All and Domain.Read.All with admin consent: ${consentHint(this.source)}`);
+      return new UserError(
+        `Microsoft Graph denied ${app} access to ${pathOf(what)} (${code || 403})`,
+        `grant the application permissions User.Read.All, GroupMember.Read.All and Domain.Read.All with admin consent: ${consentHint(this.source)}`,
+      );
     }
     if (err.statusCode === 401) {
-      return new UserError(`Microsoft Graph refused the access token of ${app} (${code || 401}): ${err.message}`, `check source.graph_endpoint and source.tenant_id; admin consent: ${consentHint(this.source)}`);
+      return new UserError(
+        `Microsoft Graph refused the access token of ${app} (${code || 401}): ${err.message}`,
+        `check source.graph_endpoint and source.tenant_id; admin consent: ${consentHint(this.source)}`,
+      );
     }
     return new GraphHttpError(err.statusCode, code, `Graph GET ${pathOf(what)} failed: ${err.statusCode} ${code}: ${err.message}`);
   }
@@ -125,7 +137,7 @@ function notGraph(what: string): UserError {
 }
 
 function pathOf(url: string): string {
-  return /^https?:/i.test(url) ? new URL(url).pathname : url.split('?')[0] ?? url;
+  return /^https?:/i.test(url) ? new URL(url).pathname : (url.split('?')[0] ?? url);
 }
 
 function asError(err: unknown): Error {

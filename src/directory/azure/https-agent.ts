@@ -26,7 +26,10 @@ function readCa(path: string): string {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new UserError(`cannot read source.ca_file ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, 'give the path of a PEM certificate, relative to the tenant file');
+    throw new UserError(
+      `cannot read source.ca_file ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      'give the path of a PEM certificate, relative to the tenant file',
+    );
   }
   if (!text.includes('-----BEGIN CERTIFICATE-----')) {
     throw new UserError(`source.ca_file ${path} holds no PEM certificate`, 'the file must contain -----BEGIN CERTIFICATE-----');

@@ -81,7 +81,13 @@ function parseBody(text: string): object | undefined {
  */
 function notJson(url: string, status: number, contentType: string | undefined): UserError {
   const path = new URL(url).pathname;
-  const what = path.endsWith('openid-configuration') ? 'the OpenID configuration request' : path.endsWith('/devicecode') ? 'the device-code request' : path.endsWith('/token') ? 'the token request' : 'a request';
+  const what = path.endsWith('openid-configuration')
+    ? 'the OpenID configuration request'
+    : path.endsWith('/devicecode')
+      ? 'the device-code request'
+      : path.endsWith('/token')
+        ? 'the token request'
+        : 'a request';
   const type = contentType?.split(';')[0]?.trim() || 'no content type';
   const body = /json/i.test(type) ? 'that does not parse as JSON' : 'instead of JSON';
   return new UserError(

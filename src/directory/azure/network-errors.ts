@@ -47,11 +47,20 @@ export function unreachableError(err: unknown, what: string, origin: string, tim
     case 'unreachable':
       return new UserError(`cannot reach ${what} at ${origin} (${code})`, `check source.${key}, DNS and the firewall; nothing was changed`);
     case 'timeout':
-      return new UserError(`${what} at ${origin} did not answer within ${timeoutMs / 1000} s`, 'check the network path, or raise source.request_timeout_seconds; nothing was changed');
+      return new UserError(
+        `${what} at ${origin} did not answer within ${timeoutMs / 1000} s`,
+        'check the network path, or raise source.request_timeout_seconds; nothing was changed',
+      );
     case 'tls':
-      return new UserError(`the TLS certificate of ${origin} is not trusted (${code})`, 'if a proxy or emulator uses its own certificate authority, name its PEM file in source.ca_file');
+      return new UserError(
+        `the TLS certificate of ${origin} is not trusted (${code})`,
+        'if a proxy or emulator uses its own certificate authority, name its PEM file in source.ca_file',
+      );
     case 'not-tls':
-      return new UserError(`the TLS handshake with ${what} at ${origin} failed (${code})`, `the port may answer plain HTTP or another protocol: check the scheme and port of source.${key}, and any proxy in between; nothing was changed`);
+      return new UserError(
+        `the TLS handshake with ${what} at ${origin} failed (${code})`,
+        `the port may answer plain HTTP or another protocol: check the scheme and port of source.${key}, and any proxy in between; nothing was changed`,
+      );
     case 'reset':
       return new UserError(`${what} at ${origin} kept dropping the connection (${code})`, 'retry later; nothing was changed');
     default:

@@ -77,11 +77,17 @@ function readPrivateKey(path: string): string {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new UserError(`cannot read the certificate's private key ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`, 'check source.certificate.private_key_file');
+    throw new UserError(
+      `cannot read the certificate's private key ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      'check source.certificate.private_key_file',
+    );
   }
   try {
     return createPrivateKey(text).export({ type: 'pkcs8', format: 'pem' }).toString();
   } catch {
-    throw new UserError(`${path} holds no readable PEM private key`, 'give the unencrypted PEM private key of the certificate uploaded to the app registration');
+    throw new UserError(
+      `${path} holds no readable PEM private key`,
+      'give the unencrypted PEM private key of the certificate uploaded to the app registration',
+    );
   }
 }
