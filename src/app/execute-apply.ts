@@ -16,7 +16,6 @@ import { spreadsheetRows } from './spreadsheet-rows.js';
 import { desiredPhoneFiles, hasPhones } from '../phones/desired-phone-files.js';
 import { writePhoneFiles, type PhoneFilesResult } from '../phones/write-phone-files.js';
 import { existsSync } from 'node:fs';
-import { writeCardsAfterApply } from './apply-cards.js';
 import { spreadsheetStamp, type SpreadsheetStamp } from './unchanged-check.js';
 
 export interface ApplyResult {
@@ -86,7 +85,8 @@ export async function executeApply(prepared: PreparedPlan, log: Logger, options:
   }
   const sealed = config.spreadsheet.encryptTo.length;
   log.info(sealed > 0 ? `wrote ${path} (mode 0600), encrypted to ${sealed} age ${sealed === 1 ? 'recipient' : 'recipients'}` : `wrote ${path} (mode 0600)`);
-  const cardsError = await writeCardsAfterApply(prepared, log);
+  // PDF and QR libraries load only for a tenant that writes cards (tens of MB).
+  const cardsError = config.cards.afterApply ? await (await import('./apply-cards.js')).writeCardsAfterApply(prepared, log) : null;
   if (cardsError)
     return { spreadsheet: path, phones, afterCommit: [...afterCommit, cardsError], memo: { spreadsheet: spreadsheetStamp(path), remember: false } };
   return { spreadsheet: path, phones, afterCommit, memo: { spreadsheet: spreadsheetStamp(path), remember: afterCommit.length === 0 } };

@@ -15,8 +15,6 @@ import { reportError } from '../report-error.js';
 import { terminalLines, terminalText } from '../../render/safe-text.js';
 import { out } from '../output.js';
 import { safetyText } from '../safety-text.js';
-import { sendWelcomeMails, welcomeReport } from '../../app/welcome-mail.js';
-import { changedTargets } from '../../welcome/recipients.js';
 import { processIo, type TenantIo } from '../tenant-io.js';
 import { loadTenantSet, reportConflicts, runTenantSet } from '../tenant-set.js';
 
@@ -140,6 +138,11 @@ async function applyPrepared(prepared: PreparedPlan, file: string, options: Appl
 
 /** True when a mail failed (each failure is in the report; the others were sent). */
 async function mailWelcome(prepared: PreparedPlan, isp: Awaited<ReturnType<typeof loadIspPolicy>>, io: TenantIo): Promise<boolean> {
+  // The mailer and the card renderer load only when mail is sent (tens of MB).
+  const [{ sendWelcomeMails, welcomeReport }, { changedTargets }] = await Promise.all([
+    import('../../app/welcome-mail.js'),
+    import('../../welcome/recipients.js'),
+  ]);
   const targets = changedTargets(prepared.plan);
   const lines = await sendWelcomeMails(
     { ...prepared, smtp: isp.smtp, env: process.env, ...(isp.acrobitsCloudId !== undefined ? { acrobitsCloudId: isp.acrobitsCloudId } : {}) },
