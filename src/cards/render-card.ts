@@ -64,12 +64,14 @@ function drawCard(doc: Doc, card: SetupCard, codes: { linphone: QrMatrix | null;
   doc.moveDown(0.8);
   const top = doc.y;
   drawFields(doc, card, top);
+  // The codes' captions move doc.y: the steps start below whichever column is longer.
+  const fieldsEnd = doc.y;
   const qrSize = 150;
   const qrX = MARGIN + width - qrSize;
   if (codes.linphone) drawCode(doc, codes.linphone, qrX, top, qrSize, 'Linphone: scan to set up');
   if (codes.acrobits) drawCode(doc, codes.acrobits, qrX, top + qrSize + 30, qrSize, 'Groundwire / Acrobits');
   doc.x = MARGIN;
-  doc.y = Math.max(doc.y, top + (codes.acrobits ? 2 : codes.linphone ? 1 : 0) * (qrSize + 30)) + 16;
+  doc.y = Math.max(fieldsEnd, top + (codes.acrobits ? 2 : codes.linphone ? 1 : 0) * (qrSize + 30)) + 16;
   drawSteps(doc, card, width);
   doc
     .font('regular')
