@@ -4,7 +4,7 @@
  * the document — a safety verdict set to ok, a change added — breaks the signature.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { canonicalJson } from '../core/canonical-json.js';
+import { writeCanonicalJson } from '../core/canonical-json.js';
 
 const SCHEME = 'hmac-sha256';
 
@@ -14,7 +14,9 @@ export function planSigningKey(masterKey: Buffer): Buffer {
 
 /** The signature of a document body (everything but `signature`). */
 export function signBody(body: unknown, key: Buffer): string {
-  return `${SCHEME}:${createHmac('sha256', key).update(canonicalJson(body)).digest('hex')}`;
+  const mac = createHmac('sha256', key);
+  writeCanonicalJson(body, (piece) => mac.update(piece));
+  return `${SCHEME}:${mac.digest('hex')}`;
 }
 
 export function verifyBody(body: unknown, signature: string, key: Buffer): boolean {
