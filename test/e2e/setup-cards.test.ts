@@ -183,7 +183,8 @@ describe('setup cards and softphone provisioning', () => {
   it('the steps start below the last credential, not over it', () => {
     expect(run('apply', 'tenant.yaml', '--auto-approve').status).toBe(0);
     const words = tool('pdftotext', ['-bbox', join(dir, 'acme-cards', 'alice.johnson.pdf'), '-']);
-    const top = (text: string) => Number(new RegExp(`yMin="([0-9.]+)" xMax="[0-9.]+" yMax="([0-9.]+)">${text.replace(/[()]/g, '\\$&')}</word>`).exec(words)?.[1]);
+    const top = (text: string) =>
+      Number(new RegExp(`yMin="([0-9.]+)" xMax="[0-9.]+" yMax="([0-9.]+)">${text.replace(/[()]/g, '\\$&')}</word>`).exec(words)?.[1]);
     const bottom = (text: string) => Number(new RegExp(`yMax="([0-9.]+)">${text.replace(/[()]/g, '\\$&')}</word>`).exec(words)?.[1]);
     const password = /<word [^>]*>([A-Za-z0-9]{20})<\/word>\s*<\/page>|>([A-Za-z0-9]{20})<\/word>/g;
     const secrets = [...words.matchAll(password)].map((m) => m[1] ?? m[2]!);
