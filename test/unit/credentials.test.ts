@@ -96,7 +96,8 @@ describe('loadMasterKey', () => {
     const env = { PBXSYNC_MASTER_KEY_FILE: join(dir, 'sub', 'master.key') };
     expect(() => loadMasterKey(env)).toThrow(/^no master key: PBXSYNC_MASTER_KEY_FILE names .* which does not exist; nothing was changed$/);
     expect(existsSync(env.PBXSYNC_MASTER_KEY_FILE)).toBe(false);
-    expect(() => loadMasterKey({ HOME: dir })).toThrow(/PBXSYNC_MASTER_KEY is not set and .*master.key does not exist/);
+    // The default place, under a config folder of the test's own (not this machine's home, which may hold a key).
+    expect(() => loadMasterKey({ XDG_CONFIG_HOME: join(dir, 'config') })).toThrow(/PBXSYNC_MASTER_KEY is not set and .*master.key does not exist/);
     const id = generateKeyFile(env.PBXSYNC_MASTER_KEY_FILE);
     expect(statSync(env.PBXSYNC_MASTER_KEY_FILE).mode & 0o777).toBe(0o600);
     const loaded = loadMasterKey(env);
