@@ -4,10 +4,7 @@
  * from loading, they are left as written, so the command works before the secret is wired in.
  */
 import type { Command } from 'commander';
-import { silentLogger } from '../../app/logger.js';
-import { loadConfig } from '../../app/prepare-plan.js';
-import { TenantFileError } from '../../config/load-tenant.js';
-import type { TenantConfig } from '../../model/tenant-config.js';
+import { loadWithoutSecrets } from '../../app/load-without-secrets.js';
 import { adminConsentUrl, APPLICATION_PERMISSIONS } from '../../directory/azure/consent.js';
 import { UserError } from '../../errors.js';
 import { EXIT_OK } from '../exit-codes.js';
@@ -15,7 +12,7 @@ import { terminalText } from '../../render/safe-text.js';
 import { out, stderrLogger } from '../output.js';
 
 export default async function consentUrl(file: string, _options: unknown, _command: Command): Promise<number> {
-  const config = await loadWithoutSecrets(file);
+  const config = await loadWithoutSecrets(file, stderrLogger());
   const source = config.source;
   if (source.type !== 'azure') throw new UserError(`${file}: source.type is ${source.type}; admin consent applies to an azure source`);
   // An id that came from the environment is never printed: the URL then shows its reference.
@@ -27,17 +24,4 @@ export default async function consentUrl(file: string, _options: unknown, _comma
   out(`Application permissions (Microsoft Graph) that app ${terminalText(source.labels.clientId)} must list under API permissions:\n`);
   for (const p of APPLICATION_PERMISSIONS) out(`  ${p}\n`);
   return EXIT_OK;
-}
-
-/** Loads the file; if only unset variables stand in the way, again with those left as `${NAME}`. */
-async function loadWithoutSecrets(file: string): Promise<TenantConfig> {
-  try {
-    return await loadConfig(file, process.env, stderrLogger());
-  } catch (err) {
-    const onlyUnset =
-      err instanceof TenantFileError && err.problems.every((p) => p.severity !== 'error' || /^environment variable \S+ is not set$/.test(p.message));
-    if (!onlyUnset) throw err;
-    const env = new Proxy(process.env, { get: (target, name: string) => target[name] ?? `\${${name}}` });
-    return loadConfig(file, env, silentLogger);
-  }
 }

@@ -7,9 +7,8 @@
  * stderr, the progress line only on a terminal.
  */
 import type { Command } from 'commander';
-import { silentLogger, type Logger } from '../../app/logger.js';
-import { loadConfig } from '../../app/prepare-plan.js';
-import { TenantFileError } from '../../config/load-tenant.js';
+import type { Logger } from '../../app/logger.js';
+import { loadWithoutSecrets } from '../../app/load-without-secrets.js';
 import { recordText, VERIFICATION_LABEL, verificationRecord, type VerificationRecord } from '../../credentials/domain-token.js';
 import { loadMasterKey } from '../../credentials/master-key.js';
 import { nextStep } from '../../dns/next-step.js';
@@ -17,7 +16,6 @@ import { DEFAULT_SCHEDULE, pollUntil, type PollSchedule, type PollStatus } from 
 import { spanText } from '../../dns/seconds.js';
 import { checkSipRecords } from '../../dns/sip-records.js';
 import { isVerified, namespaceOf, verifyDomain, type DomainState, type DomainVerification } from '../../dns/verify-domain.js';
-import type { TenantConfig } from '../../model/tenant-config.js';
 import { loadIspPolicy } from '../../policy/load-isp-config.js';
 import { terminalText } from '../../render/safe-text.js';
 import type { Style } from '../../render/style.js';
@@ -114,21 +112,4 @@ async function waitFor(
   };
   const polled = await pollUntil(check, isVerified, { forMs, schedule, onPending }).finally(() => line.finish());
   return { result: polled.result, waited: { forMs, attempts: polled.attempts } };
-}
-
-/**
- * Domain verification needs no secret, and comes before the tenant's secrets are wired in:
- * when only unset `${VAR}`s stop the file from loading, it is loaded again with them left as
- * written (as `azure consent-url` does).
- */
-async function loadWithoutSecrets(file: string, log: Logger): Promise<TenantConfig> {
-  try {
-    return await loadConfig(file, process.env, log);
-  } catch (err) {
-    const onlyUnset =
-      err instanceof TenantFileError && err.problems.every((p) => p.severity !== 'error' || /^environment variable \S+ is not set$/.test(p.message));
-    if (!onlyUnset) throw err;
-    const env = new Proxy(process.env, { get: (target, name: string) => target[name] ?? `\${${name}}` });
-    return loadConfig(file, env, silentLogger);
-  }
 }
